@@ -1,0 +1,170 @@
+"""The `demand` command: parses options, calls one library function, prints a summary."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+
+from demand.store import default_db_path
+
+__all__ = ["cli", "main"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+out = Console()
+err = Console(stderr=True)
+
+
+def _user_errors(func: F) -> F:
+    """Turn a user's mistake raised by the library into one sentence and exit 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except (ValueError, FileNotFoundError, NotADirectoryError) as exc:
+            raise click.ClickException(str(exc)) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def db_option(func: F) -> F:
+    """Add `--db PATH`: the store, default `$DEMAND_DB` or data/processed/demand.duckdb."""
+    return click.option(
+        "--db",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=default_db_path,
+        show_default="$DEMAND_DB or data/processed/demand.duckdb",
+        help="DuckDB store to read and write.",
+    )(func)
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=err,
+        transient=True,
+    )
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", count=True, help="Log more to stderr (-vv for debug).")
+@click.version_option(package_name="demand")
+def cli(verbose: int) -> None:
+    """Forecast a police force's demand and turn it into the people it needs.
+
+    Example: demand synth && demand ingest data/raw
+    """
+    level = [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+
+
+@cli.command()
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("data/raw"),
+    show_default=True,
+    help="Folder to write the extracts and truth.json into.",
+)
+@click.option("--years", type=click.IntRange(1, 20), default=4, show_default=True)
+@click.option(
+    "--end",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default="2026-03-31",
+    show_default=True,
+    help="Last day of data (inclusive).",
+)
+@click.option("--seed", type=int, default=2024, show_default=True)
+@click.option("--faults", is_flag=True, help="Add realistic bad rows and files.")
+@_user_errors
+def synth(out: Path, years: int, end: Any, seed: int, faults: bool) -> None:
+    """Write the synthetic force Northshire's raw extracts.
+
+    Example: demand synth --out data/raw --years 4 --seed 2024
+    """
+    from demand.synth import generate_force
+
+    with _progress() as bar:
+        task = bar.add_task("generating streams", total=6)
+
+        def step(stream: str) -> None:
+            bar.update(task, advance=1, description=f"wrote {stream}")
+
+        truth = generate_force(
+            out, years=years, end=date.fromisoformat(str(end.date())), seed=seed,
+            faults=faults, progress=step,
+        )
+    rows = sum(f["clean"] + f.get("faults", 0) for f in truth["rows"].values())
+    out.print(f"Northshire: {rows:,} rows in {len(truth['rows'])} files under {out}/")
+
+
+@cli.command()
+@click.argument(
+    "paths", nargs=-1, required=True, type=click.Path(path_type=Path)
+)
+@click.option(
+    "--adapter",
+    default="northshire",
+    show_default=True,
+    help="Column maps: a built-in name, a TOML file, or a folder of TOML files.",
+)
+@db_option
+@_user_errors
+def ingest(paths: tuple[Path, ...], adapter: str, db: Path) -> None:
+    """Load raw extracts into the store, validating every row and losing none.
+
+    Example: demand ingest data/raw --adapter northshire
+    """
+    from demand.ingest import ingest as run_ingest
+    from demand.store import Store
+
+    with Store(db) as store, _progress() as bar:
+        task = bar.add_task("ingesting", total=None)
+        result = run_ingest(
+            store, list(paths), adapter=adapter,
+            progress=lambda r: bar.update(task, advance=1, description=r.file.name),
+        )
+    table = Table("file", "stream", "status", "read", "loaded", "rejected")
+    for r in result.files:
+        table.add_row(str(r.file), r.stream, r.status, f"{r.rows_read:,}",
+                      f"{r.rows_loaded:,}", f"{r.rows_rejected:,}")
+    out.print(table)
+    if not result.ok:
+        failed = ", ".join(str(r.file) for r in result.files if r.status == "rejected")
+        raise click.ClickException(f"Some files were rejected ({failed}); "
+                                   "see the rejects table for the reasons.")
+
+
+@cli.command()
+@db_option
+def status(db: Path) -> None:
+    """Show how many rows each table of the store holds.
+
+    Example: demand status --db data/processed/demand.duckdb
+    """
+    from demand.store import Store
+
+    if not db.exists():
+        raise click.ClickException(f"No store at {db}; run `demand ingest` first.")
+    with Store(db, read_only=True) as store:
+        counts = store.table_counts()
+    table = Table("table", "rows")
+    for name, n in counts.items():
+        table.add_row(name, f"{n:,}")
+    out.print(table)
+
+
+def main() -> None:
+    """Entry point of the `demand` console script."""
+    cli(prog_name="demand")

@@ -1,0 +1,97 @@
+"""The DuckDB store: open it, create its tables, and run work in transactions."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from demand.schemas import DERIVED_TABLES, STREAMS, SYSTEM_COLUMNS, StreamSchema
+
+__all__ = ["DEFAULT_DB", "Store", "default_db_path", "quote", "stream_table_ddl"]
+
+DEFAULT_DB = Path("data/processed/demand.duckdb")
+
+
+def default_db_path() -> Path:
+    """Return the store path: `$DEMAND_DB` if set, else `data/processed/demand.duckdb`."""
+    return Path(os.environ.get("DEMAND_DB", str(DEFAULT_DB)))
+
+
+def quote(identifier: str) -> str:
+    """Quote an SQL identifier so user-supplied names can never be read as SQL."""
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def stream_table_ddl(schema: StreamSchema) -> str:
+    """Return the column definitions of a stream table, system columns last."""
+    cols = [*schema.columns, *SYSTEM_COLUMNS]
+    return ",\n".join(f"{quote(c.name)} {c.dtype}" for c in cols)
+
+
+class Store:
+    """A DuckDB store holding one table per stream and the derived tables.
+
+    Timestamps are stored as UTC `TIMESTAMPTZ`; the session time zone is UTC so that
+    nothing is converted behind the caller's back.
+
+    Args:
+        path: Database file, created with its folder if missing; ":memory:" for tests.
+        read_only: Open without the right to write (other readers may share it).
+    """
+
+    def __init__(self, path: str | Path = ":memory:", read_only: bool = False):
+        self.path = Path(path) if str(path) != ":memory:" else None
+        if self.path is not None and not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.con = duckdb.connect(str(path), read_only=read_only)
+        self.con.execute("SET TimeZone = 'UTC'")
+        if not read_only:
+            self.ensure_tables()
+
+    def ensure_tables(self) -> None:
+        """Create every stream and derived table that does not exist yet."""
+        for schema in STREAMS.values():
+            self.con.execute(
+                f"CREATE TABLE IF NOT EXISTS {quote(schema.name)} "
+                f"({stream_table_ddl(schema)})"
+            )
+        for name, body in DERIVED_TABLES.items():
+            self.con.execute(f"CREATE TABLE IF NOT EXISTS {quote(name)} ({body})")
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """Run a block all-or-nothing: commit if it ends, roll back if it raises.
+
+        A process killed inside the block leaves no trace: DuckDB discards an
+        uncommitted transaction when the file is next opened.
+        """
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            yield self.con
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        self.con.execute("COMMIT")
+
+    def count(self, table: str) -> int:
+        """Return the number of rows in `table`."""
+        row = self.con.execute(f"SELECT count(*) FROM {quote(table)}").fetchone()
+        return int(row[0]) if row else 0
+
+    def table_counts(self) -> dict[str, int]:
+        """Return rows per stream table and per derived table."""
+        return {name: self.count(name) for name in [*STREAMS, *DERIVED_TABLES]}
+
+    def close(self) -> None:
+        """Close the connection; the store can be opened again."""
+        self.con.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
