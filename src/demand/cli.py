@@ -1,4 +1,4 @@
-"""The `demand` command: parses options, calls one library function, prints a summary."""
+"""The `demand` command: parse options, call one library function, print a summary."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ def _user_errors(func: F) -> F:
 
 
 def db_option(func: F) -> F:
-    """Add `--db PATH`: the store, default `$DEMAND_DB` or data/processed/demand.duckdb."""
+    """Add `--db PATH`: the store (default `$DEMAND_DB` or the data/processed one)."""
     return click.option(
         "--db",
         type=click.Path(dir_okay=False, path_type=Path),
@@ -102,17 +102,19 @@ def synth(out: Path, years: int, end: Any, seed: int, faults: bool) -> None:
             bar.update(task, advance=1, description=f"wrote {stream}")
 
         truth = generate_force(
-            out, years=years, end=date.fromisoformat(str(end.date())), seed=seed,
-            faults=faults, progress=step,
+            out,
+            years=years,
+            end=date.fromisoformat(str(end.date())),
+            seed=seed,
+            faults=faults,
+            progress=step,
         )
     rows = sum(f["clean"] + f.get("faults", 0) for f in truth["rows"].values())
     out.print(f"Northshire: {rows:,} rows in {len(truth['rows'])} files under {out}/")
 
 
 @cli.command()
-@click.argument(
-    "paths", nargs=-1, required=True, type=click.Path(path_type=Path)
-)
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
     "--adapter",
     default="northshire",
@@ -132,18 +134,28 @@ def ingest(paths: tuple[Path, ...], adapter: str, db: Path) -> None:
     with Store(db) as store, _progress() as bar:
         task = bar.add_task("ingesting", total=None)
         result = run_ingest(
-            store, list(paths), adapter=adapter,
+            store,
+            list(paths),
+            adapter=adapter,
             progress=lambda r: bar.update(task, advance=1, description=r.file.name),
         )
     table = Table("file", "stream", "status", "read", "loaded", "rejected")
     for r in result.files:
-        table.add_row(str(r.file), r.stream, r.status, f"{r.rows_read:,}",
-                      f"{r.rows_loaded:,}", f"{r.rows_rejected:,}")
+        table.add_row(
+            str(r.file),
+            r.stream,
+            r.status,
+            f"{r.rows_read:,}",
+            f"{r.rows_loaded:,}",
+            f"{r.rows_rejected:,}",
+        )
     out.print(table)
     if not result.ok:
         failed = ", ".join(str(r.file) for r in result.files if r.status == "rejected")
-        raise click.ClickException(f"Some files were rejected ({failed}); "
-                                   "see the rejects table for the reasons.")
+        raise click.ClickException(
+            f"Some files were rejected ({failed}); "
+            "see the rejects table for the reasons."
+        )
 
 
 @cli.command()
@@ -162,6 +174,67 @@ def status(db: Path) -> None:
     table = Table("table", "rows")
     for name, n in counts.items():
         table.add_row(name, f"{n:,}")
+    out.print(table)
+
+
+@cli.command("run")
+@click.argument("pipeline", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Rerun every stage, changed or not.")
+@click.option(
+    "--dry-run", is_flag=True, help="Say what would run and why; change nothing."
+)
+@db_option
+@_user_errors
+def run_command(pipeline: Path, force: bool, dry_run: bool, db: Path) -> None:
+    """Run a pipeline file's stages in order, skipping what is unchanged.
+
+    Example: demand run pipelines/demo.toml
+    """
+    from demand.config import load_pipeline
+    from demand.lock import RunLockedError
+    from demand.pipeline import run_pipeline
+
+    config = load_pipeline(pipeline)
+    try:
+        with err.status(f"running {config.name}"):
+            result = run_pipeline(config, db, force=force, dry_run=dry_run)
+    except RunLockedError as exc:
+        raise click.ClickException(str(exc)) from None
+    table = Table("stage", "status", "why", "seconds", "rows")
+    for s in result.stages:
+        table.add_row(s.stage, s.status, s.reason, f"{s.seconds:.1f}", f"{s.rows:,}")
+    out.print(table)
+    if result.status != "ok":
+        raise click.ClickException(
+            f"Run {result.run_id} failed in stage {result.failed_stage}: {result.error}"
+            f" (log: {result.log_file})"
+        )
+    if not dry_run:
+        out.print(f"Run {result.run_id} ok; store {db}; log {result.log_file}")
+
+
+@cli.command()
+@click.option("--limit", type=click.IntRange(1), default=20, show_default=True)
+@db_option
+def runs(limit: int, db: Path) -> None:
+    """List the latest pipeline runs recorded in the store.
+
+    Example: demand runs --limit 5
+    """
+    from demand.pipeline import run_history
+
+    if not db.exists():
+        raise click.ClickException(f"No store at {db}; run `demand run` first.")
+    table = Table("run", "pipeline", "status", "started", "stages", "error")
+    for r in run_history(db, limit):
+        table.add_row(
+            r["run_id"],
+            r["pipeline"],
+            r["status"],
+            f"{r['started_at']:%Y-%m-%d %H:%M}",
+            r["stages"] or "",
+            r["error"] or "",
+        )
     out.print(table)
 
 

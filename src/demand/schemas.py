@@ -89,7 +89,9 @@ class StreamSchema:
 
 SYSTEM_COLUMNS = (
     Column("source_file", "VARCHAR", True, description="file the row was loaded from"),
-    Column("loaded_at", "TIMESTAMPTZ", True, description="when the row was loaded, UTC"),
+    Column(
+        "loaded_at", "TIMESTAMPTZ", True, description="when the row was loaded, UTC"
+    ),
 )
 
 _DURATION = "seconds, never negative"
@@ -106,7 +108,9 @@ STREAMS: dict[str, StreamSchema] = {
                 Column("call_id", "VARCHAR", True),
                 Column("received_at", "TIMESTAMPTZ", True, description="UTC"),
                 Column("line", "VARCHAR", True, allowed=CALL_LINES),
-                Column("answered_at", "TIMESTAMPTZ", description="UTC; null if abandoned"),
+                Column(
+                    "answered_at", "TIMESTAMPTZ", description="UTC; null if abandoned"
+                ),
                 Column("wait_seconds", "DOUBLE", minimum=0, description=_DURATION),
                 Column("handle_seconds", "DOUBLE", minimum=0, description=_DURATION),
                 Column("abandoned", "BOOLEAN", derive="answered_at IS NULL"),
@@ -170,7 +174,9 @@ STREAMS: dict[str, StreamSchema] = {
             description="one recorded crime",
             columns=(
                 Column("crime_id", "VARCHAR", True),
-                Column("recorded_at", "TIMESTAMPTZ", description="UTC; null if month-only"),
+                Column(
+                    "recorded_at", "TIMESTAMPTZ", description="UTC; null if month-only"
+                ),
                 Column(
                     "month",
                     "DATE",
@@ -196,7 +202,13 @@ STREAMS: dict[str, StreamSchema] = {
                 Column("department", "VARCHAR", True),
                 Column("role", "VARCHAR", True),
                 Column("as_at", "DATE", True),
-                Column("fte", "DOUBLE", True, minimum=0, description="full-time equivalents"),
+                Column(
+                    "fte",
+                    "DOUBLE",
+                    True,
+                    minimum=0,
+                    description="full-time equivalents",
+                ),
                 Column("cost_per_fte", "DOUBLE", minimum=0, description="GBP per year"),
             ),
         ),
@@ -204,6 +216,14 @@ STREAMS: dict[str, StreamSchema] = {
 }
 
 DERIVED_TABLES: dict[str, str] = {
+    "demand": """
+        unique_id VARCHAR NOT NULL,
+        stream VARCHAR NOT NULL,
+        freq VARCHAR NOT NULL,
+        measure VARCHAR NOT NULL,
+        ds TIMESTAMP NOT NULL,
+        y DOUBLE NOT NULL
+    """,
     "ingest_log": """
         file VARCHAR NOT NULL,
         sha256 VARCHAR NOT NULL,
@@ -219,6 +239,29 @@ DERIVED_TABLES: dict[str, str] = {
         message VARCHAR,
         started_at TIMESTAMPTZ NOT NULL,
         finished_at TIMESTAMPTZ NOT NULL
+    """,
+    "runs": """
+        run_id VARCHAR NOT NULL,
+        pipeline VARCHAR NOT NULL,
+        config_hash VARCHAR NOT NULL,
+        code_version VARCHAR NOT NULL,
+        data_fingerprint VARCHAR NOT NULL,
+        status VARCHAR NOT NULL,
+        error VARCHAR,
+        started_at TIMESTAMPTZ NOT NULL,
+        finished_at TIMESTAMPTZ
+    """,
+    "stage_runs": """
+        run_id VARCHAR NOT NULL,
+        pipeline VARCHAR NOT NULL,
+        stage VARCHAR NOT NULL,
+        cache_key VARCHAR NOT NULL,
+        status VARCHAR NOT NULL,
+        reason VARCHAR,
+        started_at TIMESTAMPTZ NOT NULL,
+        finished_at TIMESTAMPTZ NOT NULL,
+        seconds DOUBLE NOT NULL,
+        "rows" BIGINT NOT NULL
     """,
     "rejects": """
         file VARCHAR NOT NULL,

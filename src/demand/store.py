@@ -17,7 +17,7 @@ DEFAULT_DB = Path("data/processed/demand.duckdb")
 
 
 def default_db_path() -> Path:
-    """Return the store path: `$DEMAND_DB` if set, else `data/processed/demand.duckdb`."""
+    """Return the store path: `$DEMAND_DB` if set, else data/processed/demand.duckdb."""
     return Path(os.environ.get("DEMAND_DB", str(DEFAULT_DB)))
 
 

@@ -1,0 +1,72 @@
+"""Pipeline files load into frozen objects; a bad file names file, key and reason."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from demand.config import ConfigError, load_pipeline
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "p.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    "name", sorted(p.name for p in (ROOT / "pipelines").glob("*.toml"))
+)
+def test_shipped_pipelines_load(name: str) -> None:
+    config = load_pipeline(ROOT / "pipelines" / name)
+    assert config.name and config.stages
+
+
+def test_defaults_fill_what_the_file_leaves_out(tmp_path: Path) -> None:
+    config = load_pipeline(_write(tmp_path, '[pipeline]\nname = "x"\n'))
+    assert config.ingest.adapter == "northshire"
+    assert config.series.levels == ((), ("area",))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            '[pipeline]\nname = "x"\n[ingest]\npathz = []\n',
+            r"\[ingest\] pathz: unknown key",
+        ),
+        (
+            '[pipeline]\nname = "x"\n[series]\nfreqs = "D"\n',
+            r"\[series\] freqs: expected a list; found 'D'",
+        ),
+        (
+            '[pipeline]\nname = "x"\n[series]\nfreqs = ["Q"]\n',
+            r"freqs: expected one of h, D, W, M; found 'Q'",
+        ),
+        (
+            '[pipeline]\nname = "x"\n[ingest]\nadapter = 3\n',
+            r"\[ingest\] adapter: expected a string; found 3",
+        ),
+        (
+            '[pipeline]\nname = "x"\nstages = ["ingest", "dance"]\n',
+            r"stages: expected one of ingest, series; found 'dance'",
+        ),
+        ("[pipeline]\n", r"\[pipeline\] name: expected a name"),
+        ("[pipeline\n", r"not valid TOML"),
+    ],
+)
+def test_bad_pipeline_file_names_file_key_and_reason(
+    tmp_path: Path, text: str, expected: str
+) -> None:
+    path = _write(tmp_path, text)
+    with pytest.raises(ConfigError, match=expected) as info:
+        load_pipeline(path)
+    assert str(path) in str(info.value)
+
+
+def test_missing_pipeline_file_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="no such pipeline file"):
+        load_pipeline(tmp_path / "nope.toml")
