@@ -66,7 +66,12 @@ def cli(verbose: int) -> None:
     Example: demand synth && demand ingest data/raw
     """
     level = [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    handler = logging.StreamHandler()
+    handler.setLevel(level)  # a run's log file may take more than stderr shows
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
 
 
 @cli.command()
@@ -241,3 +246,7 @@ def runs(limit: int, db: Path) -> None:
 def main() -> None:
     """Entry point of the `demand` console script."""
     cli(prog_name="demand")
+
+
+if __name__ == "__main__":
+    main()

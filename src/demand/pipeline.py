@@ -206,7 +206,10 @@ def run_pipeline(
     handler.setFormatter(
         logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     )
+    handler.setLevel(logging.INFO)
     package_log = logging.getLogger("demand")
+    saved_level = package_log.level
+    package_log.setLevel(min(package_log.getEffectiveLevel(), logging.INFO))
     package_log.addHandler(handler)
     result.log_file = log_file
     try:
@@ -216,6 +219,7 @@ def run_pipeline(
                 _execute(store, config, result, force)
     finally:
         package_log.removeHandler(handler)
+        package_log.setLevel(saved_level)
         handler.close()
     return result
 

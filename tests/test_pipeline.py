@@ -1,0 +1,207 @@
+"""`demand run`: stages in order, unchanged ones skipped, one at a time, kill-safe."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from demand.cli import cli
+from demand.config import load_pipeline
+from demand.pipeline import run_history, run_pipeline
+from demand.store import Store
+from demand.synth import generate_force
+
+PIPELINE = """
+[pipeline]
+name = "{name}"
+stages = ["ingest", "series"]
+[ingest]
+paths = ["{raw}"]
+adapter = "northshire"
+[series]
+streams = ["calls", "incidents", "mental_health", "missing_persons", "crimes"]
+freqs = ["{freq}"]
+levels = [[], ["area"]]
+"""
+
+
+@pytest.fixture(scope="module")
+def raw(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One year of Northshire, generated once for the module."""
+    out = tmp_path_factory.mktemp("raw")
+    generate_force(out, years=1, end=date(2025, 3, 31), seed=7)
+    return out
+
+
+def _pipeline(tmp_path: Path, raw: Path, freq: str = "D", name: str = "t") -> Path:
+    path = tmp_path / f"{name}-{freq}.toml"
+    path.write_text(PIPELINE.format(name=name, raw=raw, freq=freq), encoding="utf-8")
+    return path
+
+
+def _statuses(result) -> dict[str, str]:
+    return {s.stage: s.status for s in result.stages}
+
+
+def test_rerun_skips_unchanged_stages_and_reruns_only_downstream(
+    tmp_path: Path, raw: Path
+) -> None:
+    db, logs = tmp_path / "s.duckdb", tmp_path / "logs"
+    config = load_pipeline(_pipeline(tmp_path, raw))
+    first = run_pipeline(config, db, log_dir=logs)
+    assert first.status == "ok" and _statuses(first) == {
+        "ingest": "ran",
+        "series": "ran",
+    }
+    assert first.log_file is not None and "stage series" in first.log_file.read_text()
+
+    again = run_pipeline(config, db, log_dir=logs)
+    assert _statuses(again) == {"ingest": "skipped", "series": "skipped"}
+
+    weekly = load_pipeline(_pipeline(tmp_path, raw, freq="W"))
+    changed = run_pipeline(weekly, db, log_dir=logs)
+    assert _statuses(changed) == {"ingest": "skipped", "series": "ran"}
+
+    forced = run_pipeline(weekly, db, force=True, log_dir=logs)
+    assert _statuses(forced) == {"ingest": "ran", "series": "ran"}
+    history = run_history(db)
+    assert [r["status"] for r in history] == ["ok"] * 4
+
+
+def test_changed_input_reruns_ingest_and_series_but_touch_does_not(
+    tmp_path: Path, raw: Path
+) -> None:
+    own = tmp_path / "raw"
+    shutil.copytree(raw, own)
+    db, logs = tmp_path / "s.duckdb", tmp_path / "logs"
+    config = load_pipeline(_pipeline(tmp_path, own))
+    run_pipeline(config, db, log_dir=logs)
+
+    some_file = next((own / "incidents").glob("*.csv"))
+    os.utime(some_file)  # same content, newer time: ingest checks, series need not
+    touched = run_pipeline(config, db, log_dir=logs)
+    assert _statuses(touched) == {"ingest": "ran", "series": "skipped"}
+
+    lines = some_file.read_text(encoding="utf-8").splitlines()
+    extra = own / "incidents" / "incidents_late.csv"
+    extra.write_text(
+        "\n".join([lines[0], lines[1].replace(",", "X,", 1)]) + "\n", encoding="utf-8"
+    )
+    changed = run_pipeline(config, db, log_dir=logs)
+    assert _statuses(changed) == {"ingest": "ran", "series": "ran"}
+
+
+def test_a_second_concurrent_run_is_refused(tmp_path: Path, raw: Path) -> None:
+    db = tmp_path / "s.duckdb"
+    lock = db.with_name(db.name + ".lock")
+    code = (
+        "import time\nfrom pathlib import Path\nfrom demand.lock import run_lock\n"
+        f"with run_lock(Path({str(lock)!r}), 'first'):\n"
+        "    print('held', flush=True)\n    time.sleep(30)\n"
+    )
+    holder = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        result = CliRunner().invoke(
+            cli, ["run", str(_pipeline(tmp_path, raw)), "--db", str(db)]
+        )
+        assert result.exit_code == 1
+        assert "Another run (first" in result.output
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_failed_stage_is_named_and_exits_non_zero(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        PIPELINE.format(name="bad", raw=tmp_path / "absent", freq="D"), encoding="utf-8"
+    )
+    result = CliRunner().invoke(cli, ["run", str(bad), "--db", str(tmp_path / "s.db")])
+    assert result.exit_code == 1
+    assert "failed in stage ingest" in result.output
+    assert run_history(tmp_path / "s.db")[0]["status"] == "failed"
+
+
+def test_dry_run_says_what_would_run_and_changes_nothing(
+    tmp_path: Path, raw: Path
+) -> None:
+    db = tmp_path / "s.duckdb"
+    config = load_pipeline(_pipeline(tmp_path, raw))
+    dry = run_pipeline(config, db, dry_run=True)
+    assert _statuses(dry) == {"ingest": "would run", "series": "would run"}
+    assert not db.exists()
+    run_pipeline(config, db, log_dir=tmp_path / "logs")
+    dry = run_pipeline(config, db, dry_run=True)
+    assert _statuses(dry) == {"ingest": "would skip", "series": "would skip"}
+
+
+def _table_snapshot(db: Path) -> tuple:
+    with Store(db, read_only=True) as store:
+        con = store.con
+        return (
+            con.execute(
+                "SELECT count(*), count(DISTINCT incident_id) FROM incidents"
+            ).fetchall(),
+            con.execute(
+                "SELECT count(*), count(DISTINCT call_id) FROM calls"
+            ).fetchall(),
+            con.execute("SELECT unique_id, ds, y FROM demand ORDER BY ALL").fetchall(),
+        )
+
+
+@pytest.mark.slow
+def test_run_killed_mid_stage_then_rerun_gives_the_same_store(
+    tmp_path: Path, raw: Path
+) -> None:
+    pipeline = _pipeline(tmp_path, raw)
+    clean_db, killed_db = tmp_path / "clean.duckdb", tmp_path / "killed.duckdb"
+    run_pipeline(load_pipeline(pipeline), clean_db, log_dir=tmp_path / "logs")
+
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    for wait_for in ("stage ingest", "run "):  # kill in series, then in ingest
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "demand.cli",
+                "-v",
+                "run",
+                str(pipeline),
+                "--db",
+                str(killed_db),
+                "--force",
+            ],
+            cwd=tmp_path,
+            env=env,
+            stderr=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            text=True,
+        )
+        assert proc.stderr is not None
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            line = proc.stderr.readline()
+            if wait_for in line or not line:
+                break
+        time.sleep(0.2)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        assert proc.returncode == -signal.SIGKILL
+
+    rerun = CliRunner().invoke(cli, ["run", str(pipeline), "--db", str(killed_db)])
+    assert rerun.exit_code == 0, rerun.output
+    assert _table_snapshot(killed_db) == _table_snapshot(clean_db)
+    statuses = [r["status"] for r in run_history(killed_db)]
+    assert statuses[0] == "ok" and "killed" in statuses
