@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -48,3 +49,80 @@ def test_missing_pipeline_file_is_one_sentence_and_exit_1(tmp_path: Path) -> Non
     result = CliRunner().invoke(cli, ["run", str(tmp_path / "none.toml")])
     assert result.exit_code == 1
     assert "no such pipeline file" in result.output
+
+
+def test_erlang_json_has_exactly_the_published_keys() -> None:
+    args = [
+        "erlang",
+        "--calls",
+        "300",
+        "--interval-minutes",
+        "60",
+        "--aht-seconds",
+        "120",
+        "--target-seconds",
+        "10",
+        "--service-level",
+        "0.9",
+        "--json",
+    ]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0
+    values = json.loads(result.output)
+    assert list(values) == [
+        "agents",
+        "service_level",
+        "asa_seconds",
+        "occupancy",
+        "p_wait",
+        "p_abandon",
+        "rostered_fte",
+    ]
+    assert values["agents"] == 15 and abs(values["service_level"] - 0.9327) < 1e-4
+
+
+def test_erlang_a_with_agents_and_shrinkage() -> None:
+    args = [
+        "erlang",
+        "--calls",
+        "100",
+        "--interval-minutes",
+        "30",
+        "--aht-seconds",
+        "180",
+        "--target-seconds",
+        "20",
+        "--service-level",
+        "0.8",
+        "--patience-seconds",
+        "300",
+        "--agents",
+        "14",
+        "--shrinkage",
+        "0.3",
+        "--json",
+    ]
+    values = json.loads(CliRunner().invoke(cli, args).output)
+    assert abs(values["p_abandon"] - 0.013984) < 1e-4
+    assert values["rostered_fte"] == 20
+
+
+def test_erlang_overload_writes_null_answer_time() -> None:
+    args = [
+        "erlang",
+        "--calls",
+        "3000",
+        "--aht-seconds",
+        "120",
+        "--agents",
+        "10",
+        "--json",
+    ]
+    values = json.loads(CliRunner().invoke(cli, args).output)
+    assert values["asa_seconds"] is None and values["service_level"] == 0.0
+
+
+def test_erlang_bad_service_level_is_one_sentence() -> None:
+    args = ["erlang", "--calls", "30", "--aht-seconds", "120", "--service-level", "1.5"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 1 and "service_level" in result.output

@@ -182,6 +182,102 @@ def status(db: Path) -> None:
     out.print(table)
 
 
+@cli.command()
+@click.option(
+    "--calls",
+    type=click.FloatRange(0),
+    required=True,
+    help="Calls offered in the interval.",
+)
+@click.option(
+    "--interval-minutes",
+    type=click.FloatRange(0, min_open=True),
+    default=60.0,
+    show_default=True,
+)
+@click.option(
+    "--aht-seconds",
+    type=click.FloatRange(0, min_open=True),
+    required=True,
+    help="Average handling time per call, seconds.",
+)
+@click.option(
+    "--target-seconds",
+    type=click.FloatRange(0),
+    default=10.0,
+    show_default=True,
+    help="Answer-time target, seconds.",
+)
+@click.option(
+    "--service-level",
+    type=float,
+    default=0.9,
+    show_default=True,
+    help="Share of offered calls to answer within the target (0-1).",
+)
+@click.option(
+    "--patience-seconds",
+    type=click.FloatRange(0, min_open=True),
+    help="Mean caller patience; switches Erlang C to Erlang A.",
+)
+@click.option(
+    "--agents",
+    type=click.IntRange(0),
+    help="Evaluate this many agents instead of sizing.",
+)
+@click.option(
+    "--shrinkage",
+    type=float,
+    default=0.0,
+    show_default=True,
+    help="Share of paid time not on calls (0-1), for rostered FTE.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@_user_errors
+def erlang(
+    calls: float,
+    interval_minutes: float,
+    aht_seconds: float,
+    target_seconds: float,
+    service_level: float,
+    patience_seconds: float | None,
+    agents: int | None,
+    shrinkage: float,
+    as_json: bool,
+) -> None:
+    """Size a control room for one interval with Erlang C (or A, given patience).
+
+    Example: demand erlang --calls 300 --aht-seconds 120 --service-level 0.9 --json
+    """
+    import json
+
+    from demand.capacity.control_room import size_control_room
+
+    result = size_control_room(
+        calls,
+        interval_minutes,
+        aht_seconds,
+        target_seconds,
+        service_level,
+        patience_seconds=patience_seconds,
+        agents=agents,
+        shrinkage=shrinkage,
+    )
+    values = result.as_dict(json_safe=True)
+    if as_json:
+        click.echo(json.dumps(values))
+        return
+    table = Table("measure", "value")
+    for key, value in values.items():
+        shown = (
+            "overloaded"
+            if value is None
+            else (f"{value:.4f}" if isinstance(value, float) else str(value))
+        )
+        table.add_row(key, shown)
+    out.print(table)
+
+
 @cli.command("run")
 @click.argument("pipeline", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="Rerun every stage, changed or not.")
