@@ -1,0 +1,52 @@
+"""Forecasting: the forecaster interface, the registered models and backtesting."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from demand.forecast.base import BaseForecaster, NotFittedError, check_demand
+from demand.forecast.baselines import Naive, SeasonalNaive
+from demand.forecast.statistical import AutoETS
+
+__all__ = [
+    "MODELS",
+    "AutoETS",
+    "BaseForecaster",
+    "Naive",
+    "NotFittedError",
+    "SeasonalNaive",
+    "check_demand",
+    "make_model",
+]
+
+MODELS: dict[str, type[BaseForecaster]] = {
+    "seasonal_naive": SeasonalNaive,
+    "naive": Naive,
+    "auto_ets": AutoETS,
+}
+"""Registered forecasters by alias (snake_case); the contract test runs over each."""
+
+
+def make_model(alias: str, **params: Any) -> BaseForecaster:
+    """Return a new forecaster of the registered model `alias`.
+
+    Args:
+        alias: A key of `MODELS`, e.g. "seasonal_naive" or "auto_ets".
+        **params: Hyper-parameters for the model's constructor.
+
+    Raises:
+        ValueError: `alias` is not registered, or a parameter is unknown.
+    """
+    try:
+        cls = MODELS[alias]
+    except KeyError:
+        known = ", ".join(MODELS)
+        raise ValueError(f"Unknown model {alias!r}; choose one of: {known}.") from None
+    valid = cls._get_param_names()
+    unknown = sorted(set(params) - set(valid))
+    if unknown:
+        raise ValueError(
+            f"Model {alias!r} has no parameter(s) {', '.join(unknown)}; "
+            f"its parameters are: {', '.join(valid)}."
+        )
+    return cls(**params)

@@ -1,0 +1,373 @@
+"""Rolling-origin backtests of any forecaster, the benchmark protocol, and scores."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone
+
+from demand.forecast.base import (
+    SEASON_LENGTHS,
+    BaseForecaster,
+    interval_columns,
+    normalise_freq,
+    period_offset,
+    validate_demand,
+)
+from demand.forecast.metrics import (
+    bias,
+    coverage,
+    mase,
+    rmse,
+    seasonal_naive_mae,
+    smape,
+)
+
+__all__ = [
+    "PROTOCOL",
+    "SCORE_COLUMNS",
+    "BacktestPlan",
+    "backtest_file",
+    "cross_validate",
+    "make_cutoffs",
+    "protocol_cutoffs",
+    "run_protocol",
+    "score_backtests",
+]
+
+logger = logging.getLogger(__name__)
+
+PROTOCOL: dict[str, dict[str, int | None]] = {
+    "D": {"h": 28, "n_windows": 12, "step": 28, "train_window": 1461},
+    "M": {"h": 12, "n_windows": 12, "step": 1, "train_window": None},
+    "H": {"h": 168, "n_windows": 8, "step": 168, "train_window": None},
+}
+"""The benchmark protocol (`bench/protocol.md`) per frequency family: horizon h,
+number of cutoffs, periods between cutoffs, and training window in periods
+(None: everything up to the cutoff)."""
+
+SCORE_COLUMNS = [
+    "unique_id",
+    "model",
+    "mase",
+    "smape",
+    "rmse",
+    "bias",
+    "cov80",
+    "cov95",
+]
+
+
+@dataclass(frozen=True)
+class BacktestPlan:
+    """Cutoffs, horizon and training window of one rolling-origin backtest.
+
+    Attributes:
+        freq: Frequency family (`H`, `D`, `W`, `M`).
+        h: Horizon, periods forecast after each cutoff.
+        n_windows: Number of cutoffs.
+        step: Periods between consecutive cutoffs.
+        train_window: Periods of history up to each cutoff a model may see
+            (None: all of it).
+        season_length: m, periods, for MASE's scale.
+        cutoffs: Last period start a model sees, oldest first.
+    """
+
+    freq: str
+    h: int
+    n_windows: int
+    step: int
+    train_window: int | None
+    season_length: int
+    cutoffs: tuple[pd.Timestamp, ...]
+
+
+def make_cutoffs(
+    last: pd.Timestamp, h: int, n_windows: int, step: int, freq: str
+) -> list[pd.Timestamp]:
+    """Return cutoffs `c_k = last - (h + step·(n_windows - k))` periods, k = 1..n.
+
+    The last cutoff leaves exactly `h` periods up to `last`.
+    """
+    if h < 1 or n_windows < 1 or step < 1:
+        raise ValueError("h, n_windows and step must each be at least 1 period.")
+    offset = period_offset(freq)
+    return [
+        last - offset * (h + step * (n_windows - k)) for k in range(1, n_windows + 1)
+    ]
+
+
+def protocol_cutoffs(series: pd.DataFrame, freq: str) -> BacktestPlan:
+    """Return the benchmark protocol's plan for `series` (`bench/protocol.md`).
+
+    Daily: 12 cutoffs `L - 28·(13 - k)` days, h 28, the last 1,461 days of
+    training. Monthly: 12 cutoffs `L - (24 - k)` months, h 12, all history.
+    Hourly: 8 cutoffs `L - 168·(9 - k)` hours, h 168, all history. `L` is the
+    last `ds` of the whole frame.
+
+    Args:
+        series: A frame satisfying `demand`.
+        freq: `D`, `M` or `H` (pandas aliases accepted).
+
+    Raises:
+        ValueError: the protocol has no plan for `freq`, or `series` is invalid.
+    """
+    family = normalise_freq(freq)
+    if family not in PROTOCOL:
+        raise ValueError(f"The protocol covers D, M and H series, not {freq!r}.")
+    spec = PROTOCOL[family]
+    data, family = validate_demand(series, family)
+    h, n_windows, step = int(spec["h"]), int(spec["n_windows"]), int(spec["step"])
+    cutoffs = make_cutoffs(data["ds"].max(), h, n_windows, step, family)
+    return BacktestPlan(
+        family,
+        h,
+        n_windows,
+        step,
+        spec["train_window"],
+        SEASON_LENGTHS[family],
+        tuple(cutoffs),
+    )
+
+
+def cross_validate(
+    forecaster: BaseForecaster,
+    series: pd.DataFrame,
+    h: int,
+    n_windows: int,
+    step: int,
+    train_window: int | None = None,
+    *,
+    level: Iterable[float] = (80, 95),
+) -> pd.DataFrame:
+    """Backtest `forecaster` from rolling origins, refitting a clone at each cutoff.
+
+    Cutoffs are `make_cutoffs(L, h, n_windows, step)` with `L` the last `ds` of
+    the frame. At each cutoff a fresh clone sees only rows with `ds ≤ cutoff`
+    (and, with `train_window`, only the last `train_window` periods of them),
+    then forecasts `h` periods; nothing after the cutoff reaches the model.
+
+    Args:
+        forecaster: Any forecaster; it is cloned, never fitted itself.
+        series: A frame satisfying `demand`.
+        h: Horizon, periods.
+        n_windows: Number of cutoffs.
+        step: Periods between cutoffs.
+        train_window: Periods of history per cutoff; None means all.
+        level: Interval coverages in percent.
+
+    Returns:
+        The `backtests` shape: `unique_id, cutoff, ds, y, model, mean`, then
+        `lo_<level>, hi_<level>`; one row per stream, cutoff and forecast period
+        that has an actual.
+
+    Raises:
+        ValueError: `series` is invalid, or the first cutoff leaves no history.
+    """
+    data, family = validate_demand(series, getattr(forecaster, "freq", None))
+    level = tuple(level)
+    cutoffs = make_cutoffs(data["ds"].max(), h, n_windows, step, family)
+    if cutoffs[0] < data["ds"].min():
+        raise ValueError(
+            f"The first cutoff {cutoffs[0]} is before the first period "
+            f"{data['ds'].min()}; use fewer windows, a smaller step or a longer series."
+        )
+    offset = period_offset(family)
+    params = {"freq": family} if "freq" in forecaster.get_params() else {}
+    frames = []
+    for k, cutoff in enumerate(cutoffs, start=1):
+        start = (
+            cutoff - offset * train_window
+            if train_window
+            else data["ds"].min() - offset
+        )
+        train = data[(data["ds"] > start) & (data["ds"] <= cutoff)]
+        model = clone(forecaster).set_params(**params)
+        forecast = model.fit(train).predict(h, level)
+        end = cutoff + offset * h
+        actual = data.loc[
+            (data["ds"] > cutoff) & (data["ds"] <= end), ["unique_id", "ds", "y"]
+        ]
+        window = forecast.merge(actual, on=["unique_id", "ds"], how="inner")
+        window.insert(1, "cutoff", cutoff)
+        frames.append(window)
+        logger.debug("Cutoff %d/%d (%s) done.", k, len(cutoffs), cutoff)
+    columns = [
+        "unique_id",
+        "cutoff",
+        "ds",
+        "y",
+        "model",
+        "mean",
+        *interval_columns(level),
+    ]
+    return pd.concat(frames, ignore_index=True)[columns]
+
+
+def run_protocol(
+    forecaster: BaseForecaster,
+    series: pd.DataFrame,
+    freq: str,
+    level: Iterable[float] = (80, 95),
+) -> pd.DataFrame:
+    """Backtest `forecaster` on `series` exactly per the benchmark protocol.
+
+    Returns:
+        The `backtests` shape (see `cross_validate`).
+    """
+    plan = protocol_cutoffs(series, freq)
+    if "freq" in forecaster.get_params():
+        forecaster = clone(forecaster).set_params(
+            freq=plan.freq
+        )  # never mutate the argument
+    return cross_validate(
+        forecaster,
+        series,
+        plan.h,
+        plan.n_windows,
+        plan.step,
+        plan.train_window,
+        level=level,
+    )
+
+
+def _cutoff_scales(
+    series: pd.DataFrame,
+    keys: pd.DataFrame,
+    season_length: int,
+    train_window: int | None,
+) -> pd.Series:
+    """Return MASE's scale for each (unique_id, cutoff) row of `keys`.
+
+    The scale is the seasonal-naive MAE of the training window the model saw at
+    that cutoff: rows with `ds ≤ cutoff`, the last `train_window` of them.
+    """
+    streams = {
+        uid: (g["ds"].to_numpy(), g["y"].to_numpy(dtype=float))
+        for uid, g in series.groupby("unique_id", sort=False, observed=True)
+    }
+    scales = []
+    for uid, cutoff in keys[["unique_id", "cutoff"]].itertuples(index=False):
+        ds, y = streams[uid]
+        end = int(np.searchsorted(ds, np.datetime64(cutoff, "ns"), side="right"))
+        start = max(0, end - train_window) if train_window else 0
+        scales.append(seasonal_naive_mae(y[start:end], season_length))
+    return pd.Series(scales, index=keys.index, dtype=float)
+
+
+def score_backtests(
+    backtests: pd.DataFrame,
+    series: pd.DataFrame,
+    season_length: int | None = None,
+    train_window: int | None = None,
+    freq: str | None = None,
+) -> pd.DataFrame:
+    """Score backtests per (unique_id, model) with the protocol's metrics.
+
+    Args:
+        backtests: The `backtests` shape (e.g. from `cross_validate`).
+        series: The `demand` frame that was backtested (for MASE's scales).
+        season_length: m for MASE; None means the default for the frequency.
+        train_window: The training window used, in periods (None: all history);
+            MASE's scale for cutoff k comes from that same window.
+        freq: Frequency of `series`; None infers it.
+
+    Returns:
+        One row per (unique_id, model): `unique_id, model, mase, smape` (%),
+        `rmse` (units of y), `bias` (%), `cov80, cov95` (shares 0-1; NaN when
+        the backtests lack that level).
+    """
+    data, family = validate_demand(series, freq)
+    m = int(season_length) if season_length else SEASON_LENGTHS[family]
+    keys = backtests[["unique_id", "cutoff"]].drop_duplicates()
+    keys = keys.assign(scale=_cutoff_scales(data, keys, m, train_window))
+    scored = backtests.merge(keys, on=["unique_id", "cutoff"], how="left")
+    rows = []
+    for (uid, model), g in scored.groupby(
+        ["unique_id", "model"], sort=True, observed=True
+    ):
+        y, f = g["y"], g["mean"]
+        row = {"unique_id": uid, "model": model, "mase": mase(y, f, g["scale"])}
+        row |= {"smape": smape(y, f), "rmse": rmse(y, f), "bias": bias(y, f)}
+        for lv in (80, 95):
+            has_level = f"lo_{lv}" in g and f"hi_{lv}" in g
+            row[f"cov{lv}"] = (
+                coverage(y, g[f"lo_{lv}"], g[f"hi_{lv}"]) if has_level else float("nan")
+            )
+        rows.append(row)
+    return pd.DataFrame(rows, columns=SCORE_COLUMNS)
+
+
+def _read_demand(path: Path) -> pd.DataFrame:
+    """Read a long-format `unique_id, ds, y` CSV or Parquet file."""
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"No such file: {path}; give a CSV or Parquet demand file."
+        )
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return pd.read_csv(path, dtype={"unique_id": str})
+    if suffix in (".parquet", ".pq"):
+        return pd.read_parquet(path)
+    raise ValueError(
+        f"Cannot read {path}: use a .csv or .parquet file of unique_id, ds, y."
+    )
+
+
+def backtest_file(
+    path: str | Path, freq: str, models: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """Run the benchmark protocol on a demand file for each model and score it.
+
+    Args:
+        path: A CSV or Parquet file of `unique_id, ds, y` (a `demand` frame).
+        freq: `D`, `M` or `H`: picks the protocol's cutoffs, horizon and window.
+        models: Aliases of registered models; None means every registered model.
+
+    Returns:
+        Scores, one row per (unique_id, model) (see `score_backtests`). Where a
+        stream fell back at some cutoff, its row still carries the requested
+        model's alias, and a WARNING says how many forecasts came from the fallback.
+
+    Raises:
+        FileNotFoundError: `path` does not exist.
+        ValueError: the file is not a valid `demand` frame, `freq` is not D, M
+            or H, or a model alias is unknown.
+    """
+    from demand.forecast import MODELS, make_model  # the registry imports this module
+
+    series = _read_demand(Path(path))
+    plan = protocol_cutoffs(series, freq)
+    aliases = list(models) if models is not None else list(MODELS)
+    forecasters = [make_model(alias) for alias in aliases]  # fail fast on a bad alias
+    scores = []
+    for alias, forecaster in zip(aliases, forecasters, strict=True):
+        started = time.perf_counter()
+        backtests = run_protocol(forecaster, series, plan.freq)
+        n_fallback = int((backtests["model"] != alias).sum())
+        if n_fallback:
+            logger.warning(
+                "%s: %d of %d backtest forecasts came from a fallback model; they are "
+                "scored as %s.",
+                alias,
+                n_fallback,
+                len(backtests),
+                alias,
+            )
+        scores.append(
+            score_backtests(
+                backtests.assign(model=alias),
+                series,
+                plan.season_length,
+                plan.train_window,
+                plan.freq,
+            )
+        )
+        logger.info("%s backtested in %.1f s.", alias, time.perf_counter() - started)
+    return pd.concat(scores, ignore_index=True)

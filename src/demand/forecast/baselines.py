@@ -1,0 +1,95 @@
+"""Baseline forecasters: seasonal naive (the protocol's reference) and naive."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from demand.forecast.base import BaseForecaster
+
+__all__ = ["Naive", "SeasonalNaive"]
+
+
+class SeasonalNaive(BaseForecaster):
+    """Repeat each stream's last observed season.
+
+    Intervals follow the benchmark protocol: the empirical quantiles (numpy's
+    default, linear) of the in-sample seasonal differences `y_t - y_{t-m}`, the
+    central `level`% (quantiles (1 - p)/2 and (1 + p)/2), scaled by
+    `sqrt(ceil(step / m))` for forecast step 1..h. Where a strong trend puts both
+    quantiles on one side of zero, the bound is moved to the point forecast so
+    that lo ≤ mean ≤ hi always holds.
+
+    A stream needs more than one season (n > m) of history; a shorter one goes to
+    `fallback`.
+
+    Args:
+        season_length: Periods per season (e.g. 7 for daily data with a weekly
+            cycle); None means the default for the frequency (H 168, D 7, W 52, M 12).
+        freq: Frequency (`H`, `D`, `W`, `M`); None infers it from `ds`.
+        fallback: Alias of the model for streams too short to fit; None raises.
+        alias: Value written to the `model` column.
+    """
+
+    def __init__(
+        self,
+        season_length: int | None = None,
+        freq: str | None = None,
+        fallback: str | None = "naive",
+        alias: str = "seasonal_naive",
+    ):
+        self.season_length = season_length
+        self.freq = freq
+        self.fallback = fallback
+        self.alias = alias
+
+    def _fit_stream(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Return the last season and the in-sample seasonal differences."""
+        m = self.season_length_
+        if y.size <= m:
+            raise ValueError(
+                f"{y.size} period(s) of history; seasonal naive needs more than one "
+                f"season ({m} periods)."
+            )
+        return y[-m:].copy(), y[m:] - y[:-m]
+
+    def _predict_stream(
+        self, state: tuple[np.ndarray, np.ndarray], h: int, level: tuple[float, ...]
+    ) -> dict[str, np.ndarray]:
+        """Tile the last season over h periods; widen by sqrt(seasons ahead)."""
+        last_season, differences = state
+        m = last_season.size
+        mean = np.resize(last_season, h)
+        scale = np.sqrt(np.ceil(np.arange(1, h + 1) / m))
+        out = {"mean": mean}
+        for lv in level:
+            p = lv / 100.0
+            q_lo, q_hi = np.quantile(differences, [(1.0 - p) / 2.0, (1.0 + p) / 2.0])
+            out[f"lo_{lv:g}"] = np.minimum(mean + q_lo * scale, mean)
+            out[f"hi_{lv:g}"] = np.maximum(mean + q_hi * scale, mean)
+        return out
+
+
+class Naive(SeasonalNaive):
+    """Repeat each stream's last value: seasonal naive with a season of one period.
+
+    The default fallback of `SeasonalNaive` for streams shorter than one season.
+    A stream needs at least two periods (one difference for the intervals).
+
+    Args:
+        freq: Frequency (`H`, `D`, `W`, `M`); None infers it from `ds`.
+        fallback: Alias of the model for streams too short to fit; None raises.
+        alias: Value written to the `model` column.
+    """
+
+    def __init__(
+        self, freq: str | None = None, fallback: str | None = None, alias: str = "naive"
+    ):
+        self.freq = freq
+        self.fallback = fallback
+        self.alias = alias
+
+    def _fit(self, series: pd.DataFrame) -> None:
+        """Fit with a season of one period whatever the frequency."""
+        self.season_length_ = 1
+        super()._fit(series)

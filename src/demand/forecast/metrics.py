@@ -1,0 +1,88 @@
+"""Accuracy metrics of the benchmark protocol: MASE, sMAPE, RMSE, bias, coverage."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+__all__ = ["bias", "coverage", "mase", "rmse", "seasonal_naive_mae", "smape"]
+
+
+def _arrays(*values: ArrayLike) -> list[np.ndarray]:
+    """Return float arrays of one shared length."""
+    arrays = [np.asarray(v, dtype=float) for v in values]
+    if len({a.shape for a in arrays}) > 1:
+        raise ValueError(f"Arrays differ in shape: {[a.shape for a in arrays]}.")
+    return arrays
+
+
+def seasonal_naive_mae(y: ArrayLike, season_length: int) -> float:
+    """Return the in-sample seasonal-naive MAE, `mean |y_t - y_{t-m}|`: MASE's scale.
+
+    Args:
+        y: One stream's training counts, oldest first.
+        season_length: m, in periods.
+
+    Returns:
+        The scale in units of `y`; NaN when there are not more than m values.
+    """
+    values = np.asarray(y, dtype=float)
+    if values.size <= season_length:
+        return float("nan")
+    return float(np.mean(np.abs(values[season_length:] - values[:-season_length])))
+
+
+def mase(y: ArrayLike, f: ArrayLike, scale: ArrayLike) -> float:
+    """Return the mean absolute scaled error, `mean(|f - y| / s)`.
+
+    Args:
+        y: Actuals.
+        f: Point forecasts.
+        scale: Per point, the seasonal-naive MAE of the training window of the
+            point's cutoff (`seasonal_naive_mae`); a scalar is broadcast.
+
+    Returns:
+        MASE (unitless; 1 = as good as in-sample seasonal naive). A zero scale
+        (a constant training window) gives inf, or NaN where the error is 0 too.
+    """
+    y_, f_ = _arrays(y, f)
+    s = np.broadcast_to(np.asarray(scale, dtype=float), y_.shape)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return float(np.mean(np.abs(f_ - y_) / s))
+
+
+def smape(y: ArrayLike, f: ArrayLike) -> float:
+    """Return sMAPE in percent, `mean(200 |f - y| / (|y| + |f|))`, with 0/0 = 0."""
+    y_, f_ = _arrays(y, f)
+    denominator = np.abs(y_) + np.abs(f_)
+    ratio = np.divide(
+        200.0 * np.abs(f_ - y_),
+        denominator,
+        out=np.zeros_like(denominator),
+        where=denominator > 0,
+    )
+    return float(np.mean(ratio))
+
+
+def rmse(y: ArrayLike, f: ArrayLike) -> float:
+    """Return the root mean squared error, in units of `y`."""
+    y_, f_ = _arrays(y, f)
+    return float(np.sqrt(np.mean((f_ - y_) ** 2)))
+
+
+def bias(y: ArrayLike, f: ArrayLike) -> float:
+    """Return the bias in percent, `100 Σ(f - y) / Σy` (positive: over-forecast).
+
+    Returns NaN when Σy is 0 (0 if the forecasts sum to 0 too).
+    """
+    y_, f_ = _arrays(y, f)
+    total_error, total = float(np.sum(f_ - y_)), float(np.sum(y_))
+    if total == 0:
+        return 0.0 if total_error == 0 else float("nan")
+    return 100.0 * total_error / total
+
+
+def coverage(y: ArrayLike, lo: ArrayLike, hi: ArrayLike) -> float:
+    """Return the share (0-1) of actuals inside [lo, hi], bounds included."""
+    y_, lo_, hi_ = _arrays(y, lo, hi)
+    return float(np.mean((lo_ <= y_) & (y_ <= hi_)))
