@@ -126,3 +126,59 @@ def test_erlang_bad_service_level_is_one_sentence() -> None:
     args = ["erlang", "--calls", "30", "--aht-seconds", "120", "--service-level", "1.5"]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 1 and "service_level" in result.output
+
+
+def test_backtest_writes_the_published_score_columns(tmp_path: Path) -> None:
+    import numpy as np
+    import pandas as pd
+
+    ds = pd.date_range("2014-01-01", "2019-06-30", freq="D")
+    rng = np.random.default_rng(3)
+    y = 100 + 10 * np.sin(2 * np.pi * ds.dayofweek / 7) + rng.normal(0, 3, len(ds))
+    pd.DataFrame({"unique_id": "s", "ds": ds, "y": y}).to_csv(
+        tmp_path / "s.csv", index=False
+    )
+    out = tmp_path / "scores.csv"
+    result = CliRunner().invoke(
+        cli,
+        [
+            "backtest",
+            "--input",
+            str(tmp_path / "s.csv"),
+            "--freq",
+            "D",
+            "--out",
+            str(out),
+            "--model",
+            "seasonal_naive",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    scores = pd.read_csv(out)
+    assert list(scores.columns) == [
+        "unique_id",
+        "model",
+        "mase",
+        "smape",
+        "rmse",
+        "bias",
+        "cov80",
+        "cov95",
+    ]
+    assert scores["model"].tolist() == ["seasonal_naive"]
+
+
+def test_backtest_missing_input_is_one_sentence(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli,
+        [
+            "backtest",
+            "--input",
+            str(tmp_path / "x.csv"),
+            "--freq",
+            "D",
+            "--out",
+            str(tmp_path / "o.csv"),
+        ],
+    )
+    assert result.exit_code == 1 and "Traceback" not in result.output

@@ -278,6 +278,65 @@ def erlang(
     out.print(table)
 
 
+@cli.command()
+@click.option(
+    "--input",
+    "input_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Long-format CSV or Parquet: unique_id, ds, y.",
+)
+@click.option(
+    "--freq",
+    type=click.Choice(["D", "M", "H"]),
+    required=True,
+    help="Protocol family: daily, monthly or hourly.",
+)
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="CSV to write: one row per (unique_id, model).",
+)
+@click.option(
+    "--model",
+    "models",
+    multiple=True,
+    help="Model alias to score (repeatable); default every model.",
+)
+@_user_errors
+def backtest(
+    input_path: Path,
+    freq: str,
+    out_path: Path,
+    models: tuple[str, ...],
+) -> None:
+    """Score every model on a series file with the rolling-origin protocol.
+
+    Example: demand backtest --input series.csv --freq D --out scores.csv
+    """
+    from demand.forecast.backtest import backtest_file
+
+    with err.status(f"backtesting {input_path.name}"):
+        scores = backtest_file(input_path, freq, models=list(models) or None)
+    columns = ["unique_id", "model", "mase", "smape", "rmse", "bias", "cov80", "cov95"]
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    scores[columns].to_csv(out_path, index=False)
+    summary = scores.groupby("model")[["mase", "smape", "cov80", "cov95"]].mean()
+    table = Table("model", "mean MASE", "sMAPE %", "cov80", "cov95")
+    for model, row in summary.sort_values("mase").iterrows():
+        table.add_row(
+            str(model),
+            f"{row.mase:.3f}",
+            f"{row.smape:.2f}",
+            f"{row.cov80:.3f}",
+            f"{row.cov95:.3f}",
+        )
+    out.print(table)
+    out.print(f"{len(scores):,} scores written to {out_path}")
+
+
 @cli.command("run")
 @click.argument("pipeline", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="Rerun every stage, changed or not.")
