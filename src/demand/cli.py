@@ -19,7 +19,7 @@ from demand.store import default_db_path
 __all__ = ["cli", "main"]
 
 F = TypeVar("F", bound=Callable[..., Any])
-out = Console()
+console = Console()
 err = Console(stderr=True)
 
 
@@ -94,7 +94,7 @@ def cli(verbose: int) -> None:
 @click.option("--faults", is_flag=True, help="Add realistic bad rows and files.")
 @_user_errors
 def synth(out: Path, years: int, end: Any, seed: int, faults: bool) -> None:
-    """Write the synthetic force Northshire's raw extracts.
+    """Write the synthetic force Northshire's raw extracts (replacing an earlier run's).
 
     Example: demand synth --out data/raw --years 4 --seed 2024
     """
@@ -114,8 +114,10 @@ def synth(out: Path, years: int, end: Any, seed: int, faults: bool) -> None:
             faults=faults,
             progress=step,
         )
-    rows = sum(f["clean"] + f.get("faults", 0) for f in truth["rows"].values())
-    out.print(f"Northshire: {rows:,} rows in {len(truth['rows'])} files under {out}/")
+    rows = sum(f["rows"] + f["fault_rows"] for f in truth["files"].values())
+    console.print(
+        f"Northshire: {rows:,} rows in {len(truth['files'])} files under {out}/"
+    )
 
 
 @cli.command()
@@ -154,7 +156,7 @@ def ingest(paths: tuple[Path, ...], adapter: str, db: Path) -> None:
             f"{r.rows_loaded:,}",
             f"{r.rows_rejected:,}",
         )
-    out.print(table)
+    console.print(table)
     if not result.ok:
         failed = ", ".join(str(r.file) for r in result.files if r.status == "rejected")
         raise click.ClickException(
@@ -179,7 +181,7 @@ def status(db: Path) -> None:
     table = Table("table", "rows")
     for name, n in counts.items():
         table.add_row(name, f"{n:,}")
-    out.print(table)
+    console.print(table)
 
 
 @cli.command()
@@ -275,7 +277,7 @@ def erlang(
             else (f"{value:.4f}" if isinstance(value, float) else str(value))
         )
         table.add_row(key, shown)
-    out.print(table)
+    console.print(table)
 
 
 @cli.command()
@@ -333,8 +335,8 @@ def backtest(
             f"{row.cov80:.3f}",
             f"{row.cov95:.3f}",
         )
-    out.print(table)
-    out.print(f"{len(scores):,} scores written to {out_path}")
+    console.print(table)
+    console.print(f"{len(scores):,} scores written to {out_path}")
 
 
 @cli.command("run")
@@ -363,14 +365,14 @@ def run_command(pipeline: Path, force: bool, dry_run: bool, db: Path) -> None:
     table = Table("stage", "status", "why", "seconds", "rows")
     for s in result.stages:
         table.add_row(s.stage, s.status, s.reason, f"{s.seconds:.1f}", f"{s.rows:,}")
-    out.print(table)
+    console.print(table)
     if result.status != "ok":
         raise click.ClickException(
             f"Run {result.run_id} failed in stage {result.failed_stage}: {result.error}"
             f" (log: {result.log_file})"
         )
     if not dry_run:
-        out.print(f"Run {result.run_id} ok; store {db}; log {result.log_file}")
+        console.print(f"Run {result.run_id} ok; store {db}; log {result.log_file}")
 
 
 @cli.command()
@@ -395,7 +397,7 @@ def runs(limit: int, db: Path) -> None:
             r["stages"] or "",
             r["error"] or "",
         )
-    out.print(table)
+    console.print(table)
 
 
 def main() -> None:
