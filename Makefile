@@ -25,11 +25,11 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 
 install: $(VENV)/.installed ## Create .venv and install demand into it
 
-demo: install ## Generate the synthetic force and run the default pipeline on it
+demo: install ## Generate the synthetic force and run the demo pipeline on it
 	@test -f $(RAW)/truth.json || $(BIN)/demand synth --out $(RAW)
-	$(BIN)/demand ingest $(RAW) --db $(DB)
+	$(BIN)/demand run pipelines/demo.toml --db $(DB)
 	$(BIN)/demand status --db $(DB)
-	@echo "Outputs: raw extracts in $(RAW)/, the store in $(DB)"
+	@echo "Outputs: raw extracts in $(RAW)/, the store in $(DB), run logs in logs/demo/"
 
 test: $(VENV)/.installed-test ## Install the test extras and run the tests
 	$(BIN)/python -m pytest --cov=demand --cov-report=term:skip-covered
