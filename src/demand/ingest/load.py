@@ -1,0 +1,245 @@
+"""Load one file into the store: one transaction, upsert by key, rejects, ingest_log."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from demand.ingest.adapter import Adapter, load_adapters
+from demand.ingest.errors import IngestError
+from demand.ingest.results import FileResult, IngestResult
+from demand.ingest.sources import find_files, scan_file
+from demand.ingest.stage import (
+    BAD,
+    CSV_REJECTS,
+    GAPS,
+    ROWS,
+    drop_temp,
+    has_table,
+    scalar,
+    stage_file,
+)
+from demand.schemas import SYSTEM_COLUMNS
+from demand.store import Store, quote
+
+__all__ = ["ingest", "load_file"]
+
+logger = logging.getLogger(__name__)
+
+_LOADED_SQL = (
+    "SELECT count(*) FROM ingest_log "
+    "WHERE sha256 = $sha AND stream = $stream AND status = 'loaded'"
+)
+
+
+def _line_sql(rid: str, gaps: str) -> str:
+    """SQL for the physical line (header = 1) of the row at 0-based position `rid`.
+
+    `gaps` is an ASOF-joined alias of the gaps table: lines before the row that
+    yield no row (malformed or blank) shift it down.
+    """
+    return f"{rid} + 2 + coalesce({gaps}.k, 0)"
+
+
+def _write(
+    con: duckdb.DuckDBPyConnection,
+    adapter: Adapter,
+    base: dict[str, Any],
+    rejected_file: bool,
+    dups: int,
+) -> tuple[int, int, int]:
+    """Upsert valid rows and store rejects, inside the caller's transaction.
+
+    Args:
+        con: The store's connection, inside a transaction.
+        adapter: The file's column map.
+        base: Parameters `file`, `sha`, `stream` and `now` of the rows written.
+        rejected_file: The whole file is refused: write rejects only.
+        dups: Valid rows rejected as later duplicates (0 skips the anti-join).
+
+    Returns:
+        (rows inserted, rows updated, rows rejected).
+    """
+    schema = adapter.schema
+    table = quote(schema.name)
+    # The latest processing of these bytes replaces the rejects of earlier ones.
+    con.execute(
+        "DELETE FROM rejects WHERE sha256 = $sha AND stream = $stream",
+        {"sha": base["sha"], "stream": base["stream"]},
+    )
+    loaded = updated = 0
+    if not rejected_file:
+        good = f"FROM {ROWS} r WHERE r._fail IS NULL"
+        if dups:
+            good += f" AND r.rowid NOT IN (SELECT rid FROM {BAD})"
+        keys = ", ".join(quote(k) for k in schema.key)
+        on = " AND ".join(f"t.{quote(k)} = n.{quote(k)}" for k in schema.key)
+        # Keys are unique among the rows kept, so no DISTINCT is needed; an
+        # empty table (a first load) needs no delete at all.
+        if scalar(con, f"SELECT count(*) FROM {table}"):
+            updated = scalar(
+                con, f"DELETE FROM {table} t USING (SELECT {keys} {good}) n WHERE {on}"
+            )
+        names = [*schema.column_names, *(c.name for c in SYSTEM_COLUMNS)]
+        values = ", ".join(f"r.{quote(c)}" for c in schema.column_names)
+        loaded = scalar(
+            con,
+            f"INSERT INTO {table} ({', '.join(map(quote, names))}) "
+            f"SELECT {values}, $file, $now {good}",
+            {"file": base["file"], "now": base["now"]},
+        )
+    rejected = scalar(
+        con,
+        "INSERT INTO rejects SELECT $file, $sha, $stream, "
+        f'{_line_sql("b.rid", "g")}, b."column", b.value, b.reason || coalesce('
+        f"CAST({_line_sql('b.first_rid', 'f')} AS VARCHAR), ''), $now "
+        f"FROM {BAD} b ASOF LEFT JOIN {GAPS} g ON b.rid >= g.good_before "
+        f"ASOF LEFT JOIN {GAPS} f ON b.first_rid >= f.good_before",
+        base,
+    )
+    if has_table(con, CSV_REJECTS):
+        # The raw text of a malformed line is not kept: its fields cannot be told
+        # apart, so it could carry unmapped (person-identifying) columns.
+        rejected += scalar(
+            con,
+            "INSERT INTO rejects SELECT $file, $sha, $stream, line, NULL, "
+            "NULL, 'malformed CSV line: ' || "
+            "lower(any_value(CAST(error_type AS VARCHAR))) || ' (' || "
+            f"any_value(error_message) || ')', $now FROM {CSV_REJECTS} GROUP BY line",
+            base,
+        )
+    return loaded - updated, updated, rejected
+
+
+def _log(
+    con: duckdb.DuckDBPyConnection,
+    result: FileResult,
+    adapter: Adapter,
+    started: datetime,
+) -> None:
+    con.execute(
+        "INSERT INTO ingest_log VALUES ($file, $sha, $stream, $adapter, $encoding, "
+        "$status, $read, $loaded, $inserted, $updated, $rejected, $message, $started, "
+        "$finished)",
+        {
+            "file": str(result.file),
+            "sha": result.sha256 or "",
+            "stream": result.stream,
+            "adapter": str(adapter.path),
+            "encoding": result.encoding,
+            "status": result.status,
+            "read": result.rows_read,
+            "loaded": result.rows_loaded,
+            "inserted": result.rows_inserted,
+            "updated": result.rows_updated,
+            "rejected": result.rows_rejected,
+            "message": result.message,
+            "started": started,
+            "finished": datetime.now(UTC),
+        },
+    )
+
+
+def load_file(store: Store, path: Path, adapter: Adapter) -> FileResult:
+    """Load one file into its stream table, all or nothing.
+
+    Valid rows replace rows with the same key (counted as updated) or are
+    inserted; every other row goes to `rejects` with its line and reason, so
+    rows read = loaded + rejected. A file whose bytes were already loaded for
+    the stream is skipped. A file with a missing mapped column is rejected
+    whole: its rows go to `rejects` and nothing reaches the stream table.
+
+    Args:
+        store: The open store.
+        path: The file.
+        adapter: The column map that reads it.
+
+    Returns:
+        What happened; `status` is `rejected` for bad input, with the reason
+        in `message`. Store errors (disk full, lock) propagate.
+    """
+    started = datetime.now(UTC)
+    stream = adapter.stream
+    con = store.con
+    logger.info("loading %s as %s", path, stream)
+    sha: str | None = None
+    encoding: str | None = None
+    try:
+        fmt = adapter.format_of(path)
+        scan = scan_file(path, adapter.encoding, text=fmt == "csv")
+        sha, encoding = scan.sha256, scan.encoding
+        if scalar(con, _LOADED_SQL, {"sha": sha, "stream": stream}):
+            logger.info("skipping %s: these bytes are already loaded", path)
+            return FileResult(
+                path, stream, "skipped", encoding=encoding, sha256=sha,
+                message="already loaded",
+            )  # fmt: skip
+        staged = stage_file(con, path, fmt, adapter, scan)
+        logger.info(
+            "writing %d rows of %s to %s in one transaction", staged.rows, path, stream
+        )
+        base = {"file": str(path), "sha": sha, "stream": stream, "now": started}
+        with store.transaction():
+            inserted, updated, rejected = _write(
+                con, adapter, base, bool(staged.rejected), staged.duplicates
+            )
+            result = FileResult(
+                path, stream, "rejected" if staged.rejected else "loaded",
+                rows_read=staged.rows + staged.malformed,
+                rows_loaded=inserted + updated, rows_inserted=inserted,
+                rows_updated=updated, rows_rejected=rejected, encoding=encoding,
+                sha256=sha, message=staged.rejected or staged.note or None,
+            )  # fmt: skip
+            _log(con, result, adapter, started)
+    except IngestError as exc:
+        logger.warning("%s", exc)
+        result = FileResult(
+            path, stream, "rejected", encoding=encoding, sha256=sha, message=str(exc)
+        )
+        with store.transaction():
+            _log(con, result, adapter, started)
+    finally:
+        drop_temp(con)
+    logger.info(
+        "%s: %s, %d read, %d loaded, %d rejected", path, result.status,
+        result.rows_read, result.rows_loaded, result.rows_rejected,
+    )  # fmt: skip
+    return result
+
+
+def ingest(
+    store: Store,
+    paths: Sequence[Path],
+    adapter: str | Path = "northshire",
+    progress: Callable[[FileResult], None] | None = None,
+) -> IngestResult:
+    """Load extracts (CSV, Parquet, Excel) into the store, one transaction per file.
+
+    Args:
+        store: The open store; stream tables must exist (`Store` creates them).
+        paths: Files and folders. In a folder every map's glob is matched.
+        adapter: A built-in map name (`northshire`), or the path of a `.toml`
+            map or of a folder of maps.
+        progress: Called with each file's result as soon as it is done.
+
+    Returns:
+        Per-file results; `ok` is False if any file was rejected whole.
+
+    Raises:
+        IngestError: A path or the adapter does not exist, a map is invalid, or
+            a file matches no map. Nothing is loaded then.
+    """
+    adapters = load_adapters(adapter)
+    pairs = find_files(paths, adapters)
+    results = []
+    for file, file_adapter in pairs:
+        result = load_file(store, file, file_adapter)
+        results.append(result)
+        if progress is not None:
+            progress(result)
+    return IngestResult(tuple(results))

@@ -1,0 +1,247 @@
+"""Build the one SELECT that parses, maps and validates a source's rows, set-based."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from demand.ingest.adapter import Adapter
+from demand.schemas import Column
+from demand.store import quote
+
+__all__ = ["Check", "ParseQuery", "SourceColumn", "build_parse_query"]
+
+logger = logging.getLogger(__name__)
+
+_TIMESTAMP_TYPES = ("TIMESTAMP", "TIMESTAMP WITH TIME ZONE", "DATE")
+_NOT_PARSED = {
+    "DOUBLE": "not a number",
+    "BIGINT": "not a whole number",
+    "INTEGER": "not a whole number",
+    "BOOLEAN": "not true/false (map the source codes under [values.{name}])",
+}
+
+
+@dataclass(frozen=True)
+class SourceColumn:
+    """Where a mapped canonical column comes from in the source relation.
+
+    Args:
+        identifier: Quoted SQL identifier of the source column.
+        dtype: DuckDB type the source gives it (VARCHAR for CSV and Excel).
+    """
+
+    identifier: str
+    dtype: str = "VARCHAR"
+
+
+@dataclass(frozen=True)
+class Check:
+    """One way a row can fail: the column it names and the reason stored in rejects."""
+
+    column: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ParseQuery:
+    """A SELECT over a source relation and what its failure codes mean.
+
+    Args:
+        sql: SELECT returning the canonical columns in table order (without
+            system columns), `_fail` (index into `checks`, NULL for a valid row)
+            and `_value` (the offending source text, NULL for a valid row).
+        params: Named parameters of `sql`.
+        checks: Failure code -> (column, reason).
+    """
+
+    sql: str
+    params: dict[str, Any]
+    checks: tuple[Check, ...]
+
+
+def _code_text(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _raw_expr(src: SourceColumn, nulls: tuple[str, ...]) -> str:
+    text = (
+        src.identifier
+        if src.dtype == "VARCHAR"
+        else f"CAST({src.identifier} AS VARCHAR)"
+    )
+    if set(nulls) <= {""}:
+        return f"nullif(trim({text}), '')"
+    return (
+        f"CASE WHEN list_contains($nulls, trim({text})) THEN NULL ELSE trim({text}) END"
+    )
+
+
+def _parse_expr(col: Column, text: str, src_dtype: str | None) -> str:
+    """Return SQL turning `text` (or a typed source column) into `col.dtype`."""
+    if col.dtype == "TIMESTAMPTZ":
+        if src_dtype == "TIMESTAMP WITH TIME ZONE":
+            return text
+        if src_dtype in ("TIMESTAMP", "DATE"):
+            return f"timezone($tz, CAST({text} AS TIMESTAMP))"
+        # Naive local wall time -> UTC. DuckDB (ICU) reads the repeated autumn
+        # hour as its second, GMT, occurrence and a spring-gap time as GMT.
+        return f"timezone($tz, try_strptime({text}, $datetime_formats))"
+    if col.dtype == "DATE":
+        if src_dtype == "TIMESTAMP WITH TIME ZONE":
+            return f"CAST(timezone($tz, {text}) AS DATE)"
+        if src_dtype in ("TIMESTAMP", "DATE"):
+            return f"CAST({text} AS DATE)"
+        return f"CAST(try_strptime({text}, $date_formats) AS DATE)"
+    if col.dtype == "VARCHAR":
+        return text
+    return f"try_cast({text} AS {col.dtype})"
+
+
+def _unparsed_reason(col: Column, adapter: Adapter) -> str:
+    if col.dtype == "TIMESTAMPTZ":
+        return "unparseable date: expected " + " or ".join(adapter.datetime_formats)
+    if col.dtype == "DATE":
+        formats = (*adapter.date_formats, *adapter.datetime_formats)
+        return "unparseable date: expected " + " or ".join(formats)
+    return _NOT_PARSED.get(col.dtype, f"not a valid {col.dtype}").format(name=col.name)
+
+
+def build_parse_query(
+    adapter: Adapter, source_sql: str, sources: Mapping[str, SourceColumn]
+) -> ParseQuery:
+    """Build the single-pass SELECT that turns source rows into canonical rows.
+
+    Each row gets its canonical columns and, if it fails, the first failing
+    check in column order: an unmapped code, an unparseable value, a missing
+    required value, a value outside the allowed set, or a number below its
+    minimum. Duplicate keys are found later, over the valid rows.
+
+    Args:
+        adapter: The column map.
+        source_sql: A FROM-able relation (e.g. a `read_csv(...)` call); its
+            parameters must be added to the returned params by the caller.
+        sources: Canonical column -> where the source holds it, for every
+            column in `adapter.columns`.
+
+    Returns:
+        The query, its parameters and the meaning of its failure codes.
+    """
+    schema = adapter.schema
+    params: dict[str, Any] = {"tz": adapter.timezone}
+    if not set(adapter.null_values) <= {""}:
+        params["nulls"] = list(adapter.null_values)
+    if any(c.dtype == "TIMESTAMPTZ" for c in schema.columns):
+        params["datetime_formats"] = list(adapter.datetime_formats)
+    if any(c.dtype == "DATE" for c in schema.columns):
+        params["date_formats"] = [*adapter.date_formats, *adapter.datetime_formats]
+
+    raw: list[str] = []  # level 1: trimmed source text, NULL for null literals
+    parsed: list[str] = []  # level 2: typed canonical columns
+    derived: list[str] = []  # level 3: columns computed from other columns
+    checks: list[Check] = []
+    conditions: list[tuple[str, str]] = []  # (SQL condition, raw value SQL)
+
+    def check(column: str, reason: str, condition: str, value: str) -> None:
+        checks.append(Check(column, reason))
+        conditions.append((condition, value))
+
+    for i, col in enumerate(schema.columns):
+        name = quote(col.name)
+        value_sql = f"CAST({name} AS VARCHAR)"
+        if col.name in adapter.columns:
+            src = sources[col.name]
+            r = quote(f"r{i}")
+            value_sql = r
+            text = r
+            typed = src.dtype in _TIMESTAMP_TYPES and col.name not in adapter.values
+            if typed:
+                raw.append(f"{src.identifier} AS {r}")
+                value_sql = f"CAST({r} AS VARCHAR)"
+            else:
+                raw.append(f"{_raw_expr(src, adapter.null_values)} AS {r}")
+            if col.name in adapter.values:
+                m = quote(f"m{i}")
+                whens = []
+                for j, (code, canonical) in enumerate(adapter.values[col.name].items()):
+                    params[f"vk{i}_{j}"] = code
+                    params[f"vv{i}_{j}"] = _code_text(canonical)
+                    whens.append(f"WHEN $vk{i}_{j} THEN $vv{i}_{j}")
+                parsed.append(f"CASE {r} {' '.join(whens)} END AS {m}")
+                codes = ", ".join(adapter.values[col.name])
+                check(
+                    col.name,
+                    f"value not in the map's values for {col.name} (known: {codes})",
+                    f"{r} IS NOT NULL AND {m} IS NULL",
+                    r,
+                )
+                text = m
+            parsed.append(
+                f"{_parse_expr(col, text, src.dtype if typed else None)} AS {name}"
+            )
+            if col.dtype != "VARCHAR":
+                check(
+                    col.name,
+                    _unparsed_reason(col, adapter),
+                    f"{text} IS NOT NULL AND {name} IS NULL",
+                    value_sql,
+                )
+        elif col.name in adapter.constants:
+            params[f"const{i}"] = _code_text(adapter.constants[col.name])
+            parsed.append(f"CAST($const{i} AS {col.dtype}) AS {name}")
+        elif col.derive is not None:
+            # derive SQL comes from schemas.py (code, not user text)
+            derived.append(f"CAST(({col.derive}) AS {col.dtype}) AS {name}")
+        else:
+            parsed.append(f"CAST(NULL AS {col.dtype}) AS {name}")
+
+        if col.required or col.name in schema.key:
+            check(col.name, "missing required value", f"{name} IS NULL", value_sql)
+        if col.allowed is not None:
+            params[f"allowed{i}"] = list(col.allowed)
+            allowed = ", ".join(col.allowed)
+            check(
+                col.name,
+                f"value not in the allowed set of {col.name} ({allowed})",
+                f"NOT list_contains($allowed{i}, {name})",
+                value_sql,
+            )
+        if col.minimum is not None:
+            params[f"min{i}"] = col.minimum
+            below = f"{name} < $min{i}"
+            what = "too small"
+            if col.minimum == 0:
+                what = "a negative duration or number"
+                # '-0' is a minus sign on a duration, as faulty as '-5'.
+                if col.dtype in ("DOUBLE", "FLOAT"):
+                    below = f"({below} OR signbit({name}))"
+            check(
+                col.name,
+                f"{col.name} below its minimum {col.minimum:g}: {what}",
+                below,
+                value_sql,
+            )
+
+    l1 = f"SELECT {', '.join(raw) or '1 AS _one'} FROM {source_sql}"
+    l2 = (
+        f"SELECT *, {', '.join(parsed)} FROM ({l1})"
+        if parsed
+        else f"SELECT * FROM ({l1})"
+    )
+    l3 = f"SELECT *, {', '.join(derived)} FROM ({l2})" if derived else l2
+    fail = " ".join(f"WHEN {cond} THEN {k}" for k, (cond, _) in enumerate(conditions))
+    value = " ".join(f"WHEN {k} THEN {v}" for k, (_, v) in enumerate(conditions))
+    columns = ", ".join(quote(c) for c in schema.column_names)
+    sql = (
+        f"SELECT {columns}, _fail, "
+        f"CASE WHEN _fail IS NOT NULL THEN CASE _fail {value} END END AS _value "
+        f"FROM (SELECT *, CASE {fail} END AS _fail FROM ({l3}))"
+    )
+    # DuckDB refuses unused parameters: keep only those the SQL names.
+    used = {k: v for k, v in params.items() if re.search(rf"\${k}\b", sql)}
+    return ParseQuery(sql, used, tuple(checks))
