@@ -10,6 +10,7 @@ import pytest
 from demand.store import Store
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
+DATA = Path(__file__).resolve().parent / "data"
 
 
 @pytest.fixture
@@ -34,3 +35,12 @@ def shared_data() -> Path:
     if not path.is_dir():
         pytest.skip(f"real data not found at {path}")
     return path
+
+
+@pytest.fixture
+def incidents_csv() -> Path:
+    """A handwritten incidents extract: a gap, the autumn clock change, a bad row.
+
+    Its column map is `tests/data/incidents.toml`.
+    """
+    return DATA / "incidents.csv"

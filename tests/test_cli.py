@@ -182,3 +182,30 @@ def test_backtest_missing_input_is_one_sentence(tmp_path: Path) -> None:
         ],
     )
     assert result.exit_code == 1 and "Traceback" not in result.output
+
+
+def test_ingest_prints_read_loaded_rejected(
+    tmp_path: Path, incidents_csv: Path
+) -> None:
+    db = tmp_path / "s.duckdb"
+    args = [
+        "ingest",
+        str(incidents_csv),
+        "--adapter",
+        str(incidents_csv.with_suffix(".toml")),
+        "--db",
+        str(db),
+    ]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert "20 rows read = 19 loaded + 1 rejected" in result.output
+    again = CliRunner().invoke(cli, args)
+    assert "skipped" in again.output
+
+
+def test_ingest_of_a_missing_folder_is_one_sentence(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["ingest", str(tmp_path / "nowhere"), "--db", str(tmp_path / "s.duckdb")]
+    )
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "nowhere" in result.output

@@ -135,11 +135,13 @@ def ingest(paths: tuple[Path, ...], adapter: str, db: Path) -> None:
 
     Example: demand ingest data/raw --adapter northshire
     """
+    from demand.ingest import find_files, load_adapters
     from demand.ingest import ingest as run_ingest
     from demand.store import Store
 
+    total = len(find_files(list(paths), load_adapters(adapter)))
     with Store(db) as store, _progress() as bar:
-        task = bar.add_task("ingesting", total=None)
+        task = bar.add_task("ingesting", total=total)
         result = run_ingest(
             store,
             list(paths),
@@ -157,12 +159,12 @@ def ingest(paths: tuple[Path, ...], adapter: str, db: Path) -> None:
             f"{r.rows_rejected:,}",
         )
     console.print(table)
+    console.print(
+        f"{result.rows_read:,} rows read = {result.rows_loaded:,} loaded + "
+        f"{result.rows_rejected:,} rejected (see the rejects table); store {db}"
+    )
     if not result.ok:
-        failed = ", ".join(str(r.file) for r in result.files if r.status == "rejected")
-        raise click.ClickException(
-            f"Some files were rejected ({failed}); "
-            "see the rejects table for the reasons."
-        )
+        raise click.ClickException(" ".join(result.errors))
 
 
 @cli.command()
@@ -401,8 +403,12 @@ def runs(limit: int, db: Path) -> None:
 
 
 def main() -> None:
-    """Entry point of the `demand` console script."""
-    cli(prog_name="demand")
+    """Entry point of the `demand` console script; Ctrl-C leaves the store as it was."""
+    try:
+        cli(prog_name="demand")
+    except KeyboardInterrupt:
+        err.print("Interrupted; the file being loaded was rolled back.")
+        raise SystemExit(130) from None
 
 
 if __name__ == "__main__":

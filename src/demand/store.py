@@ -11,7 +11,14 @@ import duckdb
 
 from demand.schemas import DERIVED_TABLES, STREAMS, SYSTEM_COLUMNS, StreamSchema
 
-__all__ = ["DEFAULT_DB", "Store", "default_db_path", "quote", "stream_table_ddl"]
+__all__ = [
+    "DEFAULT_DB",
+    "Store",
+    "default_db_path",
+    "memory_limit",
+    "quote",
+    "stream_table_ddl",
+]
 
 DEFAULT_DB = Path("data/processed/demand.duckdb")
 
@@ -19,6 +26,11 @@ DEFAULT_DB = Path("data/processed/demand.duckdb")
 def default_db_path() -> Path:
     """Return the store path: `$DEMAND_DB` if set, else data/processed/demand.duckdb."""
     return Path(os.environ.get("DEMAND_DB", str(DEFAULT_DB)))
+
+
+def memory_limit() -> str:
+    """Return DuckDB's memory budget: `$DEMAND_MEMORY_LIMIT` if set, else "1536MB"."""
+    return os.environ.get("DEMAND_MEMORY_LIMIT", "1536MB")
 
 
 def quote(identifier: str) -> str:
@@ -49,6 +61,9 @@ class Store:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self.con = duckdb.connect(str(path), read_only=read_only)
         self.con.execute("SET TimeZone = 'UTC'")
+        # DuckDB would take 80% of RAM; a bounded buffer spills to disk instead, so
+        # a scheduled run stays inside a shared machine's budget.
+        self.con.execute("SET memory_limit = ?", [memory_limit()])
         if not read_only:
             self.ensure_tables()
 
