@@ -1,0 +1,182 @@
+"""Range and closed-set checks of a force's capacity assumptions."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from demand.config import ConfigError
+from demand.schemas import DEPARTMENTS, GRADES, MISSING_RISKS
+
+if TYPE_CHECKING:
+    from demand.capacity.assumptions import Assumptions, ShiftPattern
+
+__all__ = ["AssumptionsError", "validate_assumptions"]
+
+HOURS_PER_WEEK = 168
+
+
+class AssumptionsError(ConfigError):
+    """An assumptions file is missing, unreadable or holds a bad value."""
+
+
+def _error(path: Path | None, key: str, problem: str) -> AssumptionsError:
+    return AssumptionsError(f"{path or '<assumptions>'}: {key}: {problem}")
+
+
+def _check_fraction(
+    path: Path | None, key: str, value: float, upper_open=False
+) -> None:
+    if not (0.0 <= value < 1.0 if upper_open else 0.0 <= value <= 1.0):
+        bound = "[0, 1)" if upper_open else "[0, 1]"
+        raise _error(path, key, f"expected a fraction in {bound}; found {value!r}")
+
+
+def _check_positive(path: Path | None, key: str, value: float, strict=False) -> None:
+    if value < 0 or (strict and value == 0):
+        rule = "> 0" if strict else ">= 0"
+        raise _error(path, key, f"expected a number {rule}; found {value!r}")
+
+
+def _check_department(path: Path | None, key: str, value: str) -> None:
+    if value not in DEPARTMENTS:
+        raise _error(
+            path, key, f"expected one of {', '.join(DEPARTMENTS)}; found {value!r}"
+        )
+
+
+def validate_assumptions(a: Assumptions) -> None:
+    """Check ranges and closed sets of loaded assumptions.
+
+    Raises:
+        AssumptionsError: A value is out of range; names the file and the key.
+    """
+    p = a.path
+    w = a.workforce
+    _check_positive(
+        p,
+        "workforce.contracted_hours_per_fte_per_year",
+        w.contracted_hours_per_fte_per_year,
+        strict=True,
+    )
+    _check_fraction(
+        p, "workforce.on_duty_productive_fraction", w.on_duty_productive_fraction
+    )
+    for f in dataclasses.fields(a.abstractions):
+        if f.name.endswith("_fraction"):
+            _check_fraction(
+                p, f"abstractions.{f.name}", getattr(a.abstractions, f.name)
+            )
+    _check_fraction(p, "abstractions", a.abstractions.total_fraction, upper_open=True)
+    missing = [g for g in GRADES if g not in a.unit_times]
+    extra = [g for g in a.unit_times if g not in GRADES]
+    if missing or extra:
+        raise _error(
+            p,
+            "unit_times",
+            f"expected grades {', '.join(GRADES)}; missing {missing}, unknown {extra}",
+        )
+    tables = {
+        **{f"unit_times.{g}": u for g, u in a.unit_times.items()},
+        **{
+            f"unit_times_by_category.{c}": u
+            for c, u in a.unit_times_by_category.items()
+        },
+    }
+    for key, u in tables.items():
+        for name in (
+            "travel_hours",
+            "on_scene_hours",
+            "follow_up_hours",
+            "officers_per_incident",
+        ):
+            _check_positive(p, f"{key}.{name}", getattr(u, name))
+        _check_department(p, f"{key}.department", u.department)
+    for group, o in a.investigation.items():
+        _check_positive(p, f"investigation.{group}.hours_per_crime", o.hours_per_crime)
+        _check_department(p, f"investigation.{group}.department", o.department)
+    m = a.missing_persons
+    if sorted(m.hours_per_report) != sorted(MISSING_RISKS):
+        raise _error(
+            p,
+            "missing_persons.hours_per_report",
+            f"expected risks {', '.join(MISSING_RISKS)}; "
+            f"found {', '.join(m.hours_per_report)}",
+        )
+    for risk, hours in m.hours_per_report.items():
+        _check_positive(p, f"missing_persons.hours_per_report.{risk}", hours)
+    _check_department(p, "missing_persons.department", m.department)
+    h = a.mental_health
+    _check_positive(
+        p,
+        "mental_health.hours_per_incident_before_rcrp",
+        h.hours_per_incident_before_rcrp,
+    )
+    _check_positive(
+        p,
+        "mental_health.hours_per_incident_after_rcrp",
+        h.hours_per_incident_after_rcrp,
+    )
+    _check_department(p, "mental_health.department", h.department)
+    for line, c in a.call_lines.items():
+        _check_positive(p, f"call_lines.{line}.aht_seconds", c.aht_seconds, strict=True)
+        _check_positive(p, f"call_lines.{line}.target_seconds", c.target_seconds)
+        if not 0 < c.service_level < 1:
+            raise _error(
+                p,
+                f"call_lines.{line}.service_level",
+                f"expected a fraction in (0, 1); found {c.service_level!r}",
+            )
+        if c.patience_seconds is not None:
+            _check_positive(
+                p,
+                f"call_lines.{line}.patience_seconds",
+                c.patience_seconds,
+                strict=True,
+            )
+    t = a.attendance
+    for name in ("g1_urban_minutes", "g1_rural_minutes", "g2_minutes"):
+        _check_positive(p, f"attendance.{name}", getattr(t, name), strict=True)
+    if not 0 < t.compliance_fraction < 1:
+        raise _error(
+            p,
+            "attendance.compliance_fraction",
+            f"expected a fraction in (0, 1); found {t.compliance_fraction!r}",
+        )
+    r = a.response
+    for name in (
+        "dispatch_minutes",
+        "g1_travel_urban_minutes",
+        "g1_travel_rural_minutes",
+        "travel_sigma",
+    ):
+        _check_positive(p, f"response.{name}", getattr(r, name))
+    _check_positive(p, "response.officers_per_unit", r.officers_per_unit, strict=True)
+    for dept, cost in a.costs.cost_per_fte_gbp.items():
+        _check_department(p, f"costs.cost_per_fte_gbp.{dept}", dept)
+        _check_positive(p, f"costs.cost_per_fte_gbp.{dept}", cost)
+    _validate_shifts(a.shift_pattern, p)
+
+
+def _validate_shifts(s: ShiftPattern, p: Path | None) -> None:
+    by_hour, shifts = s.officers_on_duty_by_hour_of_week, s.shifts
+    if bool(by_hour) == bool(shifts):
+        raise _error(
+            p,
+            "shift_pattern",
+            "give exactly one of "
+            "officers_on_duty_by_hour_of_week (168 values) or shifts",
+        )
+    if by_hour and len(by_hour) != HOURS_PER_WEEK:
+        raise _error(
+            p,
+            "shift_pattern.officers_on_duty_by_hour_of_week",
+            f"expected 168 values; found {len(by_hour)}",
+        )
+    for i, shift in enumerate(shifts):
+        key = f"shift_pattern.shifts[{i}]"
+        if not 0 <= shift.start_hour <= 23 or not 1 <= shift.length_hours <= 24:
+            raise _error(p, key, "expected start_hour 0-23 and length_hours 1-24")
+        if shift.officers < 0 or any(not 0 <= d <= 6 for d in shift.days):
+            raise _error(p, key, "expected officers >= 0 and days 0 (Mon)-6 (Sun)")

@@ -1,0 +1,298 @@
+"""Per-force capacity assumptions (TOML) → typed, frozen objects; unknown keys fail."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from demand.capacity.assumption_checks import AssumptionsError, validate_assumptions
+from demand.capacity.frozen_toml import build_frozen
+
+__all__ = [
+    "AbstractionRates",
+    "Assumptions",
+    "AssumptionsError",
+    "AttendanceTargets",
+    "CallLine",
+    "Costs",
+    "MentalHealthTimes",
+    "MissingPersonTimes",
+    "OffenceTimes",
+    "ResponseModel",
+    "Shift",
+    "ShiftPattern",
+    "UnitTime",
+    "Workforce",
+    "load_assumptions",
+    "parse_assumptions",
+]
+
+HOURS_PER_WEEK = 168
+
+
+@dataclass(frozen=True)
+class Workforce:
+    """Contracted and productive time of one full-time equivalent.
+
+    Args:
+        contracted_hours_per_fte_per_year: Paid hours of one FTE a year, after rest
+            days (40 h × 52 weeks = 2,080).
+        on_duty_productive_fraction: Share (0-1) of on-duty time available for
+            demand after briefings, refreshment breaks and travel to base.
+        source: Where the figures come from.
+    """
+
+    contracted_hours_per_fte_per_year: float
+    on_duty_productive_fraction: float
+    source: str
+
+
+@dataclass(frozen=True)
+class AbstractionRates:
+    """Shares (0-1) of contracted hours lost to each abstraction."""
+
+    annual_leave_fraction: float
+    rest_days_fraction: float
+    training_fraction: float
+    sickness_fraction: float
+    restricted_duties_fraction: float
+    source: str
+
+    @property
+    def total_fraction(self) -> float:
+        """Share (0-1) of contracted hours lost to all abstractions together."""
+        return (
+            self.annual_leave_fraction
+            + self.rest_days_fraction
+            + self.training_fraction
+            + self.sickness_fraction
+            + self.restricted_duties_fraction
+        )
+
+
+@dataclass(frozen=True)
+class UnitTime:
+    """Time on task of one incident of a grade (or an opening category).
+
+    Args:
+        travel_hours: Dispatch to arrival, hours.
+        on_scene_hours: Arrival to clear, hours.
+        follow_up_hours: Officer hours after clearing (statements, crime report).
+        officers_per_incident: Mean officers deployed (crewing).
+        department: Department whose workload the incident is.
+        source: Where the figures come from.
+    """
+
+    travel_hours: float
+    on_scene_hours: float
+    follow_up_hours: float
+    officers_per_incident: float
+    department: str
+    source: str
+
+    @property
+    def time_on_task_hours(self) -> float:
+        """Dispatch to clear, hours (travel plus on scene)."""
+        return self.travel_hours + self.on_scene_hours
+
+    @property
+    def officer_hours_per_incident(self) -> float:
+        """Officer hours of one deployed incident: crewed time on task + follow-up."""
+        return (
+            self.time_on_task_hours * self.officers_per_incident + self.follow_up_hours
+        )
+
+
+@dataclass(frozen=True)
+class OffenceTimes:
+    """Investigation hours of one recorded crime of an offence group."""
+
+    hours_per_crime: float
+    department: str
+    source: str
+
+
+@dataclass(frozen=True)
+class MissingPersonTimes:
+    """Officer hours per missing-person report by risk (keys as in `MISSING_RISKS`)."""
+
+    hours_per_report: dict[str, float]
+    department: str
+    source: str
+
+
+@dataclass(frozen=True)
+class MentalHealthTimes:
+    """Officer hours per mental-health incident before and after RCRP went live.
+
+    Hours are per incident reported (attended or not), so they carry the fall in
+    attendance as well as in time at scene.
+    """
+
+    rcrp_date: date
+    hours_per_incident_before_rcrp: float
+    hours_per_incident_after_rcrp: float
+    department: str
+    source: str
+
+
+@dataclass(frozen=True)
+class CallLine:
+    """Handling time and answer target of one call line (999 or 101)."""
+
+    aht_seconds: float
+    target_seconds: float
+    service_level: float
+    source: str
+    patience_seconds: float | None = None
+
+
+@dataclass(frozen=True)
+class AttendanceTargets:
+    """Attendance standards, measured from the incident's creation to arrival."""
+
+    g1_urban_minutes: float
+    g1_rural_minutes: float
+    g2_minutes: float
+    compliance_fraction: float
+    urban_areas: tuple[str, ...]
+    source: str
+
+
+@dataclass(frozen=True)
+class ResponseModel:
+    """Figures of the response-cover queueing model (see `response.py`)."""
+
+    dispatch_minutes: float
+    g1_travel_urban_minutes: float
+    g1_travel_rural_minutes: float
+    travel_sigma: float
+    officers_per_unit: float
+    source: str
+
+
+@dataclass(frozen=True)
+class Costs:
+    """Cost of one FTE a year by department, GBP (used where the establishment
+    table gives no cost)."""
+
+    cost_per_fte_gbp: dict[str, float]
+    source: str
+
+
+@dataclass(frozen=True)
+class Shift:
+    """One daily shift: starts at a local hour, lasts some hours, has officers."""
+
+    start_hour: int
+    length_hours: int
+    officers: float
+    days: tuple[int, ...] = (0, 1, 2, 3, 4, 5, 6)
+
+
+@dataclass(frozen=True)
+class ShiftPattern:
+    """Response officers rostered on duty, force-wide.
+
+    Give either `officers_on_duty_by_hour_of_week` (168 values, Monday 00:00 first)
+    or `shifts`; the shifts are summed hour by hour.
+    """
+
+    source: str
+    officers_on_duty_by_hour_of_week: tuple[float, ...] = ()
+    shifts: tuple[Shift, ...] = ()
+
+    def officers_by_hour_of_week(self) -> tuple[float, ...]:
+        """Officers rostered on duty in each of the 168 hours of the week."""
+        if self.officers_on_duty_by_hour_of_week:
+            return self.officers_on_duty_by_hour_of_week
+        out = [0.0] * HOURS_PER_WEEK
+        for shift in self.shifts:
+            for day in shift.days:
+                for k in range(shift.length_hours):
+                    out[(day * 24 + shift.start_hour + k) % HOURS_PER_WEEK] += (
+                        shift.officers
+                    )
+        return tuple(out)
+
+
+@dataclass(frozen=True)
+class Assumptions:
+    """Every capacity assumption of one force. Build with `load_assumptions`.
+
+    Args:
+        force: Force name.
+        workforce: Contracted hours and on-duty productivity.
+        abstractions: Abstraction rates.
+        unit_times: Unit time by grade (G1..G4, RWD).
+        unit_times_by_category: Optional unit time by opening category.
+        investigation: Investigation hours by offence group; key "default" is used
+            for groups not listed.
+        missing_persons: Hours per missing-person report by risk.
+        mental_health: Hours per mental-health incident before and after RCRP.
+        call_lines: Handling and answer targets by line ("999", "101").
+        attendance: Attendance standards.
+        response: Response-cover model figures.
+        costs: Cost of one FTE a year by department, GBP.
+        shift_pattern: Response officers rostered by hour of week.
+        path: The file it was loaded from (not part of the file).
+    """
+
+    force: str
+    workforce: Workforce
+    abstractions: AbstractionRates
+    unit_times: dict[str, UnitTime]
+    investigation: dict[str, OffenceTimes]
+    missing_persons: MissingPersonTimes
+    mental_health: MentalHealthTimes
+    call_lines: dict[str, CallLine]
+    attendance: AttendanceTargets
+    response: ResponseModel
+    costs: Costs
+    shift_pattern: ShiftPattern
+    unit_times_by_category: dict[str, UnitTime] = field(default_factory=dict)
+    path: Path | None = None
+
+    def __post_init__(self) -> None:
+        validate_assumptions(self)
+
+
+def _build(cls: type, data: dict[str, Any], path: Path | None, where: str) -> Any:
+    """Build a frozen dataclass from a TOML table; errors are `AssumptionsError`."""
+    return build_frozen(cls, data, path, where, AssumptionsError)
+
+
+def parse_assumptions(data: dict[str, Any], path: Path | None = None) -> Assumptions:
+    """Build `Assumptions` from a parsed TOML document.
+
+    Raises:
+        AssumptionsError: A key is unknown or missing, or a value has the wrong
+            type or range; the message names the file and the key.
+    """
+    return _build(Assumptions, data, path, "")
+
+
+def load_assumptions(path: str | Path) -> Assumptions:
+    """Load a force's assumptions TOML file (see `docs/assumptions.md`).
+
+    Args:
+        path: The file, e.g. `pipelines/assumptions/northshire.toml`.
+
+    Returns:
+        The frozen assumptions, with `path` set.
+
+    Raises:
+        AssumptionsError: The file is missing or unreadable, a key is unknown or
+            missing, or a value is out of range; the message names file and key.
+    """
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise AssumptionsError(f"{path}: file not found; check the path") from None
+    except tomllib.TOMLDecodeError as error:
+        raise AssumptionsError(f"{path}: not valid TOML ({error})") from None
+    return parse_assumptions(data, path)

@@ -1,0 +1,104 @@
+"""What the capacity stage reads from the store: incidents, posts, mixes, profiles."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from demand.capacity.call_handling import HOURS_PER_WEEK
+from demand.store import Store, quote
+
+__all__ = ["CapacityInputs", "read_capacity_inputs"]
+
+
+@dataclass(frozen=True)
+class CapacityInputs:
+    """What the capacity stage reads from the store (all pure data).
+
+    Attributes:
+        incidents: Incident rows of the unit-time window (times UTC).
+        establishment: The `establishment` table.
+        mixes: Shares by ``grade``, ``area``, ``line``, ``risk``,
+            ``offence_group`` over the window, used where a level is not forecast.
+        call_profiles: Share of a week's calls per local hour of week, by line.
+    """
+
+    incidents: pd.DataFrame
+    establishment: pd.DataFrame
+    mixes: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    call_profiles: Mapping[str, Sequence[float]] = field(default_factory=dict)
+
+
+def _shares(con, sql: str) -> dict[str, float]:
+    rows = con.execute(sql).fetchall()
+    total = sum(n for _, n in rows)
+    return {str(k): n / total for k, n in rows if k is not None} if total else {}
+
+
+def read_capacity_inputs(
+    store: Store, window_days: int = 365, timezone: str = "Europe/London"
+) -> CapacityInputs:
+    """Read incidents, establishment, mixes and call profiles from the store.
+
+    Args:
+        store: The store (stream tables loaded).
+        window_days: Days of history, ending at each table's latest record, for
+            unit times, mixes and profiles (recent practice, e.g. after RCRP).
+        timezone: Local zone of the hour-of-week call profiles.
+    """
+    con = store.con
+    window = f"INTERVAL {int(window_days)} DAY"
+
+    def recent(table: str, column: str) -> str:
+        return (
+            f"{quote(column)} > (SELECT max({quote(column)}) FROM {quote(table)})"
+            f" - {window}"
+        )
+
+    incidents = con.execute(
+        "SELECT grade, category, area, created_at, dispatched_at, arrived_at, "
+        "cleared_at, officer_hours FROM incidents WHERE "
+        + recent("incidents", "created_at")
+    ).df()
+    establishment = con.execute(
+        "SELECT department, role, as_at, fte, cost_per_fte FROM establishment"
+    ).df()
+    mixes = {
+        "grade": _shares(
+            con,
+            "SELECT grade, count(*) FROM incidents WHERE "
+            f"{recent('incidents', 'created_at')} GROUP BY 1",
+        ),
+        "area": _shares(
+            con,
+            "SELECT area, count(*) FROM incidents WHERE "
+            f"{recent('incidents', 'created_at')} GROUP BY 1",
+        ),
+        "line": _shares(
+            con,
+            "SELECT line, count(*) FROM calls WHERE "
+            f"{recent('calls', 'received_at')} GROUP BY 1",
+        ),
+        "risk": _shares(
+            con,
+            "SELECT risk, count(*) FROM missing_persons WHERE "
+            f"{recent('missing_persons', 'reported_at')} GROUP BY 1",
+        ),
+        "offence_group": _shares(
+            con,
+            "SELECT offence_group, count(*) FROM crimes "
+            f"WHERE {recent('crimes', 'month')} GROUP BY 1",
+        ),
+    }
+    profiles: dict[str, list[float]] = {}
+    rows = con.execute(
+        "SELECT line, (isodow(t) - 1) * 24 + hour(t) AS how, count(*) FROM "
+        "(SELECT line, timezone(?, received_at) AS t FROM calls WHERE "
+        f"{recent('calls', 'received_at')}) GROUP BY ALL",
+        [timezone],
+    ).fetchall()
+    for line, how, n in rows:
+        profiles.setdefault(str(line), [0.0] * HOURS_PER_WEEK)[int(how)] += n
+    return CapacityInputs(incidents, establishment, mixes, profiles)

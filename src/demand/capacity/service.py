@@ -1,0 +1,147 @@
+"""Service levels if staffing stays as it is: 999 answering and G1 attendance."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from demand.capacity.assumptions import Assumptions
+from demand.capacity.call_handling import HOURS_PER_WEEK
+from demand.capacity.erlang import evaluate_erlang_c, offered_load_erlangs
+from demand.capacity.response import QUEUE_GRADES, g1_attendance
+from demand.series import financial_year
+
+__all__ = [
+    "calls_per_hour_of_week",
+    "g1_attendance_rostered",
+    "service_level_999",
+]
+
+
+def calls_per_hour_of_week(
+    hours: pd.DataFrame, profile: Sequence[float] | None, line: str = "999"
+) -> pd.DataFrame:
+    """Mean calls per hour in each hour of the week, per financial year.
+
+    Args:
+        hours: Output of `line_hours` (needs the call line's rows).
+        profile: Share of a week's calls in each hour of the week; flat if None.
+        line: The call line.
+
+    Returns:
+        A frame indexed by financial year with 168 columns (calls per hour).
+    """
+    rows = hours[(hours["method"] == "erlang") & (hours["key"] == line)]
+    shares = (
+        np.full(HOURS_PER_WEEK, 1 / HOURS_PER_WEEK)
+        if profile is None
+        else (np.asarray(profile, float) / np.sum(profile))
+    )
+    fy = financial_year(rows["ds"]).to_numpy()
+    per_hour = rows.groupby(fy).apply(
+        lambda g: g["mean"].sum() / g["period_hours"].sum()
+    )
+    return pd.DataFrame(
+        np.outer(per_hour.to_numpy(), shares * HOURS_PER_WEEK), index=per_hour.index
+    )
+
+
+def service_level_999(
+    calls: pd.DataFrame, agents: np.ndarray, assumptions: Assumptions, line: str = "999"
+) -> pd.Series:
+    """Share of calls answered within target, per financial year, for fixed agents.
+
+    Args:
+        calls: Output of `calls_per_hour_of_week`.
+        agents: Agents on the phones in each hour of the week (168), e.g. what the
+            first forecast year needs: "if staffing stays as it is".
+        assumptions: Handling time and target of the line.
+        line: The call line.
+
+    Returns:
+        Service level (0-1) by financial year, weighted by calls.
+    """
+    spec = assumptions.call_lines[line]
+    out = {}
+    for fy, row in calls.iterrows():
+        levels = [
+            evaluate_erlang_c(
+                offered_load_erlangs(c, 60.0, spec.aht_seconds),
+                n,
+                spec.aht_seconds,
+                spec.target_seconds,
+            ).service_level
+            if c > 0
+            else 1.0
+            for c, n in zip(row.to_numpy(), agents, strict=True)
+        ]
+        weights = row.to_numpy()
+        out[fy] = float(np.average(levels, weights=weights)) if weights.sum() else 1.0
+    return pd.Series(out, dtype=float)
+
+
+def g1_attendance_rostered(
+    arrivals: pd.DataFrame, cover: pd.DataFrame, assumptions: Assumptions
+) -> float:
+    """G1 attendance the rostered shift pattern gives, weighted by G1 arrivals.
+
+    Rostered officers of each hour are shared among areas in proportion to the
+    units each needs (from `cover`), then turned into (fractional) units.
+
+    Args:
+        arrivals: ``hour_of_week, area, grade, arrivals_per_hour``.
+        cover: Output of `response_cover` (units needed by area and hour).
+        assumptions: Shift pattern, attendance, response and unit times.
+
+    Returns:
+        Share (0-1) of G1 incidents attended within target.
+    """
+    a, r, t = assumptions, assumptions.response, assumptions.attendance
+    rostered = np.asarray(a.shift_pattern.officers_by_hour_of_week()) / (
+        r.officers_per_unit
+    )
+    need = cover.pivot(index="hour_of_week", columns="area", values="units")
+    share = need.div(need.sum(axis=1).replace(0, np.nan), axis=0).fillna(0.0)
+    queue = arrivals[arrivals["grade"].isin(QUEUE_GRADES)]
+    hits = weights = 0.0
+    for area, group in queue.groupby("area"):
+        table = group.pivot_table(
+            index="hour_of_week",
+            columns="grade",
+            values="arrivals_per_hour",
+            aggfunc="sum",
+        )
+        table = table.reindex(range(HOURS_PER_WEEK), fill_value=0.0).fillna(0.0)
+        grades = list(table.columns)
+        rates = table.to_numpy()
+        total_by_grade = rates.sum(axis=0)
+        s = sum(
+            total_by_grade[i] * a.unit_times[g].time_on_task_hours
+            for i, g in enumerate(grades)
+        ) / max(total_by_grade.sum(), 1e-12)
+        urban = area in t.urban_areas
+        target = t.g1_urban_minutes if urban else t.g1_rural_minutes
+        travel = r.g1_travel_urban_minutes if urban else r.g1_travel_rural_minutes
+        area_share = (
+            share[area].to_numpy() if area in share else np.zeros(HOURS_PER_WEEK)
+        )
+        g1 = (
+            rates[:, grades.index("G1")] if "G1" in grades else np.zeros(HOURS_PER_WEEK)
+        )
+        for h in range(HOURS_PER_WEEK):
+            if g1[h] <= 0:
+                continue
+            hour = dict(zip(grades, rates[h].tolist(), strict=True))
+            hits += g1[h] * g1_attendance(
+                rostered[h] * area_share[h],
+                hour,
+                s,
+                target,
+                r.dispatch_minutes,
+                travel,
+                r.travel_sigma,
+            )
+            weights += g1[h]
+    return hits / weights if weights else float("nan")

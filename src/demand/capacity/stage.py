@@ -1,0 +1,341 @@
+"""The capacity stage: forecasts + store → workload, FTE, cover, gaps and scenarios."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from demand.capacity.assumptions import Assumptions
+from demand.capacity.call_handling import HOURS_PER_WEEK, agents_for_loads
+from demand.capacity.establishment import capacity_gaps, establishment_by_year
+from demand.capacity.inputs import CapacityInputs, read_capacity_inputs
+from demand.capacity.response import (
+    compare_shift_pattern,
+    response_arrivals,
+    response_cover,
+)
+from demand.capacity.scenarios import (
+    Scenario,
+    apply_scenario,
+    compare_scenarios,
+    scale_arrivals,
+)
+from demand.capacity.service import (
+    calls_per_hour_of_week,
+    g1_attendance_rostered,
+    service_level_999,
+)
+from demand.capacity.unit_times import compare_unit_times, derive_unit_times
+from demand.capacity.workload import (
+    QUANTILES,
+    demand_lines,
+    department_workload,
+    line_hours,
+    productive_hours_per_fte,
+)
+from demand.schemas import DERIVED_TABLES
+from demand.series import financial_year
+from demand.store import Store, quote
+
+__all__ = [
+    "CapacityInputs",
+    "CapacityResult",
+    "compute_capacity",
+    "read_capacity_inputs",
+    "run_capacity",
+    "write_capacity",
+]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CapacityResult:
+    """Everything the capacity stage computed for one run.
+
+    Attributes:
+        capacity: One row per department, financial year and basis
+            (``workload``; also ``cover`` for response): the `capacity` table.
+        scenarios: Scenario comparison, baseline first: the `scenarios` table.
+        scenario_capacity: Each scenario's own capacity frame, by name.
+        lines: Baseline demand lines with hours per period.
+        unit_times: Derived unit times by grade; ``unit_times_by_category``
+            likewise; ``unit_time_exclusions`` counts rows left out by reason;
+            ``unit_time_comparison`` sets them beside the assumed values.
+        response_cover: Units and officers needed by area and hour of week.
+        shift_gaps: Needed against rostered officers by hour of week.
+    """
+
+    capacity: pd.DataFrame
+    scenarios: pd.DataFrame
+    scenario_capacity: Mapping[str, pd.DataFrame]
+    lines: pd.DataFrame
+    unit_times: pd.DataFrame
+    unit_times_by_category: pd.DataFrame
+    unit_time_exclusions: pd.DataFrame
+    unit_time_comparison: pd.DataFrame
+    response_cover: pd.DataFrame | None
+    shift_gaps: pd.DataFrame | None
+
+
+def _split(
+    forecasts: pd.DataFrame, hourly_forecasts: pd.DataFrame | None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Strategic (coarsest frequency) and hourly forecast rows.
+
+    With a ``freq`` column (the `forecasts` table has one) rows of ``freq == "h"``
+    are hourly and the coarsest other frequency is strategic; without it every
+    row of `forecasts` is strategic. With a ``measure`` column only counts are
+    used (officer-hours forecasts would double the unit times).
+    """
+    f = forecasts.assign(ds=pd.to_datetime(forecasts["ds"]))
+    if "measure" in f.columns:  # workload comes from counts × unit times
+        f = f[f["measure"] == "count"]
+    hourly = pd.DataFrame(columns=["unique_id", "ds", "mean"])
+    if "freq" in f.columns:
+        is_hourly = f["freq"].eq("h")
+        hourly, f = f[is_hourly], f[~is_hourly]
+        if f["freq"].nunique() > 1:  # keep the coarsest: months over days
+            order = {"M": 0, "W": 1, "D": 2}
+            best = min(f["freq"].unique(), key=lambda q: order.get(q, 9))
+            f = f[f["freq"] == best]
+    if hourly_forecasts is not None:
+        extra = hourly_forecasts.assign(ds=pd.to_datetime(hourly_forecasts["ds"]))
+        hourly = pd.concat([hourly, extra], ignore_index=True)
+    return f, hourly
+
+
+def _agents_today(calls: pd.DataFrame, assumptions: Assumptions) -> np.ndarray:
+    """Agents per hour of week the first forecast year needs on the 999 line."""
+    spec = assumptions.call_lines["999"]
+    loads = calls.iloc[0].to_numpy() * spec.aht_seconds / 3600.0
+    return agents_for_loads(loads, spec)
+
+
+def _cover_rows(
+    workload: pd.DataFrame, cover_fte: float, base_rate: float
+) -> pd.DataFrame:
+    """Response cover FTE per year: the base cover scaled by the response workload
+    rate (hours per year) against the base rate, with the workload's relative
+    interval (linear scaling slightly overstates growth: bigger pools are more
+    efficient)."""
+    resp = workload[workload["department"] == "response"].copy()
+    rate = resp["hours_mean"] / resp["year_fraction"]
+    ratio = rate / base_rate if base_rate > 0 else pd.Series(1.0, index=resp.index)
+    span = resp["productive_hours_per_fte"] * resp["year_fraction"]
+    workload_mean = resp["hours_mean"].replace(0, np.nan)
+    cover_hours = cover_fte * ratio * span
+    scale = (cover_hours / workload_mean).fillna(0.0)
+    for q in QUANTILES:
+        resp[f"hours_{q}"] = resp[f"hours_{q}"] * scale
+        resp[f"fte_{q}"] = resp[f"hours_{q}"] / span
+    resp["hours_sd_lo"] = resp["hours_sd_lo"] * scale
+    resp["hours_sd_hi"] = resp["hours_sd_hi"] * scale
+    return resp.assign(basis="cover")
+
+
+@dataclass(frozen=True)
+class _Reference:
+    """What scenarios hold fixed from the baseline: the response workload rate
+    (hours a year) of the year the hourly forecasts fall in, and the 999 agents
+    the first forecast year needs ("if staffing stays as it is")."""
+
+    base_rate: float | None = None
+    agents_today: np.ndarray | None = None
+
+
+def _evaluate(
+    lines: pd.DataFrame,
+    assumptions: Assumptions,
+    inputs: CapacityInputs,
+    arrivals: pd.DataFrame | None,
+    scenario: Scenario | None,
+    reference: _Reference,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None, _Reference]:
+    """Hours, FTE, cover, gaps and service levels of one set of lines."""
+    hours = line_hours(lines, assumptions, inputs.call_profiles)
+    workload = department_workload(hours, assumptions).assign(basis="workload")
+    demand = (
+        hours.assign(fy=financial_year(hours["ds"]).to_numpy())
+        .groupby(["department", "fy"])["mean"]
+        .sum()
+    )
+    table = workload
+    cover, base_rate, agents = None, reference.base_rate, reference.agents_today
+    resp = workload[workload["department"] == "response"]
+    if arrivals is not None and len(arrivals) and len(resp):
+        rates = (resp["hours_mean"] / resp["year_fraction"]).set_axis(
+            resp["financial_year"]
+        )
+        base_date = pd.Timestamp(arrivals.attrs["start"])
+        if base_rate is None:
+            fy = financial_year(pd.Series([base_date])).iloc[0]
+            base_rate = float(rates.get(fy, rates.iloc[0]))
+        # Area-specific changes reach the cover only (workload lines have no area);
+        # every other change reaches it through the response workload rate.
+        here = arrivals
+        if scenario is not None:
+            here = scale_arrivals(arrivals, scenario, base_date.date())
+        cover = response_cover(here, assumptions)
+        weekly = cover["officers_needed"].sum()
+        cover_fte = (
+            weekly * (8766.0 / HOURS_PER_WEEK) / productive_hours_per_fte(assumptions)
+        )
+        rows = _cover_rows(workload, cover_fte, base_rate)
+        rows["service_level"] = [
+            g1_attendance_rostered(
+                here.assign(arrivals_per_hour=here["arrivals_per_hour"] * ratio),
+                cover,
+                assumptions,
+            )
+            for ratio in (rates / base_rate).to_numpy()
+        ]
+        table = pd.concat([workload, rows], ignore_index=True)
+    table["demand"] = [
+        demand.get((d, y), np.nan)
+        for d, y in zip(table["department"], table["financial_year"], strict=True)
+    ]
+    if "service_level" not in table.columns:
+        table["service_level"] = np.nan
+    if "999" in set(hours.loc[hours["method"] == "erlang", "key"]):
+        calls = calls_per_hour_of_week(hours, inputs.call_profiles.get("999"))
+        if agents is None:
+            agents = _agents_today(calls, assumptions)
+        sl = service_level_999(calls, agents, assumptions)
+        hit = table["department"].eq("control_room")
+        table.loc[hit, "service_level"] = table.loc[hit, "financial_year"].map(sl)
+    fys = sorted(table["financial_year"].unique())
+    est = establishment_by_year(inputs.establishment, fys, assumptions)
+    gaps = capacity_gaps(table, est)
+    return gaps, hours, cover, _Reference(base_rate, agents)
+
+
+def compute_capacity(
+    forecasts: pd.DataFrame,
+    assumptions: Assumptions,
+    inputs: CapacityInputs,
+    scenarios: Sequence[Scenario] = (),
+    hourly_forecasts: pd.DataFrame | None = None,
+) -> CapacityResult:
+    """Compute the capacity stage from forecasts and store inputs (pure).
+
+    Args:
+        forecasts: The `forecasts` shape for one model: strategic series
+            (monthly, e.g. 48 months); rows with ``freq == "h"``, if a ``freq``
+            column is present, are taken as hourly.
+        assumptions: The force's assumptions.
+        inputs: Output of `read_capacity_inputs` (or hand-made).
+        scenarios: Scenarios to layer on the baseline.
+        hourly_forecasts: Hourly forecasts (``incidents``, optionally
+            ``incidents/area=..`` and ``incidents/grade=..``, ``ds`` local) for
+            response cover; without them there are no ``cover`` rows.
+
+    Returns:
+        The `CapacityResult`; response cover needs hourly incident forecasts.
+    """
+    strategic, hourly = _split(forecasts, hourly_forecasts)
+    lines = demand_lines(strategic, assumptions, inputs.mixes)
+    arrivals = None
+    if len(hourly) and (hourly["unique_id"] == "incidents").any():
+        arrivals = response_arrivals(hourly, inputs.mixes)
+        arrivals.attrs["start"] = str(hourly["ds"].min().date())
+    capacity, hours, cover, reference = _evaluate(
+        lines, assumptions, inputs, arrivals, None, _Reference()
+    )
+    shift_gaps = None if cover is None else compare_shift_pattern(cover, assumptions)
+    per_scenario = {}
+    for scenario in scenarios:
+        s_lines, s_assumptions = apply_scenario(lines, assumptions, scenario)
+        per_scenario[scenario.name] = _evaluate(
+            s_lines, s_assumptions, inputs, arrivals, scenario, reference
+        )[0]
+    comparison = compare_scenarios(capacity, per_scenario)
+    by_grade, exclusions = derive_unit_times(inputs.incidents, ("grade",))
+    by_category, _ = derive_unit_times(inputs.incidents, ("category",))
+    comparison_ut = pd.concat(
+        [
+            compare_unit_times(by_grade, assumptions),
+            compare_unit_times(by_category, assumptions),
+        ],
+        ignore_index=True,
+    )
+    return CapacityResult(
+        capacity=capacity,
+        scenarios=comparison,
+        scenario_capacity=per_scenario,
+        lines=hours,
+        unit_times=by_grade,
+        unit_times_by_category=by_category,
+        unit_time_exclusions=exclusions,
+        unit_time_comparison=comparison_ut,
+        response_cover=cover,
+        shift_gaps=shift_gaps,
+    )
+
+
+def _columns(table: str) -> list[str]:
+    body = DERIVED_TABLES[table]
+    return [line.split()[0].strip('"') for line in body.strip().splitlines()]
+
+
+def write_capacity(store: Store, result: CapacityResult, run_id: str) -> int:
+    """Replace the run's rows of the `capacity` and `scenarios` tables, atomically.
+
+    Returns:
+        Rows written to the two tables together.
+    """
+    store.ensure_tables()
+    written = 0
+    with store.transaction() as con:
+        for table, frame in (
+            ("capacity", result.capacity),
+            ("scenarios", result.scenarios),
+        ):
+            columns = _columns(table)
+            rows = frame.assign(run_id=run_id).reindex(columns=columns)
+            con.execute(f"DELETE FROM {quote(table)} WHERE run_id = ?", [run_id])
+            name = f"_new_{table}"
+            con.register(name, rows)
+            cols = ", ".join(quote(c) for c in columns)
+            con.execute(
+                f"INSERT INTO {quote(table)} ({cols}) SELECT {cols} FROM {name}"
+            )
+            con.unregister(name)
+            written += len(rows)
+    logger.info("Capacity run %s: wrote %d rows.", run_id, written)
+    return written
+
+
+def run_capacity(
+    store: Store,
+    forecasts: pd.DataFrame,
+    assumptions: Assumptions,
+    run_id: str,
+    scenarios: Sequence[Scenario] = (),
+    hourly_forecasts: pd.DataFrame | None = None,
+    window_days: int = 365,
+) -> CapacityResult:
+    """Run the capacity stage: read the store, compute, write `capacity`/`scenarios`.
+
+    Args:
+        store: The store holding the stream tables and the establishment.
+        forecasts: Forecasts of one model (see `compute_capacity`).
+        assumptions: The force's assumptions (`load_assumptions`).
+        run_id: Run id; rows of the same run id are replaced in one transaction.
+        scenarios: Scenarios (`load_scenario`) to compare with the baseline.
+        hourly_forecasts: Hourly incident forecasts for response cover.
+        window_days: Days of history for unit times, mixes and call profiles.
+
+    Returns:
+        The `CapacityResult`.
+    """
+    inputs = read_capacity_inputs(store, window_days)
+    result = compute_capacity(
+        forecasts, assumptions, inputs, scenarios, hourly_forecasts
+    )
+    write_capacity(store, result, run_id)
+    return result

@@ -1,0 +1,387 @@
+"""Forecast demand × unit time → workload hours and FTE, with intervals carried."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy.stats import norm
+
+from demand.capacity.assumptions import Assumptions
+from demand.capacity.call_handling import HOURS_PER_WEEK, erlang_hours
+from demand.series import financial_year
+
+__all__ = [
+    "HOURS_PER_WEEK",
+    "QUANTILES",
+    "available_hours_per_fte",
+    "demand_lines",
+    "department_workload",
+    "fte_per_post",
+    "line_hours",
+    "parse_unique_id",
+    "productive_hours_per_fte",
+    "required_fte",
+]
+
+logger = logging.getLogger(__name__)
+
+QUANTILES = ("mean", "lo_80", "hi_80", "lo_95", "hi_95")
+"""Forecast columns carried through: the mean and the 80 % and 95 % bounds."""
+_Z = {"80": float(norm.ppf(0.90)), "95": float(norm.ppf(0.975))}
+
+
+def productive_hours_per_fte(assumptions: Assumptions) -> float:
+    """Hours a year one FTE spends on demand: contracted × (1 − abstractions) ×
+    on-duty productive fraction (2,080 × 0.8 × 0.875 = 1,456 h, Crest's 70 %)."""
+    return available_hours_per_fte(assumptions) * (
+        assumptions.workforce.on_duty_productive_fraction
+    )
+
+
+def available_hours_per_fte(assumptions: Assumptions) -> float:
+    """Hours a year one FTE is on duty: contracted × (1 − abstractions)."""
+    w, a = assumptions.workforce, assumptions.abstractions
+    return w.contracted_hours_per_fte_per_year * (1.0 - a.total_fraction)
+
+
+def fte_per_post(
+    post_hours_per_year: float = 8760.0,
+    contracted_hours_per_fte_per_year: float = 2080.0,
+    available_fraction: float = 0.8,
+) -> float:
+    """FTE needed to fill one post: post hours ÷ (contracted × available fraction).
+
+    A 24/7 post (8,760 h) needs 8,760 / (2,080 × 0.8) = 5.26 FTE (domain notes §8.4).
+    """
+    return post_hours_per_year / (
+        contracted_hours_per_fte_per_year * available_fraction
+    )
+
+
+def required_fte(workload_hours: float, productive_hours_per_fte: float) -> float:
+    """FTE to carry a workload: hours ÷ productive hours per FTE over the same span.
+
+    E.g. 29,000 h a month at 111.5 productive h per officer-month is 260 officers
+    (Crest, Nottinghamshire; domain notes §3.1).
+    """
+    if productive_hours_per_fte <= 0:
+        raise ValueError("productive_hours_per_fte must be > 0.")
+    return workload_hours / productive_hours_per_fte
+
+
+def parse_unique_id(unique_id: str) -> tuple[str, dict[str, str]]:
+    """Split ``incidents/grade=G1/area=X`` into ("incidents", {"grade": "G1", ...})."""
+    stream, *parts = unique_id.split("/")
+    return stream, dict(part.split("=", 1) for part in parts)
+
+
+def _select(forecasts: pd.DataFrame, stream: str, level: str | None) -> pd.DataFrame:
+    """Rows of a stream's force total (level None) or its one-level series."""
+    parsed = forecasts["unique_id"].map(parse_unique_id)
+    is_stream = parsed.map(lambda p: p[0] == stream)
+    keys = parsed.map(lambda p: tuple(p[1]))
+    wanted = () if level is None else (level,)
+    hit = forecasts[is_stream & keys.map(lambda k: k == wanted)]
+    if level is None:
+        return hit.assign(key="all", line=stream)
+    keys = hit["unique_id"].map(lambda u: parse_unique_id(u)[1][level])
+    return hit.assign(key=keys, line=hit["unique_id"])
+
+
+def _by_level(
+    forecasts: pd.DataFrame,
+    stream: str,
+    level: str,
+    mixes: Mapping[str, Mapping[str, float]],
+) -> pd.DataFrame:
+    """A stream's series by `level`; else its total split by `mixes[level]`."""
+    rows = _select(forecasts, stream, level)
+    if len(rows):
+        return rows
+    total = _select(forecasts, stream, None)
+    if total.empty:
+        return total
+    if level not in mixes:
+        raise ValueError(
+            f"forecasts hold {stream!r} but no {stream}/{level}=... series; "
+            f"forecast that level or pass mixes[{level!r}] (shares by {level})."
+        )
+    shares = pd.Series(mixes[level], dtype=float)
+    shares = shares / shares.sum()
+    parts = [
+        total.assign(
+            key=key,
+            line=f"{stream}/{level}={key}",
+            **{q: total[q] * share for q in QUANTILES},
+        )
+        for key, share in shares.items()
+    ]
+    return pd.concat(parts, ignore_index=True)
+
+
+def demand_lines(
+    forecasts: pd.DataFrame,
+    assumptions: Assumptions,
+    mixes: Mapping[str, Mapping[str, float]] | None = None,
+) -> pd.DataFrame:
+    """Map forecast streams to departments and unit times: one row per line-period.
+
+    Calls → control room (Erlang, per line); incidents G1-G3 → response, G4 →
+    neighbourhood, RWD → control room (as set per grade in the assumptions);
+    mental-health incidents → their department at the RCRP-dependent hours, with
+    an ``incidents/overlap=mental_health`` line that takes the same hours out of
+    the incident lines (they already hold them), so a scenario that changes
+    mental-health demand alone changes the total; missing persons by risk;
+    crimes by offence group. Series at other levels (e.g. area) are not used.
+
+    Args:
+        forecasts: The `forecasts` shape (``unique_id, ds, mean, lo_80, hi_80,
+            lo_95, hi_95``), one row per (unique_id, ds), counts per period.
+        assumptions: The force's assumptions.
+        mixes: Shares used to split a stream's total when its level is not
+            forecast: keys ``grade``, ``line``, ``risk``, ``offence_group``.
+
+    Returns:
+        Columns ``line, stream, key, department, method, unit_hours, ds`` and the
+        `QUANTILES` as counts; ``method`` is ``linear`` (hours = count ×
+        unit_hours) or ``erlang`` (``key`` is the call line).
+
+    Raises:
+        ValueError: Duplicate (unique_id, ds) rows (e.g. several models), or a
+            total without its level and without a mix.
+    """
+    mixes = mixes or {}
+    f = forecasts.copy()
+    f["ds"] = pd.to_datetime(f["ds"])
+    if f.duplicated(["unique_id", "ds"]).any():
+        raise ValueError(
+            "forecasts have several rows per (unique_id, ds); keep one model."
+        )
+    for q in QUANTILES:
+        if q not in f.columns:
+            f[q] = f["mean"]
+        f[q] = f[q].fillna(f["mean"]).clip(lower=0.0)
+    parts = []
+    a = assumptions
+    calls = _by_level(f, "calls", "line", mixes)
+    if len(calls):
+        known = calls["key"].isin(list(a.call_lines))
+        parts.append(
+            calls[known].assign(
+                department="control_room", method="erlang", unit_hours=np.nan
+            )
+        )
+    incidents = _by_level(f, "incidents", "grade", mixes)
+    if len(incidents):
+        unit = {g: u.officer_hours_per_incident for g, u in a.unit_times.items()}
+        dept = {g: u.department for g, u in a.unit_times.items()}
+        incidents = incidents[incidents["key"].isin(list(unit))]
+        parts.append(
+            incidents.assign(
+                department=incidents["key"].map(dept),
+                method="linear",
+                unit_hours=incidents["key"].map(unit),
+            )
+        )
+    mh = _select(f, "mental_health", None)
+    if len(mh):
+        m = a.mental_health
+        after = mh["ds"] >= pd.Timestamp(m.rcrp_date)
+        hours = np.where(
+            after, m.hours_per_incident_after_rcrp, m.hours_per_incident_before_rcrp
+        )
+        mh = mh.assign(department=m.department, method="linear", unit_hours=hours)
+        parts.append(mh)
+        if len(incidents):
+            overlap = mh.assign(
+                stream="incidents",
+                key="overlap=mental_health",
+                **{q: -mh["mean"] for q in QUANTILES},
+            )
+            parts.append(overlap.assign(line="incidents/overlap=mental_health"))
+    missing = _by_level(f, "missing_persons", "risk", mixes)
+    if len(missing):
+        mp = a.missing_persons
+        parts.append(
+            missing.assign(
+                department=mp.department,
+                method="linear",
+                unit_hours=missing["key"].map(mp.hours_per_report),
+            )
+        )
+    crimes = _by_level(f, "crimes", "offence_group", mixes)
+    if len(crimes):
+        table = a.investigation
+        unlisted = sorted(set(crimes["key"]) - set(table))
+        if unlisted and "default" not in table:
+            raise ValueError(
+                f"investigation has no hours for {', '.join(unlisted)}; "
+                "add them or an [investigation.default] table."
+            )
+        times = {k: table.get(k, table.get("default")) for k in set(crimes["key"])}
+        parts.append(
+            crimes.assign(
+                department=crimes["key"].map(
+                    {k: t.department for k, t in times.items() if t}
+                ),
+                method="linear",
+                unit_hours=crimes["key"].map(
+                    {k: t.hours_per_crime for k, t in times.items() if t}
+                ),
+            )
+        )
+    if not parts:
+        raise ValueError(
+            "forecasts hold none of calls, incidents, mental_health, "
+            "missing_persons, crimes."
+        )
+    out = pd.concat(parts, ignore_index=True)
+    out["stream"] = out["line"].map(lambda u: parse_unique_id(u)[0])
+    columns = ["line", "stream", "key", "department", "method", "unit_hours", "ds"]
+    return (
+        out[[*columns, *QUANTILES]].sort_values(["line", "ds"]).reset_index(drop=True)
+    )
+
+
+def _period_hours(ds: pd.Series) -> pd.Series:
+    """Length of each period in hours: calendar months if ds are month starts."""
+    ds = pd.to_datetime(ds)
+    monthly = bool((ds.dt.day == 1).all() and (ds.dt.hour == 0).all())
+    if monthly:
+        return ds.dt.days_in_month.astype(float) * 24.0
+    steps = ds.drop_duplicates().sort_values().diff().dropna()
+    step = steps.min() if len(steps) else pd.Timedelta(days=1)
+    return pd.Series(step.total_seconds() / 3600.0, index=ds.index)
+
+
+def line_hours(
+    lines: pd.DataFrame,
+    assumptions: Assumptions,
+    call_profiles: Mapping[str, Sequence[float]] | None = None,
+) -> pd.DataFrame:
+    """Add workload hours at the mean and each bound of every line-period.
+
+    Linear lines: hours = count × unit_hours. Erlang lines: each period's calls
+    are spread over the 168 hours of the week by the line's profile, each hour is
+    sized (Erlang C, or A with a patience) to the line's answer target, and agent
+    hours are summed. Both maps rise with demand, so a bound of demand maps to
+    the same bound of hours (quantile mapping).
+
+    Args:
+        lines: Output of `demand_lines`.
+        assumptions: The force's assumptions (call lines).
+        call_profiles: Share of a week's calls in each hour of the week (168
+            values, Monday 00:00 first) by line; flat where not given.
+
+    Returns:
+        ``lines`` with ``hours_mean, hours_lo_80, hours_hi_80, hours_lo_95,
+        hours_hi_95`` (hours per period) and ``period_hours``.
+    """
+    out = lines.copy()
+    out["period_hours"] = _period_hours(out["ds"]).to_numpy()
+    linear = out["method"].eq("linear")
+    for q in QUANTILES:
+        out[f"hours_{q}"] = np.where(linear, out[q] * out["unit_hours"], np.nan)
+    profiles = call_profiles or {}
+    for key, idx in out[~linear].groupby("key").groups.items():
+        profile = np.asarray(profiles.get(key, np.full(HOURS_PER_WEEK, 1 / 168)))
+        profile = profile / profile.sum()
+        line = assumptions.call_lines[key]
+        rows = out.loc[idx]
+        for q in QUANTILES:
+            out.loc[idx, f"hours_{q}"] = erlang_hours(
+                rows[q].to_numpy(), rows["period_hours"].to_numpy(), profile, line
+            )
+    return out
+
+
+def _sd(frame: pd.DataFrame, side: str) -> pd.Series:
+    """Normal sd of hours below (side "lo") or above ("hi") the mean."""
+    estimates = []
+    for level, z in _Z.items():
+        bound = frame[f"hours_{side}_{level}"]
+        gap = (
+            frame["hours_mean"] - bound if side == "lo" else bound - frame["hours_mean"]
+        )
+        estimates.append(gap.clip(lower=0) / z)
+    return pd.concat(estimates, axis=1).mean(axis=1).fillna(0.0)
+
+
+def _combine(sd: pd.Series, correlation: float) -> float:
+    """Sd of a sum whose terms have pairwise correlation `correlation`."""
+    s = sd.to_numpy()
+    return float(np.sqrt((1 - correlation) * np.sum(s**2) + correlation * s.sum() ** 2))
+
+
+def department_workload(
+    hours: pd.DataFrame,
+    assumptions: Assumptions,
+    time_correlation: float = 1.0,
+    series_correlation: float = 0.5,
+) -> pd.DataFrame:
+    """Sum line hours to department and UK financial year, with FTE and intervals.
+
+    Each line-period's hours are read as a two-piece normal: the sd below the mean
+    from its lower bounds, above from its upper (each averaged over the 80 % and
+    95 % bounds), so skewed forecast intervals stay skewed. Sums over periods of a
+    line use ``time_correlation`` between periods (1.0 by default: a strategic
+    forecast's error in level persists over the horizon, the cautious choice);
+    sums over lines of a department use ``series_correlation`` (0.5: streams share
+    drivers such as population and the night-time economy). Bounds are then mean
+    ∓ z·sd, floored at 0.
+
+    Args:
+        hours: Output of `line_hours`.
+        assumptions: The force's assumptions (productive hours).
+        time_correlation: Correlation (0-1) of a line's errors between periods.
+        series_correlation: Correlation (0-1) of errors between lines.
+
+    Returns:
+        One row per ``department, financial_year`` with ``periods``,
+        ``year_fraction`` (share of the year the periods cover), ``hours_mean``,
+        ``hours_lo_80 .. hours_hi_95``, ``hours_sd_lo, hours_sd_hi`` (hours in the
+        covered part of the year), ``productive_hours_per_fte`` (a full year) and
+        ``fte_mean, fte_lo_80 .. fte_hi_95`` (FTE over the covered part).
+    """
+    frame = hours.assign(financial_year=financial_year(hours["ds"]).to_numpy())
+    frame["sd_lo"], frame["sd_hi"] = _sd(frame, "lo"), _sd(frame, "hi")
+    productive = productive_hours_per_fte(assumptions)
+    rows = []
+    for (dept, fy), group in frame.groupby(["department", "financial_year"], sort=True):
+        per_line = group.groupby("line")
+        sd = {
+            side: per_line[f"sd_{side}"].apply(lambda s: _combine(s, time_correlation))
+            for side in ("lo", "hi")
+        }
+        sd_lo = _combine(sd["lo"], series_correlation)
+        sd_hi = _combine(sd["hi"], series_correlation)
+        covered = group.drop_duplicates("ds")["period_hours"].sum()
+        start = int(fy[:4])
+        year_hours = (
+            pd.Timestamp(start + 1, 4, 1) - pd.Timestamp(start, 4, 1)
+        ).days * 24
+        mean = float(group["hours_mean"].sum())
+        row = {
+            "department": dept,
+            "financial_year": fy,
+            "periods": int(group["ds"].nunique()),
+            "year_fraction": covered / year_hours,
+            "hours_mean": mean,
+        }
+        for level, z in _Z.items():
+            row[f"hours_lo_{level}"] = max(mean - z * sd_lo, 0.0)
+            row[f"hours_hi_{level}"] = mean + z * sd_hi
+        row |= {
+            "hours_sd_lo": sd_lo,
+            "hours_sd_hi": sd_hi,
+            "productive_hours_per_fte": productive,
+        }
+        rows.append(row)
+    out = pd.DataFrame(rows)
+    capacity_hours = out["productive_hours_per_fte"] * out["year_fraction"]
+    for q in QUANTILES:
+        out[f"fte_{q}"] = out[f"hours_{q}"] / capacity_hours
+    return out

@@ -1,0 +1,135 @@
+"""The capacity stage end to end on the synthetic force Northshire."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+from capacity_helpers import SCENARIOS, make_forecasts, make_hourly
+
+from demand.capacity.scenarios import load_scenario
+from demand.capacity.stage import run_capacity
+from demand.store import Store
+
+synth = pytest.importorskip("demand.synth")
+ingest_module = pytest.importorskip("demand.ingest")
+
+
+@pytest.fixture(scope="module")
+def northshire(tmp_path_factory):
+    """One year of Northshire, generated and ingested once for the module."""
+    root = tmp_path_factory.mktemp("northshire")
+    truth = synth.generate_force(
+        root / "raw", years=1, end=date(2026, 3, 31), seed=2024
+    )
+    store = Store(root / "demand.duckdb")
+    ingest_module.ingest(store, [root / "raw"], adapter="northshire")
+    yield store, truth
+    store.close()
+
+
+@pytest.fixture(scope="module")
+def result(northshire, assumptions):
+    store, _ = northshire
+    scenarios = [
+        load_scenario(SCENARIOS / "rcrp_phase2.toml"),
+        load_scenario(SCENARIOS / "population_growth.toml"),
+    ]
+    return run_capacity(
+        store,
+        make_forecasts(0.1),
+        assumptions,
+        "run-1",
+        scenarios=scenarios,
+        hourly_forecasts=make_hourly(),
+    )
+
+
+def test_derived_unit_times_are_within_ten_percent_of_truth(result, northshire):
+    _, truth = northshire
+    expected = truth["streams"]["incidents"]
+    derived = result.unit_times.set_index("grade")
+    for grade in ("G1", "G2", "G3", "G4"):
+        assert derived.loc[grade, "time_on_task_hours_mean"] == pytest.approx(
+            expected["time_on_task_hours"]["by_grade"][grade], rel=0.10
+        )
+        assert derived.loc[grade, "officer_hours_per_deployed_mean"] == pytest.approx(
+            expected["officer_hours_per_deployed_incident"]["by_grade"][grade], rel=0.10
+        )
+    by_category = result.unit_times_by_category.set_index("category")
+    truth_category = expected["officer_hours_per_incident"]["by_category"]
+    for category in ("Domestic Incident", "Mental Health", "Anti-Social Behaviour"):
+        assert by_category.loc[category, "officer_hours_per_incident_mean"] == (
+            pytest.approx(truth_category[category], rel=0.10)
+        )
+    # Northshire's assumptions were set from the truth: nothing is flagged.
+    assert not result.unit_time_comparison["flag"].any()
+
+
+def test_capacity_table_has_every_department_year_and_the_cover(result):
+    capacity = result.capacity
+    workload = capacity[capacity["basis"] == "workload"]
+    assert set(workload["department"]) == {
+        "control_room",
+        "response",
+        "neighbourhood",
+        "investigation",
+        "public_protection",
+    }
+    assert set(capacity["financial_year"]) == {
+        "2026/27",
+        "2027/28",
+        "2028/29",
+        "2029/30",
+    }
+    cover = capacity[capacity["basis"] == "cover"]
+    assert len(cover) == 4 and (cover["department"] == "response").all()
+    assert capacity["establishment_fte"].notna().all()
+    assert capacity["p_demand_exceeds_capacity"].between(0, 1).all()
+    room = capacity[capacity["department"] == "control_room"]
+    assert room["service_level"].between(0.85, 1.0).all()
+    assert len(result.shift_gaps) == 168
+
+
+def test_tables_are_written_and_a_rerun_replaces_its_rows(
+    result, northshire, assumptions
+):
+    store, _ = northshire
+    con = store.con
+    n = con.execute(
+        "SELECT count(*) FROM capacity WHERE run_id = ?", ["run-1"]
+    ).fetchone()[0]
+    assert n == len(result.capacity)
+    n_scen = con.execute(
+        "SELECT count(*) FROM scenarios WHERE run_id = ?", ["run-1"]
+    ).fetchone()[0]
+    assert n_scen == len(result.scenarios) == 3 * len(result.capacity)
+    run_capacity(store, make_forecasts(0.1), assumptions, "run-1")
+    again = con.execute(
+        "SELECT count(*) FROM capacity WHERE run_id = ?", ["run-1"]
+    ).fetchone()[0]
+    assert again == len(result.capacity) - 4  # no hourly forecasts: no cover rows
+    assert (
+        con.execute(
+            "SELECT count(*) FROM scenarios WHERE run_id = 'run-1' AND "
+            "scenario <> 'baseline'"
+        ).fetchone()[0]
+        == 0
+    )
+
+
+def test_scenarios_leave_the_baseline_as_it_was(result, northshire, assumptions):
+    store, _ = northshire
+    plain = run_capacity(
+        store, make_forecasts(0.1), assumptions, "run-2", hourly_forecasts=make_hourly()
+    )
+    pd.testing.assert_frame_equal(plain.capacity, result.capacity)
+    base = result.scenarios[result.scenarios["scenario"] == "baseline"]
+    assert (base.filter(like="_change").fillna(0) == 0).all().all()
+    rcrp = result.scenario_capacity["rcrp_phase2"]
+    late = rcrp["financial_year"].eq("2028/29") & rcrp["department"].eq("response")
+    assert (
+        rcrp.loc[late, "hours_mean"].to_numpy()
+        < result.capacity.loc[late, "hours_mean"].to_numpy()
+    ).all()
