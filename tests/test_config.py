@@ -36,11 +36,11 @@ def test_defaults_fill_what_the_file_leaves_out(tmp_path: Path) -> None:
     [
         (
             '[pipeline]\nname = "x"\n[ingest]\npathz = []\n',
-            r"\[ingest\] pathz: unknown key",
+            r"ingest.pathz: unknown key",
         ),
         (
             '[pipeline]\nname = "x"\n[series]\nfreqs = "D"\n',
-            r"\[series\] freqs: expected a list; found 'D'",
+            r"series.freqs: expected a list; found 'D'",
         ),
         (
             '[pipeline]\nname = "x"\n[series]\nfreqs = ["Q"]\n',
@@ -48,13 +48,13 @@ def test_defaults_fill_what_the_file_leaves_out(tmp_path: Path) -> None:
         ),
         (
             '[pipeline]\nname = "x"\n[ingest]\nadapter = 3\n',
-            r"\[ingest\] adapter: expected a string; found 3",
+            r"ingest.adapter: expected a string; found 3",
         ),
         (
             '[pipeline]\nname = "x"\nstages = ["ingest", "dance"]\n',
-            r"stages: expected one of ingest, series; found 'dance'",
+            r"stages: expected one of ingest, series, forecast, capacity; found 'dance'",
         ),
-        ("[pipeline]\n", r"\[pipeline\] name: expected a name"),
+        ("[pipeline]\n", r"pipeline.name: expected a name"),
         ("[pipeline\n", r"not valid TOML"),
     ],
 )

@@ -341,6 +341,123 @@ def backtest(
     console.print(f"{len(scores):,} scores written to {out_path}")
 
 
+def pipeline_option(func: F) -> F:
+    """Add `--pipeline FILE`: the pipeline file whose section a stage command uses."""
+    return click.option(
+        "--pipeline",
+        "pipeline_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=Path("pipelines/demo.toml"),
+        show_default=True,
+        help="Pipeline file whose section this stage uses.",
+    )(func)
+
+
+def _run_stage(pipeline_path: Path, db: Path, stage: str, **section: Any) -> str:
+    """Run one stage of a pipeline now (a recorded run); return its run id."""
+    import dataclasses
+
+    from demand.config import load_pipeline
+    from demand.lock import RunLockedError
+    from demand.pipeline import run_pipeline
+
+    config = load_pipeline(pipeline_path)
+    if section:
+        changed = dataclasses.replace(getattr(config, stage), **section)
+        config = dataclasses.replace(config, **{stage: changed})
+    config = dataclasses.replace(config, stages=(stage,))
+    try:
+        with err.status(f"{stage}: {config.name}"):
+            result = run_pipeline(config, db, force=True)
+    except RunLockedError as exc:
+        raise click.ClickException(str(exc)) from None
+    if result.status != "ok":
+        raise click.ClickException(f"{stage} failed: {result.error}")
+    return result.run_id
+
+
+def _print_frame(frame: Any, title: str) -> None:
+    table = Table(*map(str, frame.columns), title=title)
+    for row in frame.itertuples(index=False):
+        table.add_row(*(f"{v:,.1f}" if isinstance(v, float) else str(v) for v in row))
+    console.print(table)
+
+
+@cli.command()
+@pipeline_option
+@db_option
+@_user_errors
+def forecast(pipeline_path: Path, db: Path) -> None:
+    """Forecast every stored demand series with the pipeline's [forecast] settings.
+
+    Example: demand forecast --pipeline pipelines/demo.toml
+    """
+    run_id = _run_stage(pipeline_path, db, "forecast")
+    with _read_store(db) as store:
+        summary = store.con.execute(
+            "SELECT stream, freq, count(DISTINCT unique_id) AS series, "
+            "count(*) AS rows, min(ds) AS first, max(ds) AS last FROM forecasts "
+            "WHERE run_id = ? GROUP BY ALL ORDER BY ALL",
+            [run_id],
+        ).df()
+    _print_frame(summary, f"forecasts of run {run_id}")
+
+
+@cli.command()
+@pipeline_option
+@db_option
+@_user_errors
+def capacity(pipeline_path: Path, db: Path) -> None:
+    """Turn the latest forecasts into hours, FTE and gaps per department and year.
+
+    Example: demand capacity --pipeline pipelines/demo.toml
+    """
+    run_id = _run_stage(pipeline_path, db, "capacity")
+    with _read_store(db) as store:
+        summary = store.con.execute(
+            "SELECT department, financial_year, basis, round(fte_mean, 1) AS fte, "
+            "round(fte_lo_80, 1) AS fte_lo_80, round(fte_hi_80, 1) AS fte_hi_80, "
+            "establishment_fte, round(gap_fte, 1) AS gap_fte, "
+            "round(p_demand_exceeds_capacity, 2) AS p_exceeds FROM capacity "
+            "WHERE run_id = ? ORDER BY ALL",
+            [run_id],
+        ).df()
+    _print_frame(summary, f"capacity of run {run_id}")
+
+
+@cli.command()
+@click.argument(
+    "scenario_files",
+    nargs=-1,
+    required=True,
+    type=click.Path(exists=True, dir_okay=False),
+)
+@pipeline_option
+@db_option
+@_user_errors
+def scenario(scenario_files: tuple[str, ...], pipeline_path: Path, db: Path) -> None:
+    """Compare scenarios with the baseline; the baseline itself never changes.
+
+    Example: demand scenario pipelines/scenarios/rcrp_phase2.toml
+    """
+    run_id = _run_stage(pipeline_path, db, "capacity", scenarios=scenario_files)
+    with _read_store(db) as store:
+        summary = store.con.execute(
+            "SELECT scenario, department, financial_year, round(fte_mean, 1) AS fte, "
+            "round(fte_mean_change, 1) AS fte_change, round(gap_cost_gbp_change) AS "
+            "gap_cost_change_gbp FROM scenarios WHERE run_id = ? AND basis = "
+            "'workload' ORDER BY ALL",
+            [run_id],
+        ).df()
+    _print_frame(summary, f"scenarios against the baseline, run {run_id}")
+
+
+def _read_store(db: Path) -> Any:
+    from demand.store import Store
+
+    return Store(db, read_only=True)
+
+
 @cli.command("run")
 @click.argument("pipeline", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="Rerun every stage, changed or not.")

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-import dataclasses
+import re
 import tomllib
-import types
-import typing
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
-from typing import Any
 
 from demand.schemas import STREAMS
 from demand.series import FREQS
+from demand.toml_tables import build_frozen
 
 __all__ = [
+    "CapacityConfig",
     "ConfigError",
+    "EventConfig",
+    "ForecastConfig",
     "IngestConfig",
     "PipelineConfig",
     "SeriesConfig",
@@ -71,6 +73,175 @@ class SeriesConfig:
         _check_members("measures", self.measures, ("count", "officer_hours"))
 
 
+EVENT_KINDS = ("level_shift", "exclude")
+"""How a dated event is handled: a lasting step in level, or a period to ignore."""
+_ALIAS = re.compile(r"^[a-z][a-z0-9_]*$")
+_FORECAST_LEVELS = (80, 95)
+_RECONCILIATION = ("none", "bottom_up", "ols", "wls_struct", "mint_shrink")
+
+
+def _check_iso_date(key: str, value: str) -> None:
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        raise ConfigError(
+            f"{key}: expected an ISO date such as 2023-07-01; found {value!r}"
+        ) from None
+
+
+@dataclass(frozen=True)
+class EventConfig:
+    """A dated event or intervention that changed demand (see `docs/methods.md`).
+
+    Args:
+        name: Short name, e.g. "rcrp" (logged and recorded with each series).
+        date: First local day of the event, ISO format ("2023-07-01").
+        end: Last local day of an `exclude` event (inclusive); "" for a level shift.
+        kind: "level_shift" (demand steps to a new level and stays there) or
+            "exclude" (the period is not typical, e.g. a pandemic lockdown).
+        streams: Streams affected; [] means every stream.
+    """
+
+    name: str
+    date: str
+    end: str = ""
+    kind: str = "level_shift"
+    streams: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        _check_iso_date("date", self.date)
+        _check_members("kind", (self.kind,), EVENT_KINDS)
+        _check_members("streams", self.streams, tuple(STREAMS))
+        if self.kind == "exclude":
+            if not self.end:
+                raise ConfigError(
+                    f"end: an exclude event needs its last day; {self.name!r} has none"
+                )
+            _check_iso_date("end", self.end)
+            if self.end < self.date:
+                raise ConfigError(
+                    f"end: expected a day on or after {self.date}; found {self.end}"
+                )
+        elif self.end:
+            raise ConfigError(
+                f"end: a level shift lasts; remove end from {self.name!r} "
+                'or make it kind = "exclude"'
+            )
+
+
+@dataclass(frozen=True)
+class ForecastConfig:
+    """How the stored demand series are forecast, backtested and saved.
+
+    Args:
+        streams: Streams to forecast ([] means every stream in `demand`).
+        measures: Measures to forecast, "count" and/or "officer_hours".
+        operational_days: Daily operational horizon, days (13 weeks = 91).
+        operational_hours: Hourly operational horizon, hours (14 days = 336).
+        hourly_streams: Streams forecast hourly as well (control-room demand).
+        hourly_history_weeks: Weeks of hourly history a model sees (0 = all);
+            recent weeks carry the weekly cycle, and long hourly fits are slow.
+        strategic_months: Monthly strategic horizon, months (4 years = 48).
+        models: Aliases of registered models; "auto" selects per series and
+            falls back to "auto_ets" where "auto" is not registered.
+        fallback: Alias of the model for a series whose model fails to fit.
+        levels: Interval coverages, percent; the `forecasts` table holds 80, 95.
+        reconciliation: "none", "bottom_up", "ols", "wls_struct" or "mint_shrink",
+            so that areas add up to the force.
+        max_growth_per_year: Largest believable growth of a forecast over the
+            last season of history, fraction per year (0.25 = 25 %); faster
+            growth is capped and flagged.
+        events: Dated events and interventions (see `EventConfig`).
+        train_end: Last local day of history to use, ISO; "" means all of it
+            (set it to hold back data for an honest test).
+        backtest: Also run rolling-origin backtests and score them.
+        backtest_windows: Cutoffs per backtest; 0 means the protocol's number.
+        n_jobs: Worker processes for fitting (-1 = every core; 1 = serial).
+        engine: Where fits run: "local" (joblib processes) or "dask".
+        models_dir: Folder for saved models, `<models_dir>/<run_id>/`.
+        reuse_models: Run id whose saved models forecast without refitting.
+    """
+
+    streams: tuple[str, ...] = ()
+    measures: tuple[str, ...] = ("count",)
+    operational_days: int = 91
+    operational_hours: int = 336
+    hourly_streams: tuple[str, ...] = ("calls", "incidents")
+    hourly_history_weeks: int = 16
+    strategic_months: int = 48
+    models: tuple[str, ...] = ("auto",)
+    fallback: str = "seasonal_naive"
+    levels: tuple[int, ...] = _FORECAST_LEVELS
+    reconciliation: str = "wls_struct"
+    max_growth_per_year: float = 0.25
+    events: tuple[EventConfig, ...] = ()
+    train_end: str = ""
+    backtest: bool = True
+    backtest_windows: int = 4
+    n_jobs: int = -1
+    engine: str = "local"
+    models_dir: str = "models"
+    reuse_models: str = ""
+
+    def __post_init__(self) -> None:
+        events_streams = tuple(s for s in STREAMS if s != "establishment")
+        _check_members("streams", self.streams, events_streams)
+        _check_members("hourly_streams", self.hourly_streams, events_streams)
+        _check_members("measures", self.measures, ("count", "officer_hours"))
+        _check_members("reconciliation", (self.reconciliation,), _RECONCILIATION)
+        _check_members("engine", (self.engine,), ("local", "dask"))
+        _check_members("levels", tuple(map(str, self.levels)), ("80", "95"))
+        if not self.models:
+            raise ConfigError("models: expected at least one model alias; found []")
+        for alias in (*self.models, self.fallback):
+            if not _ALIAS.match(alias):
+                raise ConfigError(
+                    f"models: expected snake_case model aliases; found {alias!r}"
+                )
+        for key in ("operational_days", "operational_hours", "strategic_months"):
+            value = getattr(self, key)
+            if isinstance(value, float) or value < 0:
+                raise ConfigError(
+                    f"{key}: expected a whole number of periods ≥ 0; found {value!r}"
+                )
+        if not 0 < self.max_growth_per_year <= 5:
+            raise ConfigError(
+                "max_growth_per_year: expected a fraction per year in (0, 5]; "
+                f"found {self.max_growth_per_year!r}"
+            )
+        if self.backtest_windows < 0 or self.hourly_history_weeks < 0:
+            raise ConfigError(
+                "backtest_windows and hourly_history_weeks: expected ≥ 0; found "
+                f"{self.backtest_windows!r}, {self.hourly_history_weeks!r}"
+            )
+        if self.n_jobs == 0:
+            raise ConfigError("n_jobs: expected -1 (every core) or ≥ 1; found 0")
+        if self.train_end:
+            _check_iso_date("train_end", self.train_end)
+
+
+@dataclass(frozen=True)
+class CapacityConfig:
+    """How forecasts become hours, people, gaps and scenarios.
+
+    Args:
+        assumptions: The force's assumptions file (see docs/assumptions.md).
+        scenarios: Scenario files layered on the baseline, compared side by side.
+        window_days: Days of recent history for unit times, mixes and call
+            profiles.
+    """
+
+    assumptions: str = "pipelines/assumptions/northshire.toml"
+    scenarios: tuple[str, ...] = ()
+    window_days: int = 365
+
+    def __post_init__(self) -> None:
+        if self.window_days < 28:
+            raise ConfigError(
+                f"window_days: expected at least 28 days; found {self.window_days!r}"
+            )
+
+
 @dataclass(frozen=True)
 class PipelineConfig:
     """One runnable pipeline: a name and one section per stage.
@@ -80,6 +251,8 @@ class PipelineConfig:
         stages: Stages to run, in order.
         ingest: The ingest stage's section.
         series: The series stage's section.
+        forecast: The forecast stage's section.
+        capacity: The capacity stage's section.
         path: The file it was loaded from (not part of the file).
     """
 
@@ -87,13 +260,15 @@ class PipelineConfig:
     stages: tuple[str, ...] = ("ingest", "series")
     ingest: IngestConfig = field(default_factory=IngestConfig)
     series: SeriesConfig = field(default_factory=SeriesConfig)
+    forecast: ForecastConfig = field(default_factory=ForecastConfig)
+    capacity: CapacityConfig = field(default_factory=CapacityConfig)
     path: Path | None = None
 
     def __post_init__(self) -> None:
         _check_members("stages", self.stages, STAGES)
 
 
-STAGES = ("ingest", "series")
+STAGES = ("ingest", "series", "forecast", "capacity")
 """Every stage a pipeline can run, in the only order they run in."""
 
 
@@ -103,55 +278,6 @@ def _check_members(key: str, values: tuple[str, ...], allowed: tuple[str, ...]) 
             raise ConfigError(
                 f"{key}: expected one of {', '.join(allowed)}; found {v!r}"
             )
-
-
-def _coerce(value: Any, hint: Any, where: str) -> Any:
-    """Check `value` against a type hint, turning TOML lists into tuples."""
-    origin = typing.get_origin(hint)
-    if origin is tuple:
-        if not isinstance(value, list):
-            raise ConfigError(f"{where}: expected a list; found {value!r}")
-        inner = typing.get_args(hint)[0]
-        return tuple(_coerce(v, inner, f"{where}[{i}]") for i, v in enumerate(value))
-    if origin in (typing.Union, types.UnionType):
-        options = [a for a in typing.get_args(hint) if a is not type(None)]
-        return _coerce(value, options[0], where)
-    if hint is bool and not isinstance(value, bool):
-        raise ConfigError(f"{where}: expected true or false; found {value!r}")
-    if hint in (int, float) and (
-        isinstance(value, bool) or not isinstance(value, int | float)
-    ):
-        raise ConfigError(f"{where}: expected a number; found {value!r}")
-    if hint is str and not isinstance(value, str):
-        raise ConfigError(f"{where}: expected a string; found {value!r}")
-    return float(value) if hint is float else value
-
-
-def _build(cls: type, data: Any, where: str) -> Any:
-    """Build a config dataclass from a TOML table, rejecting unknown keys."""
-    if not isinstance(data, dict):
-        raise ConfigError(f"{where}: expected a table; found {data!r}")
-    hints = typing.get_type_hints(cls)
-    fields = {f.name for f in dataclasses.fields(cls) if f.name != "path"}
-    unknown = sorted(set(data) - fields)
-    if unknown:
-        raise ConfigError(
-            f"[{where}] {unknown[0]}: unknown key; expected one of "
-            f"{', '.join(sorted(fields))}"
-        )
-    kwargs = {}
-    for key, value in data.items():
-        hint = hints[key]
-        if dataclasses.is_dataclass(hint):
-            kwargs[key] = _build(hint, value, key)
-        else:
-            kwargs[key] = _coerce(value, hint, f"[{where}] {key}")
-    try:
-        return cls(**kwargs)
-    except TypeError as exc:
-        raise ConfigError(f"[{where}]: {exc}") from None
-    except ConfigError as exc:
-        raise ConfigError(f"[{where}] {exc}") from None
 
 
 def load_pipeline(path: str | Path) -> PipelineConfig:
@@ -171,9 +297,8 @@ def load_pipeline(path: str | Path) -> PipelineConfig:
         raise ConfigError(f"{path}: not valid TOML ({exc}).") from None
     pipeline = data.pop("pipeline", {})
     if not isinstance(pipeline, dict) or "name" not in pipeline:
-        raise ConfigError(f"{path}: [pipeline] name: expected a name; found none.")
-    try:
-        config = _build(PipelineConfig, {**pipeline, **data}, "pipeline")
-    except ConfigError as exc:
-        raise ConfigError(f"{path}: {exc}") from None
-    return dataclasses.replace(config, path=path)
+        raise ConfigError(f"{path}: pipeline.name: expected a name; found none.")
+    clash = sorted(set(pipeline) & set(data))
+    if clash:
+        raise ConfigError(f"{path}: {clash[0]}: set both in [pipeline] and as a table")
+    return build_frozen(PipelineConfig, {**pipeline, **data}, path, "", ConfigError)

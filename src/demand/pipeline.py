@@ -8,18 +8,17 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import demand
-from demand.config import STAGES, IngestConfig, PipelineConfig, SeriesConfig
+from demand.config import STAGES, PipelineConfig
 from demand.lock import run_lock
+from demand.stages import STAGE_SPECS
 from demand.store import Store
 
-__all__ = ["RunResult", "StageResult", "code_version", "run_pipeline", "run_history"]
+__all__ = ["RunResult", "StageResult", "code_version", "run_history", "run_pipeline"]
 
 log = logging.getLogger(__name__)
 
@@ -65,91 +64,58 @@ def code_version() -> str:
     return f"{demand.__version__}+{digest.hexdigest()[:12]}"
 
 
-def _files_fingerprint(paths: tuple[str, ...]) -> str:
-    """Fingerprint raw files by name, size and modification time (like make)."""
-    digest = hashlib.sha256()
-    for root in paths:
-        base = Path(root)
-        files = sorted(base.rglob("*")) if base.is_dir() else [base]
-        for f in files:
-            if f.is_file():
-                st = f.stat()
-                digest.update(f"{f}|{st.st_size}|{st.st_mtime_ns}\n".encode())
-    return digest.hexdigest()
-
-
-def _loaded_fingerprint(store: Store) -> str:
-    """Fingerprint what ingest has loaded: the SHA-256 of every loaded file."""
-    row = store.con.execute(
-        "SELECT coalesce(string_agg(sha256 || stream, ',' ORDER BY sha256, stream), '')"
-        " FROM ingest_log WHERE status = 'loaded'"
-    ).fetchone()
-    return hashlib.sha256((row[0] if row else "").encode()).hexdigest()
-
-
-def _run_ingest(store: Store, section: IngestConfig) -> int:
-    from demand.ingest import ingest
-
-    result = ingest(store, [Path(p) for p in section.paths], adapter=section.adapter)
-    if not result.ok:
-        bad = [str(r.file) for r in result.files if r.status == "rejected"]
-        raise ValueError(f"files rejected: {', '.join(bad)}; see the rejects table.")
-    return sum(r.rows_loaded for r in result.files)
-
-
-def _run_series(store: Store, section: SeriesConfig) -> int:
-    from demand.series import build_hierarchy, write_demand
-
-    rows = 0
-    for stream in section.streams:
-        for freq in section.freqs:
-            if stream == "crimes" and freq in {"h", "D", "W"}:
-                month_only = store.con.execute(
-                    "SELECT count(*) FROM crimes WHERE recorded_at IS NULL"
-                ).fetchone()
-                if month_only and month_only[0]:
-                    log.info("crimes are month-only here; no %s series built", freq)
-                    continue
-            for measure in section.measures:
-                if measure == "officer_hours" and stream in {"calls", "crimes"}:
-                    continue
-                frame = build_hierarchy(
-                    store,
-                    stream,
-                    freq,
-                    levels=section.levels,
-                    measure=measure,
-                    timezone=section.timezone,
-                )
-                rows += write_demand(store, frame, stream, freq, measure)
-    return rows
-
-
-_STAGE_RUNNERS: dict[str, Callable[[Store, Any], int]] = {
-    "ingest": _run_ingest,
-    "series": _run_series,
-}
-
-
-def _stage_key(stage: str, config: PipelineConfig, inputs: str, version: str) -> str:
+def _settings_hash(config: PipelineConfig, stage: str) -> str:
     section = dataclasses.asdict(getattr(config, stage))
-    blob = json.dumps([stage, section, inputs, version], sort_keys=True, default=str)
-    return hashlib.sha256(blob.encode()).hexdigest()
+    return hashlib.sha256(
+        json.dumps(section, sort_keys=True, default=str).encode()
+    ).hexdigest()[:16]
 
 
-def _stage_inputs(stage: str, store: Store, config: PipelineConfig) -> str:
-    if stage == "ingest":
-        return _files_fingerprint(config.ingest.paths)
-    return _loaded_fingerprint(store)
+@dataclass(frozen=True)
+class _StageState:
+    """What a stage would run on now: its inputs, settings and the code."""
+
+    inputs: str
+    settings: str
+    code: str
+
+    def changes_since(self, last: tuple[str, str, str] | None) -> str | None:
+        """Say what changed since the last successful run; None if nothing did."""
+        if last is None:
+            return "never ran"
+        changed = [
+            what
+            for what, now, then in zip(
+                ("inputs", "settings", "code"),
+                (self.inputs, self.settings, self.code),
+                last,
+                strict=True,
+            )
+            if now != then
+        ]
+        if not changed:
+            return None
+        if "code" in changed:
+            changed[changed.index("code")] = f"code ({last[2]} → {self.code})"
+        return ", ".join(changed) + " changed"
 
 
-def _last_success(store: Store, pipeline: str, stage: str) -> str | None:
+def _state(store: Store, config: PipelineConfig, stage: str, code: str) -> _StageState:
+    return _StageState(
+        STAGE_SPECS[stage].inputs(store, config), _settings_hash(config, stage), code
+    )
+
+
+def _last_success(
+    store: Store, pipeline: str, stage: str
+) -> tuple[str, str, str] | None:
     row = store.con.execute(
-        "SELECT cache_key FROM stage_runs WHERE pipeline = ? AND stage = ? AND "
-        "status = 'ran' ORDER BY finished_at DESC LIMIT 1",
+        "SELECT inputs_fingerprint, settings_hash, code_version FROM stage_runs "
+        "WHERE pipeline = ? AND stage = ? AND status = 'ran' "
+        "ORDER BY finished_at DESC LIMIT 1",
         [pipeline, stage],
     ).fetchone()
-    return row[0] if row else None
+    return (row[0], row[1], row[2]) if row else None
 
 
 def _record_stage(
@@ -157,16 +123,18 @@ def _record_stage(
     run_id: str,
     pipeline: str,
     result: StageResult,
-    key: str,
+    state: _StageState,
     started: datetime,
 ) -> None:
     store.con.execute(
-        "INSERT INTO stage_runs VALUES (?, ?, ?, ?, ?, ?, ?, now(), ?, ?)",
+        "INSERT INTO stage_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, now(), ?, ?)",
         [
             run_id,
             pipeline,
             result.stage,
-            key,
+            state.inputs,
+            state.settings,
+            state.code,
             result.status,
             result.reason,
             started,
@@ -240,44 +208,42 @@ def _execute(
             config.name,
             _config_hash(config),
             version,
-            _files_fingerprint(config.ingest.paths),
+            STAGE_SPECS["ingest"].inputs(store, config),
         ],
     )
     log.info("run %s of %s started", result.run_id, config.name)
     for stage in (s for s in STAGES if s in config.stages):
-        key = _stage_key(stage, config, _stage_inputs(stage, store, config), version)
+        state = _state(store, config, stage, version)
         started = datetime.now(UTC)
-        if not force and _last_success(store, config.name, stage) == key:
-            stage_result = StageResult(
+        why = (
+            "forced"
+            if force
+            else state.changes_since(_last_success(store, config.name, stage))
+        )
+        if why is None:
+            skipped = StageResult(
                 stage,
                 "skipped",
                 "inputs, settings and code unchanged since its last run",
             )
-            result.stages.append(stage_result)
-            _record_stage(store, result.run_id, config.name, stage_result, key, started)
+            result.stages.append(skipped)
+            _record_stage(store, result.run_id, config.name, skipped, state, started)
             continue
+        log.info("stage %s starts: %s", stage, why)
         t0 = time.perf_counter()
         try:
-            rows = _STAGE_RUNNERS[stage](store, getattr(config, stage))
+            rows = STAGE_SPECS[stage].run(store, getattr(config, stage), result.run_id)
         except Exception as exc:  # noqa: BLE001 - recorded, logged and reported
             log.exception("stage %s failed", stage)
-            stage_result = StageResult(
-                stage, "failed", str(exc), time.perf_counter() - t0
-            )
-            result.stages.append(stage_result)
+            failed = StageResult(stage, "failed", str(exc), time.perf_counter() - t0)
+            result.stages.append(failed)
             result.status, result.error = "failed", f"{stage}: {exc}"
-            _record_stage(store, result.run_id, config.name, stage_result, key, started)
+            _record_stage(store, result.run_id, config.name, failed, state, started)
             break
-        stage_result = StageResult(
-            stage,
-            "ran",
-            "forced" if force else "inputs, settings or code changed",
-            time.perf_counter() - t0,
-            rows,
-        )
-        result.stages.append(stage_result)
-        _record_stage(store, result.run_id, config.name, stage_result, key, started)
-        log.info("stage %s: %s rows in %.1f s", stage, rows, stage_result.seconds)
+        ran = StageResult(stage, "ran", why, time.perf_counter() - t0, rows)
+        result.stages.append(ran)
+        _record_stage(store, result.run_id, config.name, ran, state, started)
+        log.info("stage %s: %s rows in %.1f s", stage, rows, ran.seconds)
     store.con.execute(
         "UPDATE runs SET status = ?, error = ?, finished_at = now() WHERE run_id = ?",
         [result.status, result.error, result.run_id],
@@ -287,30 +253,32 @@ def _execute(
 def _dry_run(
     config: PipelineConfig, db: Path, result: RunResult, force: bool
 ) -> RunResult:
-    """Say what each stage would do, changing nothing."""
-    version = code_version()
+    """Say what each stage would do and why, changing nothing.
+
+    A stage downstream of one that would run is reported as running too, since
+    its inputs may change; the real run checks again and may still skip it.
+    """
+    stages = [s for s in STAGES if s in config.stages]
     if not db.exists():
-        result.stages = [
-            StageResult(s, "would run", "no store yet")
-            for s in STAGES
-            if s in config.stages
-        ]
+        result.stages = [StageResult(s, "would run", "no store yet") for s in stages]
         return result
+    version = code_version()
     with Store(db, read_only=True) as store:
-        changed = False
-        for stage in (s for s in STAGES if s in config.stages):
-            key = _stage_key(
-                stage, config, _stage_inputs(stage, store, config), version
-            )
-            if force:
-                result.stages.append(StageResult(stage, "would run", "forced"))
-            elif changed or _last_success(store, config.name, stage) != key:
-                changed = True
-                result.stages.append(
-                    StageResult(stage, "would run", "inputs, settings or code changed")
+        upstream = None
+        for stage in stages:
+            why = (
+                "forced"
+                if force
+                else _state(store, config, stage, version).changes_since(
+                    _last_success(store, config.name, stage)
                 )
-            else:
+            )
+            why = why or (f"after {upstream}" if upstream else None)
+            if why is None:
                 result.stages.append(StageResult(stage, "would skip", "unchanged"))
+            else:
+                upstream = upstream or stage
+                result.stages.append(StageResult(stage, "would run", why))
     return result
 
 

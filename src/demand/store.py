@@ -76,6 +76,34 @@ class Store:
             )
         for name, body in DERIVED_TABLES.items():
             self.con.execute(f"CREATE TABLE IF NOT EXISTS {quote(name)} ({body})")
+        self._check_columns()
+
+    def _check_columns(self) -> None:
+        """Refuse a store whose tables an older version made with other columns."""
+        expected = {
+            name: [c.name for c in (*s.columns, *SYSTEM_COLUMNS)]
+            for name, s in STREAMS.items()
+        }
+        probe = duckdb.connect(":memory:")
+        for name, body in DERIVED_TABLES.items():
+            probe.execute(f"CREATE TABLE {quote(name)} ({body})")
+            expected[name] = [
+                r[0] for r in probe.execute(f"DESCRIBE {quote(name)}").fetchall()
+            ]
+        probe.close()
+        for name, columns in expected.items():
+            found = [
+                r[0] for r in self.con.execute(f"DESCRIBE {quote(name)}").fetchall()
+            ]
+            if found != columns:
+                missing = sorted(set(columns) - set(found)) or sorted(
+                    set(found) - set(columns)
+                )
+                raise ValueError(
+                    f"The store {self.path} was made by another version of demand "
+                    f"(table {name} differs in {', '.join(missing)}); rebuild it from "
+                    "the raw extracts with a new --db (or `make clean`)."
+                )
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:

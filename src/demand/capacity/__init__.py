@@ -8,7 +8,6 @@ __all__ = [
     "erlang",
     "erlang_a",
     "establishment",
-    "frozen_toml",
     "inputs",
     "response",
     "response_sim",

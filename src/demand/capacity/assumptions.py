@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from demand.capacity.assumption_checks import AssumptionsError, validate_assumptions
-from demand.capacity.frozen_toml import build_frozen
+from demand.toml_tables import build_frozen
 
 __all__ = [
     "AbstractionRates",

@@ -19,7 +19,7 @@ from demand.capacity.assumptions import (
     AssumptionsError,
     ShiftPattern,
 )
-from demand.capacity.frozen_toml import build_frozen
+from demand.toml_tables import build_frozen
 from demand.capacity.workload import QUANTILES
 
 __all__ = [

@@ -66,6 +66,10 @@ def _coerce(
                 error,
             )
         return value
+    if hint is bool and not isinstance(value, bool):
+        raise _error(path, key, f"expected true or false; found {value!r}", error)
+    if hint is str and isinstance(value, date):  # a TOML date such as 2023-07-01
+        return value.isoformat()
     if hint is str and not isinstance(value, str):
         raise _error(path, key, f"expected a string; found {value!r}", error)
     return value
@@ -116,7 +120,8 @@ def build_frozen(
         kwargs["path"] = path
     try:
         return cls(**kwargs)
-    except error:
-        raise
     except (TypeError, ValueError) as problem:
-        raise _error(path, where or "<file>", str(problem), error) from None
+        if str(problem).startswith(f"{path or '<file>'}: "):
+            raise  # a nested table already named the file and key
+        where_key = f"{where}." if where else ""
+        raise error(f"{path or '<file>'}: {where_key}{problem}") from None

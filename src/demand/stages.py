@@ -1,0 +1,169 @@
+"""The pipeline's stages: what each one runs and what its inputs are."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from demand.config import (
+    CapacityConfig,
+    ForecastConfig,
+    IngestConfig,
+    PipelineConfig,
+    SeriesConfig,
+)
+from demand.store import Store
+
+__all__ = ["STAGE_SPECS", "StageSpec", "latest_stage_run"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class StageSpec:
+    """One stage: `run(store, section, run_id) -> rows written`, and a fingerprint of
+    what it reads, `inputs(store, config) -> str`, that changes when its inputs do."""
+
+    run: Callable[[Store, Any, str], int]
+    inputs: Callable[[Store, PipelineConfig], str]
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _files_fingerprint(paths: tuple[str, ...]) -> str:
+    """Fingerprint files by name, size and modification time (as make does)."""
+    lines = []
+    for root in paths:
+        base = Path(root)
+        files = sorted(base.rglob("*")) if base.is_dir() else [base]
+        for f in files:
+            if f.is_file():
+                st = f.stat()
+                lines.append(f"{f}|{st.st_size}|{st.st_mtime_ns}")
+    return _sha("\n".join(lines))
+
+
+def _loaded_fingerprint(store: Store, config: PipelineConfig) -> str:
+    """Fingerprint what ingest has loaded: the SHA-256 of every loaded file."""
+    row = store.con.execute(
+        "SELECT coalesce(string_agg(sha256 || stream, ',' ORDER BY sha256, stream), '')"
+        " FROM ingest_log WHERE status = 'loaded'"
+    ).fetchone()
+    return _sha(row[0] if row else "")
+
+
+def _demand_fingerprint(store: Store, config: PipelineConfig) -> str:
+    """Fingerprint the stored demand series, whatever order they were written in."""
+    row = store.con.execute(
+        "SELECT count(*), coalesce(sum(hash(unique_id, freq, measure, ds, y)), 0) "
+        "FROM demand"
+    ).fetchone()
+    return _sha(str(row))
+
+
+def latest_stage_run(store: Store, pipeline: str, stage: str) -> str | None:
+    """Return the id of the pipeline's latest run in which `stage` ran and succeeded."""
+    row = store.con.execute(
+        "SELECT run_id FROM stage_runs WHERE pipeline = ? AND stage = ? AND "
+        "status = 'ran' ORDER BY finished_at DESC LIMIT 1",
+        [pipeline, stage],
+    ).fetchone()
+    return row[0] if row else None
+
+
+def _capacity_inputs(store: Store, config: PipelineConfig) -> str:
+    """Forecasts used, the stream tables (for unit times) and the assumption files."""
+    section = config.capacity
+    files = [section.assumptions, *section.scenarios]
+    contents = "".join(
+        hashlib.sha256(Path(f).read_bytes()).hexdigest() if Path(f).is_file() else f
+        for f in files
+    )
+    forecast_run = latest_stage_run(store, config.name, "forecast") or "none"
+    return _sha(forecast_run + _loaded_fingerprint(store, config) + contents)
+
+
+def _run_ingest(store: Store, section: IngestConfig, run_id: str) -> int:
+    from demand.ingest import ingest
+
+    result = ingest(store, [Path(p) for p in section.paths], adapter=section.adapter)
+    if not result.ok:
+        raise ValueError(" ".join(result.errors))
+    return sum(r.rows_loaded for r in result.files)
+
+
+def _run_series(store: Store, section: SeriesConfig, run_id: str) -> int:
+    from demand.series import build_hierarchy, write_demand
+
+    month_only = store.con.execute(
+        "SELECT count(*) FROM crimes WHERE recorded_at IS NULL"
+    ).fetchone()
+    rows = 0
+    for stream in section.streams:
+        for freq in section.freqs:
+            if stream == "crimes" and freq != "M" and month_only and month_only[0]:
+                log.info("crimes are month-only here; no %s series built", freq)
+                continue
+            for measure in section.measures:
+                if measure == "officer_hours" and stream in {"calls", "crimes"}:
+                    continue  # no officer hours recorded on these streams
+                frame = build_hierarchy(
+                    store,
+                    stream,
+                    freq,
+                    levels=section.levels,
+                    measure=measure,
+                    timezone=section.timezone,
+                )
+                rows += write_demand(store, frame, stream, freq, measure)
+    return rows
+
+
+def _run_forecast(store: Store, section: ForecastConfig, run_id: str) -> int:
+    from demand.forecast.stage import backtest_store, run_forecast
+
+    rows = run_forecast(store, section, run_id)
+    if section.backtest:
+        backtest_store(store, section, run_id)
+    return rows
+
+
+def _run_capacity(store: Store, section: CapacityConfig, run_id: str) -> int:
+    from demand.capacity.assumptions import load_assumptions
+    from demand.capacity.scenarios import load_scenario
+    from demand.capacity.stage import run_capacity
+
+    forecast_run = store.con.execute(
+        "SELECT run_id FROM forecasts ORDER BY run_id DESC LIMIT 1"
+    ).fetchone()
+    if forecast_run is None:
+        raise ValueError("No forecasts in the store; run the forecast stage first.")
+    forecasts = store.con.execute(
+        "SELECT * FROM forecasts WHERE run_id = ?", [forecast_run[0]]
+    ).df()
+    result = run_capacity(
+        store,
+        forecasts,
+        load_assumptions(section.assumptions),
+        run_id,
+        scenarios=[load_scenario(p) for p in section.scenarios],
+        window_days=section.window_days,
+    )
+    return len(result.capacity)
+
+
+STAGE_SPECS: dict[str, StageSpec] = {
+    "ingest": StageSpec(
+        _run_ingest, lambda store, config: _files_fingerprint(config.ingest.paths)
+    ),
+    "series": StageSpec(_run_series, _loaded_fingerprint),
+    "forecast": StageSpec(_run_forecast, _demand_fingerprint),
+    "capacity": StageSpec(_run_capacity, _capacity_inputs),
+}
+"""Every stage, by name; `config.STAGES` gives their order."""
