@@ -48,3 +48,11 @@ def test_unknown_stream_names_the_known_ones() -> None:
 
 def test_quote_escapes_double_quotes() -> None:
     assert quote('a"b') == '"a""b"'
+
+
+def test_a_store_made_by_another_version_is_refused(tmp_path) -> None:
+    path = tmp_path / "old.duckdb"
+    with Store(path) as s:
+        s.con.execute("ALTER TABLE runs DROP COLUMN data_fingerprint")
+    with pytest.raises(ValueError, match="another version of demand.*data_fingerprint"):
+        Store(path)

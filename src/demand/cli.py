@@ -376,7 +376,17 @@ def _run_stage(pipeline_path: Path, db: Path, stage: str, **section: Any) -> str
     return result.run_id
 
 
-def _print_frame(frame: Any, title: str) -> None:
+def csv_option(func: F) -> F:
+    """Add `--csv`: print the result as CSV for machines instead of a table."""
+    return click.option(
+        "--csv", "as_csv", is_flag=True, help="Print CSV instead of a table."
+    )(func)
+
+
+def _print_frame(frame: Any, title: str, as_csv: bool = False) -> None:
+    if as_csv:
+        click.echo(frame.to_csv(index=False), nl=False)
+        return
     table = Table(*map(str, frame.columns), title=title)
     for row in frame.itertuples(index=False):
         table.add_row(*(f"{v:,.1f}" if isinstance(v, float) else str(v) for v in row))
@@ -386,8 +396,9 @@ def _print_frame(frame: Any, title: str) -> None:
 @cli.command()
 @pipeline_option
 @db_option
+@csv_option
 @_user_errors
-def forecast(pipeline_path: Path, db: Path) -> None:
+def forecast(pipeline_path: Path, db: Path, as_csv: bool) -> None:
     """Forecast every stored demand series with the pipeline's [forecast] settings.
 
     Example: demand forecast --pipeline pipelines/demo.toml
@@ -400,14 +411,15 @@ def forecast(pipeline_path: Path, db: Path) -> None:
             "WHERE run_id = ? GROUP BY ALL ORDER BY ALL",
             [run_id],
         ).df()
-    _print_frame(summary, f"forecasts of run {run_id}")
+    _print_frame(summary, f"forecasts of run {run_id}", as_csv)
 
 
 @cli.command()
 @pipeline_option
 @db_option
+@csv_option
 @_user_errors
-def capacity(pipeline_path: Path, db: Path) -> None:
+def capacity(pipeline_path: Path, db: Path, as_csv: bool) -> None:
     """Turn the latest forecasts into hours, FTE and gaps per department and year.
 
     Example: demand capacity --pipeline pipelines/demo.toml
@@ -422,7 +434,7 @@ def capacity(pipeline_path: Path, db: Path) -> None:
             "WHERE run_id = ? ORDER BY ALL",
             [run_id],
         ).df()
-    _print_frame(summary, f"capacity of run {run_id}")
+    _print_frame(summary, f"capacity of run {run_id}", as_csv)
 
 
 @cli.command()
@@ -434,8 +446,11 @@ def capacity(pipeline_path: Path, db: Path) -> None:
 )
 @pipeline_option
 @db_option
+@csv_option
 @_user_errors
-def scenario(scenario_files: tuple[str, ...], pipeline_path: Path, db: Path) -> None:
+def scenario(
+    scenario_files: tuple[str, ...], pipeline_path: Path, db: Path, as_csv: bool
+) -> None:
     """Compare scenarios with the baseline; the baseline itself never changes.
 
     Example: demand scenario pipelines/scenarios/rcrp_phase2.toml
@@ -449,7 +464,7 @@ def scenario(scenario_files: tuple[str, ...], pipeline_path: Path, db: Path) -> 
             "'workload' ORDER BY ALL",
             [run_id],
         ).df()
-    _print_frame(summary, f"scenarios against the baseline, run {run_id}")
+    _print_frame(summary, f"scenarios against the baseline, run {run_id}", as_csv)
 
 
 def _read_store(db: Path) -> Any:
