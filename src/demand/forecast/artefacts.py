@@ -1,0 +1,207 @@
+"""Saved models: one joblib file per fitted group, with metadata to check reuse."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from importlib import metadata as importlib_metadata
+from pathlib import Path
+from typing import Any
+
+import joblib
+import pandas as pd
+
+from demand.forecast.base import BaseForecaster
+
+__all__ = [
+    "VERSIONED_LIBRARIES",
+    "ArtefactError",
+    "artefact_name",
+    "data_fingerprint",
+    "library_versions",
+    "load_models",
+    "save_models",
+]
+
+logger = logging.getLogger(__name__)
+
+VERSIONED_LIBRARIES = (
+    "demand",
+    "numpy",
+    "pandas",
+    "scikit-learn",
+    "statsmodels",
+    "prophet",
+    "joblib",
+)
+"""Libraries whose versions a saved model records and a reuse must match: a model
+pickled by one version may load, yet forecast differently, under another."""
+
+GroupKey = tuple[str, str, str, str]
+"""(stream, freq, measure, model alias) of one saved file."""
+
+
+class ArtefactError(ValueError):
+    """Saved models are missing, or cannot be reused for this data or environment."""
+
+
+def library_versions() -> dict[str, str | None]:
+    """Return the installed version of each of `VERSIONED_LIBRARIES` (None if absent).
+
+    Read from package metadata, so nothing heavy (prophet) is imported.
+    """
+    versions: dict[str, str | None] = {}
+    for name in VERSIONED_LIBRARIES:
+        try:
+            versions[name] = importlib_metadata.version(name)
+        except importlib_metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+def data_fingerprint(series: pd.DataFrame) -> str:
+    """Return a SHA-256 of a `demand` frame's `unique_id, ds, y`, order-independent.
+
+    Two frames with the same rows (in any order) have the same fingerprint; any
+    changed, added or removed period changes it.
+    """
+    frame = series[["unique_id", "ds", "y"]].sort_values(["unique_id", "ds"])
+    frame = frame.assign(ds=pd.to_datetime(frame["ds"]).dt.as_unit("ns"))
+    hashed = pd.util.hash_pandas_object(frame.reset_index(drop=True), index=False)
+    return hashlib.sha256(hashed.to_numpy().tobytes()).hexdigest()
+
+
+def artefact_name(key: GroupKey) -> str:
+    """Return the file name of a group's saved models, e.g.
+    `calls__D__count__auto_ets.joblib`."""
+    return "__".join(key) + ".joblib"
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    return repr(value)
+
+
+def save_models(
+    folder: Path,
+    models: Mapping[GroupKey, Mapping[str, BaseForecaster]],
+    fingerprints: Mapping[GroupKey, str],
+    details: Mapping[GroupKey, dict] | None = None,
+    run_id: str = "",
+) -> Path:
+    """Save fitted models, one joblib file per group, and `metadata.json`.
+
+    Args:
+        folder: `<models_dir>/<run_id>/`; created, and replaced files overwritten.
+            A group that cannot be pickled is logged and marked unsaved; its
+            forecasts stand, but it cannot be reused.
+        models: Per group, {unique_id: fitted forecaster}.
+        fingerprints: Per group, `data_fingerprint` of the history it was fitted on.
+        details: Per group, extra JSON-able metadata (choices, backtest scores).
+        run_id: The run that fitted them.
+
+    Returns:
+        The metadata file's path.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    entries = {}
+    for key, fitted in models.items():
+        name = artefact_name(key)
+        try:
+            joblib.dump(dict(fitted), folder / name, compress=3)
+            error = None
+        except Exception as exc:  # noqa: BLE001 - forecasts stand; only reuse is lost
+            (folder / name).unlink(missing_ok=True)
+            error = f"{type(exc).__name__}: {exc}"
+            logger.warning("Could not save %s (%s); it cannot be reused.", name, error)
+        first = next(iter(fitted.values()))
+        entries[name] = {
+            "saved": error is None,
+            "save_error": error,
+            "stream": key[0],
+            "freq": key[1],
+            "measure": key[2],
+            "model": key[3],
+            "parameters": _json_safe(first.get_params()),
+            "series": sorted(fitted),
+            "data_fingerprint": fingerprints[key],
+            **_json_safe((details or {}).get(key, {})),
+        }
+    meta = {
+        "run_id": run_id,
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "versions": library_versions(),
+        "models": entries,
+    }
+    path = folder / "metadata.json"
+    path.write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    logger.info("Saved %d model files to %s.", len(entries), folder)
+    return path
+
+
+def load_models(
+    folder: Path, fingerprints: Mapping[GroupKey, str]
+) -> dict[GroupKey, dict[str, BaseForecaster]]:
+    """Load saved models for reuse, refusing any that would not be the same fit.
+
+    Args:
+        folder: `<models_dir>/<run_id>/` written by `save_models`.
+        fingerprints: Per group wanted, `data_fingerprint` of today's history.
+
+    Returns:
+        Per group, {unique_id: fitted forecaster}.
+
+    Raises:
+        ArtefactError: the folder or a group's file is missing, a library version
+            differs from the one that saved them, or a group's data fingerprint
+            differs (the stored series changed since: refit instead).
+    """
+    path = folder / "metadata.json"
+    if not path.is_file():
+        raise ArtefactError(
+            f"No saved models at {folder}; check reuse_models names a run whose "
+            "models were saved, or leave it empty to refit."
+        )
+    meta = json.loads(path.read_text(encoding="utf-8"))
+    now = library_versions()
+    changed = [
+        f"{lib} {was} → {now.get(lib)}"
+        for lib, was in meta["versions"].items()
+        if now.get(lib) != was
+    ]
+    if changed:
+        raise ArtefactError(
+            f"Saved models in {folder} were made with other library versions "
+            f"({', '.join(changed)}); refit them (leave reuse_models empty)."
+        )
+    out = {}
+    for key, fingerprint in fingerprints.items():
+        name = artefact_name(key)
+        entry = meta["models"].get(name)
+        if entry is None:
+            raise ArtefactError(
+                f"{folder} has no saved model {name}; refit, or forecast only the "
+                "streams, frequencies and models that run saved."
+            )
+        if not entry.get("saved", True):
+            raise ArtefactError(
+                f"{name} could not be saved by run {meta['run_id']} "
+                f"({entry.get('save_error')}); refit instead of reusing it."
+            )
+        if entry["data_fingerprint"] != fingerprint:
+            raise ArtefactError(
+                f"The {key[0]} {key[1]} {key[2]} series changed since run "
+                f"{meta['run_id']} saved {name} (data fingerprint differs); refit "
+                "instead of reusing its models."
+            )
+        out[key] = joblib.load(folder / name)
+    logger.info("Loaded %d saved model files from %s.", len(out), folder)
+    return out

@@ -1,0 +1,336 @@
+"""The forecast stage: stored demand → forecasts, backtests, scores and saved models."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from pathlib import Path
+
+import pandas as pd
+
+from demand.config import ForecastConfig
+from demand.forecast.artefacts import data_fingerprint, load_models, save_models
+from demand.forecast.backtest import PROTOCOL, score_backtests
+from demand.forecast.base import SEASON_LENGTHS, normalise_freq
+from demand.forecast.events import events_for
+from demand.forecast.fitting import (
+    BacktestTask,
+    SeriesResult,
+    SeriesTask,
+    backtest_series,
+    fit_series,
+)
+from demand.forecast.parallel import Progress, run_tasks
+from demand.forecast.reconcile import reconcile
+from demand.forecast.stage_io import (
+    ForecastGroup,
+    read_forecast_groups,
+    resolve_models,
+    write_run_rows,
+)
+from demand.store import Store
+
+__all__ = ["backtest_store", "run_forecast"]
+
+logger = logging.getLogger(__name__)
+
+
+def _label(task: SeriesTask | BacktestTask) -> str:
+    stream, freq, measure, _, uid = task.key
+    return f"{uid} {freq} {measure} {task.alias}"
+
+
+def _series_tasks(
+    groups: list[ForecastGroup],
+    aliases: tuple[str, ...],
+    section: ForecastConfig,
+    saved: dict | None,
+) -> list[SeriesTask]:
+    tasks = []
+    for g in groups:
+        events = events_for(section.events, g.stream)
+        for alias in aliases:
+            fitted = (saved or {}).get((g.stream, g.freq, g.measure, alias), {})
+            for uid, series in g.frame.groupby("unique_id", sort=True):
+                key = (g.stream, g.freq, g.measure, g.horizon, str(uid))
+                tasks.append(
+                    SeriesTask(
+                        key,
+                        alias,
+                        section.fallback,
+                        series.reset_index(drop=True),
+                        g.h,
+                        section.levels,
+                        events,
+                        section.max_growth_per_year,
+                        fitted.get(uid) if saved is not None else None,
+                    )
+                )
+                if saved is not None and uid not in fitted:
+                    raise ValueError(f"No saved model for series {uid!r} ({alias}).")
+    return tasks
+
+
+def _residuals(history: pd.DataFrame, freq: str) -> pd.DataFrame:
+    """Seasonal differences of the last year of each series: the correlation proxy
+    reconciliation uses for its intervals (and MinT for its weights)."""
+    m = SEASON_LENGTHS[normalise_freq(freq)]
+    wide = history.pivot(index="ds", columns="unique_id", values="y").tail(
+        {"H": 4 * 168, "D": 364, "W": 104, "M": 36}[normalise_freq(freq)] + m
+    )
+    diff = (wide - wide.shift(m)).dropna()
+    long = diff.reset_index().melt(id_vars="ds", value_name="residual")
+    return long[["unique_id", "ds", "residual"]]
+
+
+def _reconcile(
+    forecast: pd.DataFrame, history: pd.DataFrame, freq: str, method: str
+) -> pd.DataFrame:
+    """Make one group's forecasts coherent (areas sum to the force), keeping labels."""
+    if method == "none" or forecast["unique_id"].nunique() < 2:
+        return forecast
+    labels = forecast[["unique_id", "ds", "model"]]
+    levels = [c for c in forecast.columns if c.startswith(("lo_", "hi_"))]
+    base = forecast[["unique_id", "ds", "mean", *levels]].assign(model="_")
+    try:
+        coherent = reconcile(base, method, _residuals(history, freq))
+    except ValueError as exc:
+        logger.warning("Forecasts not reconciled (%s); kept as fitted.", exc)
+        return forecast
+    return coherent.drop(columns="model").merge(labels, on=["unique_id", "ds"])
+
+
+def _forecast_frame(
+    results: list[SeriesResult], groups: list[ForecastGroup], section: ForecastConfig
+) -> pd.DataFrame:
+    by_group: dict[tuple, list[pd.DataFrame]] = defaultdict(list)
+    for r in results:
+        by_group[(*r.key[:4], r.alias)].append(r.forecast)
+    history = {(g.stream, g.freq, g.measure): g.frame for g in groups}
+    frames = []
+    for (stream, freq, measure, horizon, _alias), parts in sorted(by_group.items()):
+        forecast = pd.concat(parts, ignore_index=True)
+        forecast = _reconcile(
+            forecast, history[(stream, freq, measure)], freq, section.reconciliation
+        )
+        frames.append(
+            forecast.assign(stream=stream, freq=freq, measure=measure, horizon=horizon)
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def _choices_frame(results: list[SeriesResult]) -> pd.DataFrame:
+    rows = []
+    for r in results:
+        stream, freq, measure, _, uid = r.key
+        if r.failed or r.chosen != r.alias and "fallback" in r.reason:
+            logger.warning("%s %s: %s", uid, freq, r.reason)
+        for flag in r.flags:
+            if flag.startswith("growth capped"):
+                logger.warning("%s %s %s: %s", uid, freq, measure, flag)
+        rows.append(
+            {
+                "unique_id": uid,
+                "stream": stream,
+                "freq": freq,
+                "measure": measure,
+                "model": r.alias,
+                "chosen": r.chosen,
+                "reason": r.reason,
+                "flags": "; ".join(r.flags),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _backtest(
+    groups: list[ForecastGroup],
+    aliases: tuple[str, ...],
+    section: ForecastConfig,
+    progress: Progress | None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Rolling-origin backtests of every group and model, and their scores."""
+    tasks, plans = [], {}
+    for g in groups:
+        family = normalise_freq(g.freq)
+        spec = PROTOCOL[family]
+        h, step = int(spec["h"] or 1), int(spec["step"] or 1)
+        windows = section.backtest_windows or int(spec["n_windows"] or 1)
+        train_window = spec["train_window"]
+        if family == "H" and section.hourly_history_weeks:
+            train_window = section.hourly_history_weeks * 168
+        plans[(g.stream, g.freq, g.measure)] = (train_window, g.frame)
+        events = events_for(section.events, g.stream)
+        for alias in aliases:
+            for uid, series in g.frame.groupby("unique_id", sort=True):
+                tasks.append(
+                    BacktestTask(
+                        (g.stream, g.freq, g.measure, g.horizon, str(uid)),
+                        alias,
+                        section.fallback,
+                        series.reset_index(drop=True),
+                        h,
+                        windows,
+                        step,
+                        train_window,
+                        section.levels,
+                        events,
+                        section.max_growth_per_year,
+                        g.frame["ds"].max(),
+                    )
+                )
+    results = run_tasks(
+        backtest_series,
+        tasks,
+        n_jobs=section.n_jobs,
+        engine=section.engine,
+        progress=progress,
+        label=_label,
+    )
+    backtests, scores = [], []
+    grouped: dict[tuple, list[pd.DataFrame]] = defaultdict(list)
+    for task, frame in zip(tasks, results, strict=True):
+        grouped[(*task.key[:3], task.alias)].append(frame)
+    for (stream, freq, measure, alias), parts in sorted(grouped.items()):
+        bt = pd.concat([p for p in parts if len(p)] or parts, ignore_index=True)
+        if bt.empty:
+            continue
+        train_window, history = plans[(stream, freq, measure)]
+        score = score_backtests(
+            bt.assign(model=alias), history, None, train_window, normalise_freq(freq)
+        )
+        keys = {"stream": stream, "freq": freq, "measure": measure}
+        backtests.append(bt.assign(**keys))
+        scores.append(score.assign(**keys))
+    if not backtests:
+        return pd.DataFrame(), pd.DataFrame()
+    return pd.concat(backtests, ignore_index=True), pd.concat(scores, ignore_index=True)
+
+
+def backtest_store(
+    store: Store,
+    section: ForecastConfig,
+    run_id: str,
+    *,
+    progress: Progress | None = None,
+) -> int:
+    """Backtest every stored series the section forecasts; write the scores.
+
+    Each series is forecast from rolling origins exactly as `run_forecast` would
+    (events, fallback, growth bound), with the benchmark protocol's horizon and
+    step per frequency (`PROTOCOL`: D 28 days, M 12 months, H 168 hours) and
+    `backtest_windows` cutoffs (0: the protocol's number).
+
+    Args:
+        store: The store holding `demand`.
+        section: The forecast section.
+        run_id: Recorded with every row; an earlier write of the same run is
+            replaced.
+        progress: Called after each series' backtest.
+
+    Returns:
+        Rows written to `backtests`; `model_scores` gets one row per series,
+        frequency, measure and model (MASE, sMAPE %, RMSE, bias %, cov80, cov95).
+    """
+    groups = read_forecast_groups(store, section)
+    backtests, scores = _backtest(groups, resolve_models(section), section, progress)
+    tables = {"model_scores": scores, "backtests": backtests}
+    return write_run_rows(store, tables, run_id)["backtests"]
+
+
+def run_forecast(
+    store: Store,
+    section: ForecastConfig,
+    run_id: str,
+    *,
+    progress: Progress | None = None,
+) -> int:
+    """Forecast every stored series at the operational and strategic horizons.
+
+    Daily series are forecast `operational_days` ahead, hourly series of
+    `hourly_streams` `operational_hours` ahead, monthly series
+    `strategic_months` ahead; dated events adjust each history first; every
+    series is fitted independently (in parallel, `n_jobs`), areas are reconciled
+    to sum to the force, and forecasts are never negative nor grow faster than
+    `max_growth_per_year`. With `backtest` on, `backtest_store`'s tables are
+    written too. Fitted models are saved to `<models_dir>/<run_id>/`, unless
+    `reuse_models` names a run whose saved models forecast without refitting.
+
+    Args:
+        store: The store holding `demand` (written by the series stage).
+        section: The forecast section.
+        run_id: Recorded with every row and names the models folder.
+        progress: Called with (done, total, label) after each series is fitted.
+
+    Returns:
+        Rows written to `forecasts`.
+
+    Raises:
+        ValueError: no series to forecast, or an unknown model alias.
+        ArtefactError: `reuse_models` cannot be honoured (missing, other library
+            versions, or changed data).
+    """
+    groups = read_forecast_groups(store, section)
+    aliases = resolve_models(section)
+    fingerprints = {
+        (g.stream, g.freq, g.measure, alias): data_fingerprint(g.frame)
+        for g in groups
+        for alias in aliases
+    }
+    saved = None
+    if section.reuse_models:
+        saved = load_models(
+            Path(section.models_dir) / section.reuse_models, fingerprints
+        )
+    tasks = _series_tasks(groups, aliases, section, saved)
+    logger.info("Forecasting %d series-model pairs.", len(tasks))
+    results = run_tasks(
+        fit_series,
+        tasks,
+        n_jobs=1 if saved is not None else section.n_jobs,
+        engine=section.engine,
+        progress=progress,
+        label=_label,
+    )
+    forecasts = _forecast_frame(results, groups, section)
+    choices = _choices_frame(results)
+    tables = {"forecasts": forecasts, "model_choices": choices}
+    scores = pd.DataFrame()
+    if section.backtest and saved is None:
+        tables["backtests"], scores = _backtest(groups, aliases, section, None)
+        tables["model_scores"] = scores
+    n = write_run_rows(store, tables, run_id)["forecasts"]
+    if saved is None:
+        _save(results, fingerprints, choices, scores, section, run_id)
+    logger.info("Wrote %d forecast rows for run %s.", n, run_id)
+    return n
+
+
+def _save(
+    results: list[SeriesResult],
+    fingerprints: dict,
+    choices: pd.DataFrame,
+    scores: pd.DataFrame,
+    section: ForecastConfig,
+    run_id: str,
+) -> None:
+    models: dict[tuple, dict] = defaultdict(dict)
+    for r in results:
+        models[(*r.key[:3], r.alias)][r.key[4]] = r.model
+    details = {}
+    for key in models:
+        stream, freq, measure, alias = key
+        match = {"stream": stream, "freq": freq, "measure": measure, "model": alias}
+        picked = choices[(choices[list(match)] == pd.Series(match)).all(axis=1)]
+        detail = {
+            "choices": picked[["unique_id", "chosen", "reason"]].to_dict("records")
+        }
+        if not scores.empty:
+            s = scores[(scores[list(match)] == pd.Series(match)).all(axis=1)]
+            detail["backtest_scores"] = s.drop(
+                columns=["stream", "freq", "measure"]
+            ).to_dict("records")
+        details[key] = detail
+    save_models(
+        Path(section.models_dir) / run_id, models, fingerprints, details, run_id
+    )

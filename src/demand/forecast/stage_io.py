@@ -1,0 +1,169 @@
+"""The forecast stage's edges: read its series from the store, write its tables."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+
+from demand.config import ForecastConfig
+from demand.store import Store, quote
+
+__all__ = [
+    "ForecastGroup",
+    "read_forecast_groups",
+    "read_forecast_series",
+    "resolve_models",
+    "write_run_rows",
+]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ForecastGroup:
+    """The series of one (stream, freq, measure): force and areas together."""
+
+    stream: str
+    freq: str
+    measure: str
+    horizon: str
+    h: int
+    frame: pd.DataFrame
+
+
+def resolve_models(section: ForecastConfig) -> tuple[str, ...]:
+    """Return the model aliases to fit: "auto" becomes "auto_ets" where unregistered.
+
+    Raises:
+        ValueError: an alias (or the fallback) is not a registered model.
+    """
+    from demand.forecast import MODELS, make_model
+
+    aliases = []
+    for alias in section.models:
+        if alias == "auto" and "auto" not in MODELS:
+            logger.warning("Model 'auto' is not registered here; using 'auto_ets'.")
+            alias = "auto_ets"
+        make_model(alias)  # fails fast, naming the registered models
+        aliases.append(alias)
+    make_model(section.fallback)
+    return tuple(dict.fromkeys(aliases))
+
+
+def _horizons(section: ForecastConfig) -> dict[str, tuple[str, int]]:
+    return {
+        "h": ("operational", section.operational_hours),
+        "D": ("operational", section.operational_days),
+        "M": ("strategic", section.strategic_months),
+    }
+
+
+def read_forecast_series(store: Store, section: ForecastConfig) -> list[pd.DataFrame]:
+    """Read the stored `demand` series this section forecasts, cut to `train_end`.
+
+    Hourly series are read for `hourly_streams` only (their last
+    `hourly_history_weeks`); a last month that the daily series of the same
+    stream does not cover to its end is dropped (a part month would look like a
+    fall in demand).
+
+    Returns:
+        One frame per (stream, freq, measure): `unique_id, stream, freq,
+        measure, ds, y`, sorted by `unique_id, ds`.
+    """
+    wanted = [f for f, (_, h) in _horizons(section).items() if h > 0]
+    frame = store.con.execute(
+        "SELECT unique_id, stream, freq, measure, ds, y FROM demand "
+        "WHERE list_contains(?, freq) AND list_contains(?, measure) "
+        "AND (len(?) = 0 OR list_contains(?, stream)) "
+        "ORDER BY stream, freq, measure, unique_id, ds",
+        [wanted, list(section.measures), list(section.streams), list(section.streams)],
+    ).df()
+    frame["ds"] = pd.to_datetime(frame["ds"]).dt.as_unit("ns")
+    if section.train_end:
+        end = pd.Timestamp(section.train_end) + pd.Timedelta(days=1)
+        period_end = frame["ds"] + pd.Timedelta(days=1)
+        monthly = frame["freq"] == "M"
+        period_end[monthly] = frame.loc[monthly, "ds"] + pd.offsets.MonthBegin(1)
+        period_end[frame["freq"] == "h"] = frame["ds"] + pd.Timedelta(hours=1)
+        frame = frame[period_end <= end]
+    hourly = frame["freq"] == "h"
+    frame = frame[~hourly | frame["stream"].isin(section.hourly_streams)]
+    groups = []
+    last_day = frame[frame["freq"] == "D"].groupby(["stream", "measure"])["ds"].max()
+    for (stream, freq, measure), g in frame.groupby(
+        ["stream", "freq", "measure"], sort=True
+    ):
+        if freq == "h" and section.hourly_history_weeks:
+            g = g[
+                g["ds"]
+                > g["ds"].max() - pd.Timedelta(weeks=section.hourly_history_weeks)
+            ]
+        if freq == "M" and (stream, measure) in last_day.index:
+            covered = last_day[(stream, measure)] + pd.Timedelta(days=1)
+            g = g[g["ds"] + pd.offsets.MonthBegin(1) <= covered]
+        if len(g):
+            groups.append(g.reset_index(drop=True))
+    return groups
+
+
+def read_forecast_groups(store: Store, section: ForecastConfig) -> list[ForecastGroup]:
+    """Return the series to forecast, one group per (stream, freq, measure).
+
+    Raises:
+        ValueError: the store holds no such series (the series stage has not run).
+    """
+    horizons = _horizons(section)
+    out = []
+    for g in read_forecast_series(store, section):
+        stream, freq, measure = g[["stream", "freq", "measure"]].iloc[0]
+        horizon, h = horizons[freq]
+        out.append(
+            ForecastGroup(
+                stream, freq, measure, horizon, h, g[["unique_id", "ds", "y"]]
+            )
+        )
+    if not out:
+        raise ValueError(
+            "No demand series to forecast: run the series stage first (demand "
+            "series), or check the forecast section's streams and measures."
+        )
+    return out
+
+
+def write_run_rows(
+    store: Store, tables: Mapping[str, pd.DataFrame], run_id: str
+) -> dict[str, int]:
+    """Replace `run_id`'s rows of each table with its frame, all in one transaction.
+
+    Columns are matched by name; table columns a frame lacks are written as NULL.
+    Either every table is replaced or, if anything fails, none is.
+
+    Args:
+        store: The store.
+        tables: {table name: rows}, e.g. {"forecasts": ..., "model_choices": ...}.
+        run_id: The run whose earlier rows are replaced.
+
+    Returns:
+        Rows written per table.
+    """
+    written = {}
+    with store.transaction() as con:
+        for table, frame in tables.items():
+            columns = [
+                r[0]
+                for r in con.execute(
+                    "SELECT column_name FROM information_schema.columns "
+                    "WHERE table_name = ? ORDER BY ordinal_position",
+                    [table],
+                ).fetchall()
+            ]
+            rows = frame.assign(run_id=run_id).reindex(columns=columns)
+            con.execute(f"DELETE FROM {quote(table)} WHERE run_id = ?", [run_id])
+            con.register("_new_rows", rows)
+            con.execute(f"INSERT INTO {quote(table)} SELECT * FROM _new_rows")
+            con.unregister("_new_rows")
+            written[table] = len(rows)
+    return written

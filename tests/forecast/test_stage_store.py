@@ -1,0 +1,238 @@
+"""The forecast stage on a small hand-built store: tables, fallback, reuse, safety."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from demand.config import ForecastConfig
+from demand.forecast import MODELS, BaseForecaster
+from demand.forecast.artefacts import ArtefactError
+from demand.forecast.fitting import bound_growth
+from demand.forecast.stage import backtest_store, run_forecast
+from demand.series import write_demand
+from demand.store import Store
+
+AREAS = ("North", "South")
+
+
+def _daily(days: int = 730, end: str = "2024-03-31", seed: int = 0) -> pd.DataFrame:
+    """Force and two areas of daily counts with a weekly cycle (force = Σ areas)."""
+    rng = np.random.default_rng(seed)
+    ds = pd.date_range(end=end, periods=days, freq="D")
+    weekly = np.array([1.1, 1.0, 1.0, 1.0, 1.05, 0.95, 0.9])[ds.day_of_week]
+    areas = {
+        a: rng.poisson(20 * (i + 1) * weekly).astype(float) for i, a in enumerate(AREAS)
+    }
+    frames = [
+        pd.DataFrame({"unique_id": f"crimes/area={a}", "ds": ds, "y": y})
+        for a, y in areas.items()
+    ]
+    frames.insert(
+        0, pd.DataFrame({"unique_id": "crimes", "ds": ds, "y": sum(areas.values())})
+    )
+    return pd.concat(frames, ignore_index=True)
+
+
+def _monthly(daily: pd.DataFrame) -> pd.DataFrame:
+    month = daily["ds"].dt.to_period("M").dt.start_time
+    return (
+        daily.assign(ds=month).groupby(["unique_id", "ds"], as_index=False)["y"].sum()
+    )
+
+
+def _fill(store: Store, daily: pd.DataFrame) -> None:
+    write_demand(store, daily, "crimes", "D")
+    write_demand(store, _monthly(daily), "crimes", "M")
+
+
+@pytest.fixture
+def section(tmp_path: Path) -> ForecastConfig:
+    return ForecastConfig(
+        models=("seasonal_naive",),
+        hourly_streams=(),
+        backtest=False,
+        n_jobs=1,
+        strategic_months=24,
+        models_dir=str(tmp_path / "models"),
+    )
+
+
+def test_run_forecast_writes_forecasts_choices_scores_and_models(
+    store: Store, section: ForecastConfig
+) -> None:
+    _fill(store, _daily())
+    section = dataclasses.replace(section, backtest=True, backtest_windows=2)
+    progress: list[tuple[int, int, str]] = []
+    rows = run_forecast(store, section, "r1", progress=lambda *a: progress.append(a))
+    assert rows == 3 * (91 + 24)
+    assert len(progress) == 6 and progress[-1][:2] == (6, 6)
+    forecasts = store.con.execute("SELECT * FROM forecasts").df()
+    assert set(forecasts["horizon"]) == {"operational", "strategic"}
+    assert (forecasts[["mean", "lo_80", "lo_95"]] >= 0).all().all()
+    assert (forecasts["lo_95"] <= forecasts["lo_80"]).all()
+    assert (forecasts["lo_80"] <= forecasts["mean"] + 1e-9).all()
+    scores = store.con.execute("SELECT * FROM model_scores WHERE run_id = 'r1'").df()
+    assert len(scores) == 6
+    # Monthly MASE needs more than a year before the first cutoff; two years of
+    # history leave less, so only the daily scores are finite here.
+    assert scores.loc[scores["freq"] == "D", "mase"].notna().all()
+    choices = store.con.execute("SELECT * FROM model_choices").df()
+    assert len(choices) == 6 and set(choices["chosen"]) == {"seasonal_naive"}
+    meta = json.loads((Path(section.models_dir) / "r1" / "metadata.json").read_text())
+    entry = meta["models"]["crimes__M__count__seasonal_naive.joblib"]
+    assert entry["parameters"]["alias"] == "seasonal_naive"
+    assert len(entry["backtest_scores"]) == 3
+
+
+def test_a_part_last_month_is_not_forecast_from(store: Store, section) -> None:
+    _fill(store, _daily(end="2024-03-15"))
+    run_forecast(store, section, "r1")
+    first = store.con.execute(
+        "SELECT min(ds) FROM forecasts WHERE freq = 'M'"
+    ).fetchone()[0]
+    assert first == pd.Timestamp("2024-03-01")
+
+
+def test_train_end_holds_back_the_later_history(store: Store, section) -> None:
+    _fill(store, _daily())
+    run_forecast(store, dataclasses.replace(section, train_end="2023-12-31"), "r1")
+    first = store.con.execute(
+        "SELECT freq, min(ds) FROM forecasts GROUP BY ALL ORDER BY ALL"
+    ).fetchall()
+    assert first == [
+        ("D", pd.Timestamp("2024-01-01")),
+        ("M", pd.Timestamp("2024-01-01")),
+    ]
+
+
+def test_reuse_refuses_changed_data_and_other_versions(store: Store, section) -> None:
+    daily = _daily()
+    _fill(store, daily)
+    run_forecast(store, section, "r1")
+    reuse = dataclasses.replace(section, reuse_models="r1")
+    run_forecast(store, reuse, "r2")  # same data: accepted
+    meta_path = Path(section.models_dir) / "r1" / "metadata.json"
+    meta = json.loads(meta_path.read_text())
+    meta["versions"]["pandas"] = "0.0.1"
+    meta_path.write_text(json.dumps(meta))
+    with pytest.raises(ArtefactError, match=r"other library versions \(pandas 0.0.1"):
+        run_forecast(store, reuse, "r3")
+    run_forecast(store, section, "r1")  # refit and save again
+    changed = daily.copy()
+    changed.loc[changed.index[-1], "y"] += 1
+    _fill(store, changed)
+    with pytest.raises(ArtefactError, match="data fingerprint differs"):
+        run_forecast(store, reuse, "r3")
+    with pytest.raises(ArtefactError, match="No saved models"):
+        run_forecast(store, dataclasses.replace(section, reuse_models="nope"), "r3")
+
+
+class _Broken(BaseForecaster):
+    """A model that never fits (for the fallback test)."""
+
+    def __init__(self, freq: str | None = None, alias: str = "broken"):
+        self.freq = freq
+        self.alias = alias
+
+    def _fit(self, series: pd.DataFrame) -> None:
+        raise RuntimeError("cannot fit")
+
+
+def test_a_model_that_fails_falls_back_logged_and_recorded(
+    store: Store, section, monkeypatch: pytest.MonkeyPatch, caplog
+) -> None:
+    monkeypatch.setitem(MODELS, "broken", _Broken)
+    _fill(store, _daily())
+    with caplog.at_level(logging.WARNING, logger="demand.forecast"):
+        run_forecast(store, dataclasses.replace(section, models=("broken",)), "r1")
+    choices = store.con.execute("SELECT * FROM model_choices").df()
+    assert set(choices["chosen"]) == {"seasonal_naive"}
+    assert choices["reason"].str.contains("broken failed").all()
+    assert "broken failed" in caplog.text
+    models = store.con.execute("SELECT DISTINCT model FROM forecasts").fetchall()
+    assert models == [("seasonal_naive",)]
+
+
+def test_auto_choices_reach_model_choices(
+    store: Store, section, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if "auto" not in MODELS:
+        pytest.skip("the auto model is not registered yet")
+    auto = MODELS["auto"]
+
+    def light(**params):  # two quick candidates instead of five slow ones
+        return auto(candidates=("seasonal_naive", "auto_ets"), top_k=1, **params)
+
+    light._get_param_names = auto._get_param_names  # type: ignore[attr-defined]
+    monkeypatch.setitem(MODELS, "auto", light)
+    _fill(store, _daily(days=400))
+    run_forecast(
+        store,
+        dataclasses.replace(section, models=("auto",), operational_days=14),
+        "r1",
+    )
+    choices = store.con.execute("SELECT * FROM model_choices WHERE freq = 'D'").df()
+    assert set(choices["chosen"]) <= {"seasonal_naive", "auto_ets"}
+    assert choices["reason"].str.contains("MASE").all()
+
+
+def test_bound_growth_caps_absurd_growth_and_leaves_sane_forecasts() -> None:
+    ds = pd.date_range("2020-01-01", periods=36, freq="MS")
+    history = pd.DataFrame({"unique_id": "x", "ds": ds, "y": 100.0})
+    future = pd.date_range("2023-01-01", periods=48, freq="MS")
+    wild = pd.DataFrame(
+        {
+            "unique_id": "x",
+            "ds": future,
+            "model": "m",
+            "mean": 100 * 2.0 ** (np.arange(48) / 12),
+        }
+    )
+    capped, flag = bound_growth(wild, history, "M", 0.25)
+    assert flag and "growth capped" in flag
+    years = (future - ds[-7]) / pd.Timedelta(days=365.25)  # middle of the base
+    assert (capped["mean"] <= 100 * 1.25 ** np.maximum(years, 1) + 1e-9).all()
+    sane = wild.assign(mean=105.0)
+    same, none = bound_growth(sane, history, "M", 0.25)
+    assert none is None and same.equals(sane)
+
+
+def test_backtest_store_alone_writes_scores(store: Store, section) -> None:
+    _fill(store, _daily())
+    rows = backtest_store(store, dataclasses.replace(section, backtest_windows=2), "bt")
+    assert rows > 0
+    assert store.count("model_scores") == 6
+
+
+def test_hourly_streams_get_the_hourly_operational_horizon(
+    store: Store, section
+) -> None:
+    rng = np.random.default_rng(1)
+    ds = pd.date_range("2024-01-01", periods=6 * 168, freq="h")
+    shape = 1 + 0.5 * np.sin(2 * np.pi * ds.hour / 24)
+    north, south = (rng.poisson(k * shape).astype(float) for k in (8, 5))
+    hourly = pd.concat(
+        [
+            pd.DataFrame({"unique_id": uid, "ds": ds, "y": y})
+            for uid, y in [
+                ("calls", north + south),
+                ("calls/area=North", north),
+                ("calls/area=South", south),
+            ]
+        ],
+        ignore_index=True,
+    )
+    write_demand(store, hourly, "calls", "h")
+    hours = dataclasses.replace(
+        section, hourly_streams=("calls",), operational_hours=48
+    )
+    assert run_forecast(store, hours, "r1") == 3 * 48
+    last = store.con.execute("SELECT max(ds) FROM forecasts").fetchone()[0]
+    assert last == ds[-1] + pd.Timedelta(hours=48)
