@@ -5,9 +5,16 @@ registered model on each series file, and writes a markdown table of the scores 
 series, the unweighted mean per file, and the wall time of fit + predict over all
 cutoffs and series (one process, one thread, imports and a warm-up excluded).
 
+Holidays follow each file's country (US for Denver and Chicago, GB = England and
+Wales for London); hourly ETS uses heuristic initial states (estimated ones take
+minutes per fit at m = 168). With `--results`, also writes the "Forecast accuracy"
+section of `bench/RESULTS.md`: one table per file and whether the automatic
+selection (`auto`) meets the target (mean MASE at most 0.95 x the best reference
+model's, 80%/95% coverage within 5 points of nominal).
+
 Example:
-    .venv/bin/python bench/accuracy.py --files denver_daily \
-        --models seasonal_naive auto_ets --out bench/out/accuracy.md
+    nice -n 10 .venv/bin/python bench/accuracy.py --files denver_daily \
+        --models seasonal_naive auto_ets prophet auto --results bench/RESULTS.md
 """
 
 from __future__ import annotations
@@ -21,13 +28,14 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 import argparse  # noqa: E402
 import datetime as dt  # noqa: E402
 import platform  # noqa: E402
+import subprocess  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pandas as pd  # noqa: E402
 
-from demand.forecast import MODELS, make_model  # noqa: E402
+from demand.forecast import MODELS, AutoSelect, BaseForecaster, make_model  # noqa: E402
 from demand.forecast.backtest import (  # noqa: E402
     protocol_cutoffs,
     run_protocol,
@@ -41,7 +49,37 @@ FILES = {
     "chicago_daily": "D",
     "london_monthly": "M",
 }
+COUNTRIES = {
+    "denver_daily": "US",
+    "denver_hourly": "US",
+    "chicago_daily": "US",
+    "london_monthly": "GB",
+}
+"""Holiday country per file: the data's own (GB means England and Wales)."""
+REFERENCES = ("seasonal_naive", "auto_ets", "prophet")
+"""The protocol's reference models; the target is relative to the best of them."""
+HOURLY_ONLY = ("daily_profile",)
 METRICS = ["mase", "smape", "rmse", "bias", "cov80", "cov95"]
+CHOICES: list[pd.DataFrame] = []
+"""`choices_` of every `auto` fit of the run (one per cutoff), for the report."""
+
+
+class _RecordingAutoSelect(AutoSelect):
+    """`auto` that keeps a copy of its per-stream choices at every fit."""
+
+    def _fit(self, series: pd.DataFrame) -> None:
+        super()._fit(series)
+        CHOICES.append(self.choices_.assign(cutoff=series["ds"].max()))
+
+
+def _configure(alias: str, freq: str, country: str) -> BaseForecaster:
+    """Return model `alias` set up for a file: its country and frequency."""
+    model = _RecordingAutoSelect() if alias == "auto" else make_model(alias)
+    settings = {"country": country, "freq": freq}
+    if alias == "auto_ets" and freq == "H":
+        settings["initialization_method"] = "heuristic"
+    valid = model.get_params()
+    return model.set_params(**{k: v for k, v in settings.items() if k in valid})
 
 
 def _machine() -> str:
@@ -59,8 +97,10 @@ def _machine() -> str:
 
 def _warm_up(alias: str, series: pd.DataFrame, freq: str) -> None:
     """Fit once on one stream's tail so first-call costs stay out of the timing."""
-    first = series[series["unique_id"] == series["unique_id"].iloc[0]].tail(400)
-    make_model(alias, freq=freq).fit(first).predict(2)
+    if alias == "auto":
+        return  # its candidates are warmed up in their own right
+    first = series[series["unique_id"] == series["unique_id"].iloc[0]].tail(800)
+    _configure(alias, freq, "US").fit(first).predict(2)
 
 
 def run_file(
@@ -76,9 +116,12 @@ def run_file(
     )
     frames = []
     for alias in aliases:
+        if alias in HOURLY_ONLY and plan.freq != "H":
+            continue
         _warm_up(alias, series, plan.freq)
+        model = _configure(alias, plan.freq, COUNTRIES[name])
         started = time.perf_counter()
-        backtests = run_protocol(make_model(alias), series, plan.freq)
+        backtests = run_protocol(model, series, plan.freq)
         seconds = time.perf_counter() - started
         n_fallback = int((backtests["model"] != alias).sum())
         scores = score_backtests(
@@ -143,6 +186,87 @@ def to_markdown(scores: pd.DataFrame, command: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _cpu_model() -> str:
+    """Return `lscpu`'s model name, or the /proc/cpuinfo one."""
+    try:
+        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=True)  # noqa: S607
+        for line in out.stdout.splitlines():
+            if line.startswith("Model name"):
+                return line.split(":", 1)[1].strip()
+    except (OSError, subprocess.CalledProcessError):
+        pass
+    return _machine()
+
+
+def _verdict(per_file: pd.DataFrame) -> str:
+    """Return one line: does `auto` meet the target on this file's means?"""
+    refs = per_file[per_file["model"].isin(REFERENCES)]
+    auto = per_file[per_file["model"] == "auto"]
+    if refs.empty or auto.empty:
+        return "Target not assessed: the run lacks `auto` or the reference models."
+    best = refs.loc[refs["mase"].idxmin()]
+    row = auto.iloc[0]
+    bound = 0.95 * best["mase"]
+    checks = {
+        f"MASE {row['mase']:.3f} ≤ 0.95 × {best['mase']:.3f} ({best['model']}) "
+        f"= {bound:.3f}": row["mase"] <= bound,
+        f"cov80 {row['cov80']:.3f} in 0.75-0.85": 0.75 <= row["cov80"] <= 0.85,
+        f"cov95 {row['cov95']:.3f} in 0.90-1.00": 0.90 <= row["cov95"] <= 1.0,
+    }
+    met = all(checks.values())
+    parts = [f"{text}: {'yes' if ok else 'NO'}" for text, ok in checks.items()]
+    return f"**Target {'met' if met else 'NOT met'}.** " + "; ".join(parts) + "."
+
+
+def to_results(scores: pd.DataFrame, command: str) -> str:
+    """Render the "Forecast accuracy" section of bench/RESULTS.md."""
+    per_file = (
+        scores.groupby(["file", "model"], sort=False)
+        .agg({**dict.fromkeys(METRICS, "mean"), "seconds": "first"})
+        .reset_index()
+    )
+    lines = [
+        "## Forecast accuracy",
+        "",
+        f"- date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
+        f"- machine: {_cpu_model()}, {os.cpu_count()} cores (shared with other "
+        f"jobs), Python {platform.python_version()}; one process, one thread",
+        f"- command: `{command}`",
+        "- protocol: `../shared/bench/protocol.md`; holidays US for Denver and "
+        "Chicago, England and Wales for London; hourly ETS with heuristic initial "
+        "states (estimated ones take minutes per fit at m = 168).",
+        "- per file: unweighted mean over its series; sMAPE and bias in %; "
+        "coverage as a share; seconds = fit + predict over all cutoffs and series.",
+        "- target (for `auto`): mean MASE ≤ 0.95 × the best reference "
+        "(seasonal_naive, auto_ets, prophet); cov80 0.75-0.85, cov95 0.90-1.00.",
+    ]
+    cols = ["model", "mase", "smape", "rmse", "bias", "cov80", "cov95", "seconds"]
+    fmt = {"mase": "{:.3f}", "smape": "{:.2f}", "rmse": "{:.2f}", "bias": "{:+.2f}"}
+    fmt |= {"cov80": "{:.3f}", "cov95": "{:.3f}", "seconds": "{:.1f}"}
+    for name, group in per_file.groupby("file", sort=False):
+        lines += ["", f"### {name}", "", "| " + " | ".join(cols) + " |"]
+        lines.append("|" + "---|" * len(cols))
+        for row in group[cols].itertuples(index=False):
+            cells = [
+                fmt[c].format(v) if c in fmt else str(v)
+                for c, v in zip(cols, row, strict=True)
+            ]
+            lines.append("| " + " | ".join(cells) + " |")
+        lines += ["", _verdict(group)]
+    return "\n".join(lines) + "\n"
+
+
+def update_results(path: Path, section: str) -> None:
+    """Put `section` (starting "## Forecast accuracy") into `path` as its first
+    section, replacing an earlier one and keeping every other section as it is."""
+    text = path.read_text() if path.exists() else "# Benchmark results\n"
+    head, sep, rest = text.partition("\n## ")
+    sections = [f"## {part}" for part in rest.split("\n## ")] if sep else []
+    sections = [s for s in sections if not s.startswith("## Forecast accuracy")]
+    body = "\n".join([section.rstrip("\n") + "\n", *sections])
+    path.write_text(head.rstrip("\n") + "\n\n" + body.rstrip("\n") + "\n")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and write the markdown table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -152,6 +276,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--series-dir", type=Path, default=SERIES_DIR)
     parser.add_argument("--out", type=Path, default=Path("bench/out/accuracy.md"))
+    parser.add_argument(
+        "--results", type=Path, help="also write the summary, e.g. bench/RESULTS.md"
+    )
     args = parser.parse_args(argv)
     scores = pd.concat(
         [
@@ -165,6 +292,11 @@ def main(argv: list[str] | None = None) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(markdown)
     scores.to_csv(args.out.with_suffix(".csv"), index=False)
+    if CHOICES:
+        choices = pd.concat(CHOICES, ignore_index=True)
+        choices.to_csv(args.out.with_name(args.out.stem + "_choices.csv"), index=False)
+    if args.results:
+        update_results(args.results, to_results(scores, command))
     print(markdown)
     return 0
 

@@ -35,3 +35,30 @@ def synthetic_demand(
 def make_demand() -> Callable[..., pd.DataFrame]:
     """Factory of synthetic `demand` frames (see `synthetic_demand`)."""
     return synthetic_demand
+
+
+CHEAP_SETTINGS: dict[str, dict] = {
+    "prophet": {"n_samples": 200},
+    "gbm": {"max_iter": 30},
+    "arima_fourier": {"maxiter": 25, "year_terms": 2},
+    "daily_profile": {"daily_model": "auto_ets"},
+    "ensemble": {"members": ("seasonal_naive", "auto_ets")},
+    "auto": {"candidates": ("seasonal_naive", "auto_ets", "gbm"), "n_windows": 2},
+}
+"""Settings that keep the heavier models to a second or two in the shared tests."""
+
+
+def cheap_model(alias: str, **params):
+    """Return registered model `alias` with cheap settings, seeded if it can be."""
+    from demand.forecast import make_model
+
+    model = make_model(alias, **(CHEAP_SETTINGS.get(alias, {}) | params))
+    if "random_state" in model.get_params():
+        model.set_params(random_state=0)
+    return model
+
+
+@pytest.fixture
+def make_cheap_model() -> Callable[..., object]:
+    """Factory of registered models with cheap test settings (`cheap_model`)."""
+    return cheap_model

@@ -13,17 +13,8 @@ ALIASES = sorted(MODELS)
 COLUMNS = ["unique_id", "ds", "model", "mean", "lo_80", "hi_80", "lo_95", "hi_95"]
 
 
-def _model(alias: str):
-    """Return a fresh model, seeded when it takes a random_state."""
-    model = make_model(alias)
-    if "random_state" in model.get_params():
-        model.set_params(random_state=0)
-    return model
-
-
-def check_forecaster(alias: str, series: pd.DataFrame, h: int = 10) -> None:
-    """Run the shared contract checks on the registered model `alias`."""
-    model = _model(alias)
+def check_forecaster(model, series: pd.DataFrame, h: int = 10) -> None:
+    """Run the shared contract checks on a fresh (unfitted) registered model."""
     params = model.get_params()
     assert clone(model).get_params() == params, "params must round-trip through clone"
     with pytest.raises(NotFittedError):
@@ -53,21 +44,25 @@ def check_forecaster(alias: str, series: pd.DataFrame, h: int = 10) -> None:
 
 
 @pytest.mark.parametrize("alias", ALIASES)
-def test_registered_model_keeps_the_contract(alias, make_demand):
-    check_forecaster(alias, make_demand(n_periods=84))
+def test_registered_model_keeps_the_contract(alias, make_demand, make_cheap_model):
+    check_forecaster(make_cheap_model(alias), make_demand(n_periods=84))
 
 
 @pytest.mark.parametrize("alias", ALIASES)
-def test_forecasts_of_sparse_counts_are_never_negative(alias, make_demand):
+def test_forecasts_of_sparse_counts_are_never_negative(
+    alias, make_demand, make_cheap_model
+):
     series = make_demand(n_periods=70, level=0.4, seed=3)
-    out = _model(alias).fit(series).predict(21)
+    out = make_cheap_model(alias).fit(series).predict(21)
     assert (out[COLUMNS[3:]].to_numpy() >= 0).all()
     assert (out["lo_95"] <= out["mean"]).all() and (out["mean"] <= out["hi_95"]).all()
 
 
 @pytest.mark.parametrize("alias", ALIASES)
-def test_levels_asked_for_name_the_interval_columns(alias, make_demand):
-    model = _model(alias).fit(make_demand(n_periods=56, streams=("a",)))
+def test_levels_asked_for_name_the_interval_columns(
+    alias, make_demand, make_cheap_model
+):
+    model = make_cheap_model(alias).fit(make_demand(n_periods=56, streams=("a",)))
     assert list(model.predict(3, level=(50, 99.5)).columns[-4:]) == [
         "lo_50",
         "hi_50",
@@ -78,27 +73,30 @@ def test_levels_asked_for_name_the_interval_columns(alias, make_demand):
 
 
 @pytest.mark.parametrize("alias", ALIASES)
-def test_refit_replaces_the_previous_fit(alias, make_demand):
+def test_refit_replaces_the_previous_fit(alias, make_demand, make_cheap_model):
     first = make_demand(n_periods=56, streams=("a", "b"), seed=1)
     second = make_demand(n_periods=63, streams=("c",), seed=2)
-    refit = _model(alias).fit(first).fit(second).predict(5)
-    fresh = _model(alias).fit(second).predict(5)
+    refit = make_cheap_model(alias).fit(first).fit(second).predict(5)
+    fresh = make_cheap_model(alias).fit(second).predict(5)
     pd.testing.assert_frame_equal(refit, fresh)
 
 
 @pytest.mark.parametrize("alias", ALIASES)
-def test_extra_level_columns_are_ignored(alias, make_demand):
+def test_extra_level_columns_are_ignored(alias, make_demand, make_cheap_model):
     series = make_demand(n_periods=56)
     with_level = series.assign(area=series["unique_id"].str.upper())
     pd.testing.assert_frame_equal(
-        _model(alias).fit(with_level).predict(7), _model(alias).fit(series).predict(7)
+        make_cheap_model(alias).fit(with_level).predict(7),
+        make_cheap_model(alias).fit(series).predict(7),
     )
 
 
 @pytest.mark.parametrize("alias", ALIASES)
 @pytest.mark.parametrize("h", [0, -1, 2.5])
-def test_predict_rejects_a_horizon_that_is_not_a_positive_count(alias, h, make_demand):
-    model = _model(alias).fit(make_demand(n_periods=30, streams=("a",)))
+def test_predict_rejects_a_horizon_that_is_not_a_positive_count(
+    alias, h, make_demand, make_cheap_model
+):
+    model = make_cheap_model(alias).fit(make_demand(n_periods=30, streams=("a",)))
     with pytest.raises(ValueError, match="h must be"):
         model.predict(h)
 

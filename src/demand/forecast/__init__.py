@@ -6,14 +6,26 @@ from typing import Any
 
 from demand.forecast.base import BaseForecaster, NotFittedError, check_demand
 from demand.forecast.baselines import Naive, SeasonalNaive
+from demand.forecast.ensemble import Ensemble
+from demand.forecast.harmonic import HarmonicRegression
+from demand.forecast.ml import GradientBoosting
+from demand.forecast.profile import DailyProfile
+from demand.forecast.prophet import ProphetModel
+from demand.forecast.select import AutoSelect
 from demand.forecast.statistical import AutoETS
 
 __all__ = [
     "MODELS",
     "AutoETS",
+    "AutoSelect",
     "BaseForecaster",
+    "DailyProfile",
+    "Ensemble",
+    "GradientBoosting",
+    "HarmonicRegression",
     "Naive",
     "NotFittedError",
+    "ProphetModel",
     "SeasonalNaive",
     "check_demand",
     "make_model",
@@ -23,6 +35,12 @@ MODELS: dict[str, type[BaseForecaster]] = {
     "seasonal_naive": SeasonalNaive,
     "naive": Naive,
     "auto_ets": AutoETS,
+    "prophet": ProphetModel,
+    "arima_fourier": HarmonicRegression,
+    "gbm": GradientBoosting,
+    "daily_profile": DailyProfile,
+    "ensemble": Ensemble,
+    "auto": AutoSelect,
 }
 """Registered forecasters by alias (snake_case); the contract test runs over each."""
 

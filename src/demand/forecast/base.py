@@ -192,28 +192,35 @@ def check_demand(frame: pd.DataFrame, freq: str | None = None) -> pd.DataFrame:
 
 
 def map_streams(
-    func: Callable[[np.ndarray], Any], series: pd.DataFrame
+    func: Callable[..., Any], series: pd.DataFrame, with_ds: bool = False
 ) -> dict[Hashable, Any]:
     """Apply `func` to each stream's `y` (oldest first), one stream at a time.
 
     Streams are independent, so this is the one place to parallelise later
-    (joblib, Dask). `func` must be a pure function of its argument.
+    (joblib, Dask). `func` must be a pure function of its arguments.
+
+    Args:
+        func: Called as `func(y)`, or `func(y, ds)` with `with_ds`.
+        series: A frame satisfying `demand`, sorted by (unique_id, ds).
+        with_ds: Also pass the stream's period starts as a `DatetimeIndex`
+            (for models with calendar features).
 
     Returns:
         {unique_id: func(y)} in unique_id order.
     """
-    return {
-        uid: func(group["y"].to_numpy(dtype=float))
-        for uid, group in series.groupby("unique_id", sort=True, observed=True)
-    }
+    out = {}
+    for uid, group in series.groupby("unique_id", sort=True, observed=True):
+        y = group["y"].to_numpy(dtype=float)
+        out[uid] = func(y, pd.DatetimeIndex(group["ds"])) if with_ds else func(y)
+    return out
 
 
-def _fit_or_error(func: Callable[[np.ndarray], Any]) -> Callable[[np.ndarray], Any]:
+def _fit_or_error(func: Callable[..., Any]) -> Callable[..., Any]:
     """Wrap `func` so a failure is returned as the exception instead of raised."""
 
-    def wrapped(y: np.ndarray) -> Any:
+    def wrapped(*args: Any) -> Any:
         try:
-            return func(y)
+            return func(*args)
         except Exception as exc:  # any failure sends the stream to its fallback
             return exc
 
@@ -225,6 +232,8 @@ class BaseForecaster(BaseEstimator):
 
     Subclasses store hyper-parameters in `__init__` and write either the per-stream
     maths (`_fit_stream`, `_predict_stream`) or whole-frame `_fit`/`_predict`.
+    A subclass that sets the class attribute `fit_stream_with_ds = True` gets
+    `_fit_stream(y, ds)`, with `ds` the stream's period starts (calendar features).
     Hyper-parameters read here when present: `freq`, `season_length`, `fallback`
     and `alias`.
 
@@ -300,8 +309,14 @@ class BaseForecaster(BaseEstimator):
 
     # -- per-stream machinery; subclasses usually write only the two hooks below --
 
-    def _fit_stream(self, y: np.ndarray) -> Any:
-        """Fit one stream's counts `y` (oldest first) and return its state."""
+    fit_stream_with_ds: bool = False
+    """Whether `_fit_stream` also receives the stream's `ds` (a DatetimeIndex)."""
+
+    def _fit_stream(self, y: np.ndarray, *args: Any) -> Any:
+        """Fit one stream's counts `y` (oldest first) and return its state.
+
+        With `fit_stream_with_ds`, the second argument is the stream's `ds`.
+        """
         raise NotImplementedError
 
     def _predict_stream(self, state: Any, h: int, level: tuple[float, ...]) -> dict:
@@ -310,7 +325,9 @@ class BaseForecaster(BaseEstimator):
 
     def _fit(self, series: pd.DataFrame) -> None:
         """Fit each stream with `_fit_stream`; send failures to the fallback model."""
-        results = map_streams(_fit_or_error(self._fit_stream), series)
+        results = map_streams(
+            _fit_or_error(self._fit_stream), series, with_ds=self.fit_stream_with_ds
+        )
         self.states_ = {
             u: r for u, r in results.items() if not isinstance(r, Exception)
         }

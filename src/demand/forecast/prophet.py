@@ -1,0 +1,144 @@
+"""Prophet with yearly and weekly seasonality and country bank holidays."""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from demand.forecast.base import BaseForecaster, future_ds
+from demand.forecast.calendar import holiday_frame
+
+__all__ = ["ProphetModel", "make_prophet"]
+
+logger = logging.getLogger(__name__)
+
+
+def _quiet_prophet_logs() -> None:
+    """Silence cmdstanpy's and prophet's per-fit INFO chatter."""
+    for name in ("cmdstanpy", "prophet", "prophet.plot"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def make_prophet(
+    country: str | None,
+    years: range,
+    uncertainty_samples: int,
+    **prophet_params: Any,
+) -> Any:
+    """Return an unfitted `prophet.Prophet` with yearly and weekly seasonality.
+
+    Holidays come from the `holidays` package for `country` (see
+    `demand.forecast.calendar.holiday_names`), so "GB" means England and Wales.
+    The oracle test builds Prophet through this same function's arguments.
+
+    Args:
+        country: Holiday country, or None for no holidays.
+        years: Calendar years the holidays must cover (history and horizon).
+        uncertainty_samples: Predictive samples Prophet draws per forecast.
+        **prophet_params: Further `Prophet` arguments.
+    """
+    _quiet_prophet_logs()
+    from prophet import Prophet
+
+    holidays = holiday_frame(country, years)
+    params = {"yearly_seasonality": True, "weekly_seasonality": True}
+    return Prophet(
+        holidays=holidays if not holidays.empty else None,
+        uncertainty_samples=uncertainty_samples,
+        **(params | prophet_params),
+    )
+
+
+class ProphetModel(BaseForecaster):
+    """Prophet per stream: yearly + weekly seasonality and country holidays.
+
+    The protocol's "Prophet defaults" reference model: Prophet's defaults
+    (linear trend, additive seasonality, daily seasonality only for sub-daily
+    data) plus yearly and weekly seasonality and the bank holidays of
+    `country`. Intervals at every level asked are the central quantiles of one
+    set of `n_samples` predictive samples (trend and observation noise), so one
+    fit serves every level; `random_state` seeds the sampling. Weekly
+    seasonality is dropped for monthly data (it cannot be identified).
+
+    Args:
+        country: Holiday country as an ISO 3166 code: "GB" (England and Wales
+            bank holidays, the default), "GB-SCT", "US", ...; None for none.
+        n_samples: Predictive samples per forecast (Prophet's
+            `uncertainty_samples`); intervals need at least a few hundred.
+        random_state: Seed of the predictive sampling (and Stan's optimiser).
+        freq: Frequency (`H`, `D`, `W`, `M`); None infers it from `ds`.
+        season_length: Unused by Prophet; kept for the fallback's season.
+        fallback: Alias of the model for streams that fail to fit; None raises.
+        alias: Value written to the `model` column.
+    """
+
+    fit_stream_with_ds = True
+
+    def __init__(
+        self,
+        country: str | None = "GB",
+        n_samples: int = 1000,
+        random_state: int | None = 0,
+        freq: str | None = None,
+        season_length: int | None = None,
+        fallback: str | None = "seasonal_naive",
+        alias: str = "prophet",
+    ):
+        self.country = country
+        self.n_samples = n_samples
+        self.random_state = random_state
+        self.freq = freq
+        self.season_length = season_length
+        self.fallback = fallback
+        self.alias = alias
+
+    def _fit_stream(self, y: np.ndarray, ds: pd.DatetimeIndex) -> dict[str, Any]:
+        """Fit Prophet to one stream; return the model and its last period."""
+        # Holidays must cover the horizon too: two years past the last period.
+        years = range(int(ds[0].year), int(ds[-1].year) + 3)
+        extra = {"weekly_seasonality": False} if self.freq_ in ("M", "W") else {}
+        model = make_prophet(self.country, years, int(self.n_samples), **extra)
+        seed = {} if self.random_state is None else {"seed": int(self.random_state)}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)  # prophet vs pandas 3
+            warnings.simplefilter("ignore", DeprecationWarning)
+            model.fit(pd.DataFrame({"ds": ds, "y": y}), **seed)
+        return {"model": model, "last": ds[-1]}
+
+    def _predict_stream(
+        self, state: dict[str, Any], h: int, level: tuple[float, ...]
+    ) -> dict[str, np.ndarray]:
+        """Return Prophet's mean and sample quantiles for the h next periods."""
+        model = state["model"]
+        future = pd.DataFrame({"ds": future_ds(state["last"], h, self.freq_)})
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)  # prophet vs pandas 3
+            warnings.simplefilter("ignore", DeprecationWarning)
+            mean = model.predict(future)["yhat"].to_numpy(dtype=float)
+        out = {"mean": mean}
+        if level:
+            samples = self._samples(model, future)  # (h, n_samples)
+            for lv in level:
+                p = lv / 100.0
+                lo, hi = np.quantile(samples, [(1 - p) / 2, (1 + p) / 2], axis=1)
+                out[f"lo_{lv:g}"] = np.minimum(lo, mean)
+                out[f"hi_{lv:g}"] = np.maximum(hi, mean)
+        return out
+
+    def _samples(self, model: Any, future: pd.DataFrame) -> np.ndarray:
+        """Draw predictive samples, seeded by `random_state`.
+
+        Prophet draws from numpy's global generator; it is seeded here and
+        restored afterwards so the caller's random state is left as it was.
+        """
+        saved = np.random.get_state()
+        try:
+            if self.random_state is not None:
+                np.random.seed(int(self.random_state))
+            return np.asarray(model.predictive_samples(future)["yhat"], dtype=float)
+        finally:
+            np.random.set_state(saved)

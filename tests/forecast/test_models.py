@@ -1,0 +1,167 @@
+"""The model zoo: Prophet against upstream, no leakage, selection, ensembles."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from demand.forecast import AutoSelect, DailyProfile, Ensemble, make_model
+from demand.forecast.backtest import cross_validate
+from demand.forecast.calendar import calendar_features, holiday_names
+from demand.forecast.ml import lagged_level
+from demand.forecast.select import conformal_bounds
+
+
+def _weekly(n_days: int, seed: int = 0, start: str = "2022-01-03") -> pd.DataFrame:
+    """Return one stream of Poisson counts with a strong weekday pattern."""
+    rng = np.random.default_rng(seed)
+    ds = pd.date_range(start, periods=n_days, freq="D")
+    rate = 50.0 * np.array([1.0, 0.9, 0.9, 1.0, 1.3, 1.6, 1.2])[ds.dayofweek]
+    return pd.DataFrame({"unique_id": "a", "ds": ds, "y": rng.poisson(rate) * 1.0})
+
+
+# -- calendar --
+
+
+def test_gb_means_england_and_wales_bank_holidays():
+    days = holiday_names("GB", range(2024, 2025))
+    assert pd.Timestamp("2024-08-26") in days  # England's summer bank holiday
+    assert pd.Timestamp("2024-08-05") not in days  # Scotland's
+    assert pd.Timestamp("2024-08-05") in holiday_names("GB-SCT", range(2024, 2025))
+    assert pd.Timestamp("2024-07-04") in holiday_names("US", range(2024, 2025))
+    assert holiday_names(None, range(2024, 2025)) == {}
+    with pytest.raises(ValueError, match="ISO 3166"):
+        holiday_names("Narnia", range(2024, 2025))
+
+
+def test_calendar_flags_holidays_and_their_neighbours():
+    ds = pd.date_range("2024-12-23", periods=5, freq="D")
+    features = calendar_features(ds, "D", "GB")
+    assert features["holiday"].tolist() == [0, 0, 1, 1, 0]  # 25 and 26 Dec
+    assert features["holiday_before"].tolist() == [0, 1, 1, 0, 0]
+    assert features["christmas"].tolist() == [0, 1, 1, 1, 0]
+
+
+# -- Prophet --
+
+
+@pytest.mark.slow
+def test_prophet_mean_matches_prophet_called_directly():
+    from prophet import Prophet
+
+    from demand.forecast.calendar import holiday_frame
+
+    series = _weekly(800)
+    model = make_model("prophet", country="US", n_samples=100).fit(series)
+    ours = model.predict(14, level=())
+    upstream = Prophet(
+        yearly_seasonality=True,
+        weekly_seasonality=True,
+        holidays=holiday_frame("US", range(2022, 2027)),
+        uncertainty_samples=100,
+    ).fit(series[["ds", "y"]], seed=0)
+    future = pd.DataFrame({"ds": ours["ds"]})
+    np.testing.assert_allclose(
+        ours["mean"], upstream.predict(future)["yhat"].clip(lower=0), rtol=1e-6
+    )
+
+
+# -- gradient boosting: nothing from the future --
+
+
+def test_lagged_level_uses_nothing_later_than_the_lag():
+    y = np.arange(10.0)
+    level = lagged_level(y, lag=3, window=2, n_out=14)
+    assert np.isnan(level[:4]).all()
+    assert level[4] == pytest.approx((0 + 1) / 2)  # target 4 sees y[0..1]
+    assert level[12] == pytest.approx((8 + 9) / 2)  # target 12 sees y[8..9]
+    assert level[13] == pytest.approx((8 + 9) / 2)  # beyond lag: the last window
+
+
+@pytest.mark.parametrize("alias", ["gbm", "auto"])
+def test_no_leakage_for_gradient_boosting_and_selection(alias, make_cheap_model):
+    series = _weekly(160, seed=5)
+    h, window = 7, 140
+    model = make_cheap_model(alias)
+    clean = cross_validate(model, series, h, 2, h, window)
+    assert (clean["model"] == alias).all()  # really the model, not a fallback
+    columns = ["cutoff", "ds", "mean", "lo_80", "hi_80", "lo_95", "hi_95"]
+    for cutoff in clean["cutoff"].unique():
+        poisoned = series.copy()
+        poisoned.loc[poisoned["ds"] > cutoff, "y"] = 1e6
+        dirty = cross_validate(model, poisoned, h, 2, h, window)
+        pd.testing.assert_frame_equal(
+            dirty.loc[dirty["cutoff"] == cutoff, columns].reset_index(drop=True),
+            clean.loc[clean["cutoff"] == cutoff, columns].reset_index(drop=True),
+        )
+
+
+def test_gradient_boosting_learns_the_weekday_pattern(make_cheap_model):
+    series = _weekly(200, seed=2)
+    out = make_cheap_model("gbm", max_iter=100).fit(series).predict(7)
+    by_day = out.set_index(out["ds"].dt.dayofweek)["mean"]
+    assert by_day[5] > 1.3 * by_day[1]  # Saturday well above Tuesday
+
+
+# -- selection --
+
+
+def test_selection_picks_the_better_model_and_says_why():
+    series = _weekly(120, seed=1)
+    model = AutoSelect(candidates=("naive", "seasonal_naive"), n_windows=3, top_k=1)
+    model.fit(series)
+    choice = model.choices_.iloc[0]
+    assert choice["model"] == "seasonal_naive"
+    assert "lowest inner MASE" in choice["reason"]
+    assert choice["mase_seasonal_naive"] < choice["mase_naive"]
+    assert {"unique_id", "model", "reason", "inner_mase", "inner_cov80"} <= set(
+        model.choices_.columns
+    )
+    out = model.predict(7)
+    assert (out["model"] == "auto").all()
+    np.testing.assert_allclose(out["mean"], series["y"].to_numpy()[-7:])
+
+
+def test_selection_reports_the_coverage_guard_and_short_history():
+    series = _weekly(120, seed=1)
+    strict = AutoSelect(candidates=("naive", "seasonal_naive"), min_cov80=1.01)
+    assert "no candidate reached cov80" in strict.fit(series).choices_["reason"][0]
+    short = AutoSelect(candidates=("auto_ets",)).fit(_weekly(9))
+    assert short.choices_["model"][0] == "seasonal_naive"
+    assert "too short" in short.choices_["reason"][0]
+
+
+def test_conformal_bounds_cover_at_the_nominal_rate():
+    rng = np.random.default_rng(0)
+    z = rng.normal(size=2000)
+    mean, lo80, hi80 = np.full(3, 100.0), np.full(3, 90.0), np.full(3, 110.0)
+    lo, hi = conformal_bounds(mean, lo80, hi80, z, 80)
+    np.testing.assert_allclose(lo, 100 - 1.2816 * 10, atol=0.8)
+    np.testing.assert_allclose(hi, 100 + 1.2816 * 10, atol=0.8)
+
+
+# -- ensembles and the hourly split --
+
+
+def test_ensemble_averages_members_and_keeps_bounds_ordered():
+    series = _weekly(60, seed=3)
+    out = Ensemble(members=("naive", "seasonal_naive")).fit(series).predict(10)
+    naive = make_model("naive").fit(series).predict(10)
+    seasonal = make_model("seasonal_naive").fit(series).predict(10)
+    np.testing.assert_allclose(out["mean"], (naive["mean"] + seasonal["mean"]) / 2)
+    assert (out["lo_95"] <= out["lo_80"]).all() and (out["lo_80"] <= out["mean"]).all()
+    assert (out["mean"] <= out["hi_80"]).all() and (out["hi_80"] <= out["hi_95"]).all()
+
+
+def test_daily_profile_splits_each_day_by_the_weekday_shares():
+    rng = np.random.default_rng(4)
+    ds = pd.date_range("2024-01-01", periods=24 * 7 * 6, freq="h")
+    rate = 10 + 8 * np.sin(2 * np.pi * ds.hour / 24) + 3 * (ds.dayofweek >= 5)
+    series = pd.DataFrame({"unique_id": "h", "ds": ds, "y": rng.poisson(rate) * 1.0})
+    model = DailyProfile(daily_model="seasonal_naive", profile_weeks=4).fit(series)
+    out = model.predict(48)
+    daily = series.set_index("ds")["y"].resample("D").sum()
+    day_totals = out.set_index("ds")["mean"].resample("D").sum()
+    np.testing.assert_allclose(day_totals.to_numpy(), daily.to_numpy()[-7:-5])
+    assert (out["lo_95"] <= out["lo_80"]).all() and (out["hi_80"] <= out["hi_95"]).all()
