@@ -134,7 +134,7 @@ def test_backtest_writes_the_published_score_columns(tmp_path: Path) -> None:
 
     ds = pd.date_range("2014-01-01", "2019-06-30", freq="D")
     rng = np.random.default_rng(3)
-    y = 100 + 10 * np.sin(2 * np.pi * ds.dayofweek / 7) + rng.normal(0, 3, len(ds))
+    y = 100 + 10 * np.sin(2 * np.pi * ds.day_of_week / 7) + rng.normal(0, 3, len(ds))
     pd.DataFrame({"unique_id": "s", "ds": ds, "y": y}).to_csv(
         tmp_path / "s.csv", index=False
     )

@@ -17,7 +17,7 @@ def _weekly(n_days: int, seed: int = 0, start: str = "2022-01-03") -> pd.DataFra
     """Return one stream of Poisson counts with a strong weekday pattern."""
     rng = np.random.default_rng(seed)
     ds = pd.date_range(start, periods=n_days, freq="D")
-    rate = 50.0 * np.array([1.0, 0.9, 0.9, 1.0, 1.3, 1.6, 1.2])[ds.dayofweek]
+    rate = 50.0 * np.array([1.0, 0.9, 0.9, 1.0, 1.3, 1.6, 1.2])[ds.day_of_week]
     return pd.DataFrame({"unique_id": "a", "ds": ds, "y": rng.poisson(rate) * 1.0})
 
 
@@ -100,7 +100,7 @@ def test_no_leakage_for_gradient_boosting_and_selection(alias, make_cheap_model)
 def test_gradient_boosting_learns_the_weekday_pattern(make_cheap_model):
     series = _weekly(200, seed=2)
     out = make_cheap_model("gbm", max_iter=100).fit(series).predict(7)
-    by_day = out.set_index(out["ds"].dt.dayofweek)["mean"]
+    by_day = out.set_index(out["ds"].dt.day_of_week)["mean"]
     assert by_day[5] > 1.3 * by_day[1]  # Saturday well above Tuesday
 
 
@@ -157,7 +157,7 @@ def test_ensemble_averages_members_and_keeps_bounds_ordered():
 def test_daily_profile_splits_each_day_by_the_weekday_shares():
     rng = np.random.default_rng(4)
     ds = pd.date_range("2024-01-01", periods=24 * 7 * 6, freq="h")
-    rate = 10 + 8 * np.sin(2 * np.pi * ds.hour / 24) + 3 * (ds.dayofweek >= 5)
+    rate = 10 + 8 * np.sin(2 * np.pi * ds.hour / 24) + 3 * (ds.day_of_week >= 5)
     series = pd.DataFrame({"unique_id": "h", "ds": ds, "y": rng.poisson(rate) * 1.0})
     model = DailyProfile(daily_model="seasonal_naive", profile_weeks=4).fit(series)
     out = model.predict(48)

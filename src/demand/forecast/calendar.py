@@ -109,7 +109,7 @@ def calendar_features(
     daily = freq in ("H", "D")
     doy = (ds.dayofyear.to_numpy() - 1) + (ds.hour.to_numpy() / 24.0)
     columns = {
-        "dow": ds.dayofweek.to_numpy() if daily else np.zeros(len(ds), int),
+        "dow": ds.day_of_week.to_numpy() if daily else np.zeros(len(ds), int),
         "hour": ds.hour.to_numpy(),
         "month": month,
         "dom": dom if daily else np.zeros(len(ds), int),

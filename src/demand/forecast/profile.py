@@ -106,7 +106,7 @@ class DailyProfile(BaseForecaster):
         full = pd.date_range(daily["ds"].iloc[0], daily["ds"].iloc[-1], freq="D")
         if len(full) != len(daily):  # a gap of skipped days: fill by weekday means
             filled = complete.reindex(full)
-            by_dow = filled.groupby(full.dayofweek).transform("mean")
+            by_dow = filled.groupby(full.day_of_week).transform("mean")
             daily = pd.DataFrame(
                 {"unique_id": "d", "ds": full, "y": filled.fillna(by_dow).to_numpy()}
             )
@@ -115,7 +115,7 @@ class DailyProfile(BaseForecaster):
         recent = hours[hours.index > hours.index[-1] - pd.Timedelta(weeks=weeks)]
         recent_day = recent.index.normalize()
         totals = recent.groupby(recent_day).transform("sum").to_numpy()
-        key = recent.index.dayofweek * 24 + recent.index.hour
+        key = recent.index.day_of_week * 24 + recent.index.hour
         frame = pd.DataFrame({"y": recent.to_numpy(), "total": totals, "key": key})
         sums = frame.groupby("key")[["y", "total"]].sum()
         share = (sums["y"] / sums["total"].where(sums["total"] > 0)).reindex(range(168))
@@ -147,7 +147,7 @@ class DailyProfile(BaseForecaster):
         sd_total = (daily["hi_95"] - daily["lo_95"]).reindex(
             future_day
         ).to_numpy() / 3.92
-        share = state["share"][future.dayofweek * 24 + future.hour]
+        share = state["share"][future.day_of_week * 24 + future.hour]
         mean = total * share
         sd = np.sqrt((share * sd_total) ** 2 + state["dispersion"] * mean)
         out = {"mean": mean}
