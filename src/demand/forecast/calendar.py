@@ -107,7 +107,7 @@ def calendar_features(
     one = pd.Timedelta(days=1)
     month, dom = ds.month.to_numpy(), ds.day.to_numpy()
     daily = freq in ("H", "D")
-    doy = (ds.dayofyear.to_numpy() - 1) + (ds.hour.to_numpy() / 24.0)
+    doy = (ds.day_of_year.to_numpy() - 1) + (ds.hour.to_numpy() / 24.0)
     columns = {
         "dow": ds.day_of_week.to_numpy() if daily else np.zeros(len(ds), int),
         "hour": ds.hour.to_numpy(),
