@@ -28,7 +28,7 @@ def store(tmp_path: Path) -> Store:
         yield s
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def shared_data() -> Path:
     """The real public data sets in ../shared/data; skips cleanly where absent."""
     path = SHARED / "data"

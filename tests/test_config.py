@@ -52,7 +52,8 @@ def test_defaults_fill_what_the_file_leaves_out(tmp_path: Path) -> None:
         ),
         (
             '[pipeline]\nname = "x"\nstages = ["ingest", "dance"]\n',
-            r"stages: expected one of ingest, series, forecast, capacity; found 'dance'",
+            r"stages: expected one of ingest, series, forecast, capacity, report; "
+            r"found 'dance'",
         ),
         ("[pipeline]\n", r"pipeline.name: expected a name"),
         ("[pipeline\n", r"not valid TOML"),

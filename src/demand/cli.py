@@ -188,6 +188,45 @@ def status(db: Path) -> None:
 
 @cli.command()
 @click.option(
+    "--show",
+    type=click.Choice(
+        ["summary", "files", "coverage", "gaps", "duplicates", "outliers", "rejects"]
+    ),
+    default="summary",
+    show_default=True,
+    help="Which frame of the report to print.",
+)
+@click.option(
+    "--stream", "streams", multiple=True, help="Stream to report (repeatable)."
+)
+@click.option(
+    "--timezone",
+    default="Europe/London",
+    show_default=True,
+    help="Local zone that days are counted in.",
+)
+@db_option
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV instead of a table.")
+@_user_errors
+def quality(
+    show: str, streams: tuple[str, ...], timezone: str, db: Path, as_csv: bool
+) -> None:
+    """Report each source's coverage by day, gaps, duplicates, outliers and rejects.
+
+    Example: demand quality --show gaps --stream counts --csv
+    """
+    from demand.quality import quality_report
+    from demand.store import Store
+
+    if not db.exists():
+        raise click.ClickException(f"No store at {db}; run `demand ingest` first.")
+    with Store(db, read_only=True) as store:
+        report = quality_report(store, list(streams) or None, timezone)
+    _print_frame(report.frame(show), f"data quality: {show}", as_csv)
+
+
+@cli.command()
+@click.option(
     "--calls",
     type=click.FloatRange(0),
     required=True,
@@ -465,6 +504,49 @@ def scenario(
             [run_id],
         ).df()
     _print_frame(summary, f"scenarios against the baseline, run {run_id}", as_csv)
+
+
+@cli.command()
+@pipeline_option
+@db_option
+@_user_errors
+def report(pipeline_path: Path, db: Path) -> None:
+    """Write the planners' HTML report, the FMS workbook and the exports.
+
+    Example: demand report --pipeline pipelines/demo.toml
+    """
+    from demand.config import load_pipeline
+
+    config = load_pipeline(pipeline_path)
+    run_id = _run_stage(pipeline_path, db, "report")
+    section = config.report
+    folder = Path(section.out_dir) / config.name / run_id
+    console.print(f"Report: {folder / 'report.html'}")
+    console.print(f"FMS workbook: {folder / 'fms.xlsx'}; CSV files beside it")
+    console.print(f"Parquet exports in {section.exports_dir}/; fms_* views in {db}")
+
+
+@cli.command()
+@pipeline_option
+@db_option
+@csv_option
+@_user_errors
+def fms(pipeline_path: Path, db: Path, as_csv: bool) -> None:
+    """Write the FMS risk tables (with the report) and print the risk register.
+
+    Example: demand fms --pipeline pipelines/demo.toml --csv
+    """
+    run_id = _run_stage(pipeline_path, db, "report")
+    with _read_store(db) as store:
+        risks = store.con.execute(
+            "SELECT stream, area, CAST(current_demand AS BIGINT) AS current, "
+            "worst_year AS year, CAST(demand AS BIGINT) AS forecast, "
+            "round(100 * change_fraction, 1) AS change_pct, round(poisson_z, 1) AS "
+            "z, round(p_demand_exceeds_capacity, 2) AS p_exceeds, grade "
+            "FROM fms_risks WHERE run_id = ?",
+            [run_id],
+        ).df()
+    _print_frame(risks, f"FMS risk register, run {run_id}", as_csv)
 
 
 def _read_store(db: Path) -> Any:

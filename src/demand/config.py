@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -19,6 +19,7 @@ __all__ = [
     "ForecastConfig",
     "IngestConfig",
     "PipelineConfig",
+    "ReportConfig",
     "SeriesConfig",
     "load_pipeline",
 ]
@@ -51,6 +52,9 @@ class SeriesConfig:
         levels: Level columns per hierarchy level; [] is the force.
         measures: "count" and/or "officer_hours" (workload).
         timezone: Local zone the periods follow.
+        fill_missing: How a period missing from an aggregate source (`counts`)
+            is filled before it is stored: "interpolate", "zero" or a number
+            such as "1.5" (Denver leaves out hours with fewer than 3 calls).
     """
 
     streams: tuple[str, ...] = (
@@ -64,6 +68,7 @@ class SeriesConfig:
     levels: tuple[tuple[str, ...], ...] = ((), ("area",))
     measures: tuple[str, ...] = ("count",)
     timezone: str = "Europe/London"
+    fill_missing: str = "interpolate"
 
     def __post_init__(self) -> None:
         _check_members(
@@ -71,6 +76,14 @@ class SeriesConfig:
         )
         _check_members("freqs", self.freqs, tuple(FREQS))
         _check_members("measures", self.measures, ("count", "officer_hours"))
+        if self.fill_missing not in ("interpolate", "zero"):
+            try:
+                float(self.fill_missing)
+            except ValueError:
+                raise ConfigError(
+                    "fill_missing: expected interpolate, zero or a number such as "
+                    f"'1.5'; found {self.fill_missing!r}"
+                ) from None
 
 
 EVENT_KINDS = ("level_shift", "exclude")
@@ -243,6 +256,45 @@ class CapacityConfig:
 
 
 @dataclass(frozen=True)
+class ReportConfig:
+    """What the report stage writes: the planners' HTML, FMS tables and exports.
+
+    Args:
+        out_dir: Folder of reports; each run writes `<out_dir>/<pipeline>/<run_id>/`
+            and points `<out_dir>/<pipeline>/latest` at it.
+        exports_dir: Folder for the Parquet exports (series, forecasts, capacity,
+            FMS tables) that BI tools read.
+        assumptions: The assumptions file whose `[risk]` table grades risks and
+            whose sources the methods appendix lists; "" means the one of
+            `[capacity]`.
+        scenarios: Scenario names to show beside the baseline; [] means all.
+        publish: Also write a `published/` folder whose counts below
+            `disclosure_threshold` are suppressed (with secondary suppression).
+        disclosure_threshold: Smallest count shown in published outputs.
+        history_months: Months of history the charts show before the forecasts.
+    """
+
+    out_dir: str = "reports"
+    exports_dir: str = "data/processed"
+    assumptions: str = ""
+    scenarios: tuple[str, ...] = ()
+    publish: bool = False
+    disclosure_threshold: int = 10
+    history_months: int = 36
+
+    def __post_init__(self) -> None:
+        if self.disclosure_threshold < 1:
+            raise ConfigError(
+                "disclosure_threshold: expected a count ≥ 1; "
+                f"found {self.disclosure_threshold!r}"
+            )
+        if self.history_months < 1:
+            raise ConfigError(
+                f"history_months: expected ≥ 1; found {self.history_months!r}"
+            )
+
+
+@dataclass(frozen=True)
 class PipelineConfig:
     """One runnable pipeline: a name and one section per stage.
 
@@ -253,6 +305,8 @@ class PipelineConfig:
         series: The series stage's section.
         forecast: The forecast stage's section.
         capacity: The capacity stage's section.
+        report: The report stage's section; its `assumptions` default to those
+            of `capacity`.
         path: The file it was loaded from (not part of the file).
     """
 
@@ -262,13 +316,17 @@ class PipelineConfig:
     series: SeriesConfig = field(default_factory=SeriesConfig)
     forecast: ForecastConfig = field(default_factory=ForecastConfig)
     capacity: CapacityConfig = field(default_factory=CapacityConfig)
+    report: ReportConfig = field(default_factory=ReportConfig)
     path: Path | None = None
 
     def __post_init__(self) -> None:
         _check_members("stages", self.stages, STAGES)
+        if not self.report.assumptions:  # one assumptions file unless told otherwise
+            report = replace(self.report, assumptions=self.capacity.assumptions)
+            object.__setattr__(self, "report", report)
 
 
-STAGES = ("ingest", "series", "forecast", "capacity")
+STAGES = ("ingest", "series", "forecast", "capacity", "report")
 """Every stage a pipeline can run, in the only order they run in."""
 
 

@@ -8,7 +8,9 @@ __all__ = [
     "Column",
     "StreamSchema",
     "STREAMS",
+    "AGGREGATE_FREQS",
     "GRADES",
+    "MONTH_ONLY_STREAMS",
     "CALL_LINES",
     "MISSING_RISKS",
     "DEPARTMENTS",
@@ -21,6 +23,10 @@ GRADES = ("G1", "G2", "G3", "G4", "RWD")
 """Incident grades: G1 emergency .. G4 scheduled; RWD resolved without deployment."""
 
 CALL_LINES = ("999", "101")
+AGGREGATE_FREQS = ("h", "D")
+"""Periods an aggregate source may count over: hours or days."""
+MONTH_ONLY_STREAMS = ("crimes", "asb")
+"""Streams that may hold a month and no time; their series are monthly only."""
 MISSING_RISKS = ("high", "medium", "low", "no_apparent_risk")
 DEPARTMENTS = (
     "control_room",
@@ -191,6 +197,41 @@ STREAMS: dict[str, StreamSchema] = {
                 Column("area", "VARCHAR"),
                 Column("domestic", "BOOLEAN"),
                 Column("outcome", "VARCHAR"),
+            ),
+        ),
+        StreamSchema(
+            "asb",
+            key=(),
+            time_column="month",
+            description=(
+                "one anti-social-behaviour incident (police.uk), kept apart from "
+                "crime; it has no id, so a reloaded file replaces its own rows"
+            ),
+            columns=(
+                Column(
+                    "month",
+                    "DATE",
+                    True,
+                    description="first day of the month recorded, local",
+                ),
+                Column("category", "VARCHAR"),
+                Column("area", "VARCHAR"),
+            ),
+        ),
+        StreamSchema(
+            "counts",
+            key=("series", "period_start"),
+            time_column="period_start",
+            description=(
+                "events counted per hour or day by a source that gives only "
+                "counts; a period without a row is missing, not zero"
+            ),
+            columns=(
+                Column("series", "VARCHAR", True, description="e.g. ems_calls"),
+                Column("period_start", "TIMESTAMPTZ", True, description="UTC instant"),
+                Column("freq", "VARCHAR", True, allowed=AGGREGATE_FREQS),
+                Column("count", "DOUBLE", True, minimum=0, description="events"),
+                Column("area", "VARCHAR"),
             ),
         ),
         StreamSchema(
@@ -369,6 +410,15 @@ DERIVED_TABLES: dict[str, str] = {
         gap_fte_change DOUBLE,
         gap_cost_gbp_change DOUBLE,
         service_level_change DOUBLE
+    """,
+    "response_cover": """
+        run_id VARCHAR NOT NULL,
+        area VARCHAR NOT NULL,
+        hour_of_week BIGINT NOT NULL,
+        arrivals_per_hour DOUBLE,
+        officers_needed DOUBLE NOT NULL,
+        officers_rostered DOUBLE,
+        g1_attendance DOUBLE
     """,
     "rejects": """
         file VARCHAR NOT NULL,

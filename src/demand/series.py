@@ -28,6 +28,8 @@ _EVENT_TIME = {
     "mental_health": "created_at",
     "missing_persons": "reported_at",
     "crimes": "recorded_at",
+    "asb": "month",
+    "counts": "period_start",
 }
 _MEASURES = ("count", "officer_hours")
 
@@ -42,6 +44,12 @@ def _unique_id(stream: str, by: Sequence[str], frame: pd.DataFrame) -> pd.Series
 def _time_expression(store: Store, stream: str, freq: str, timezone: str) -> str:
     """SQL for the local period start of each row; month-only crime stays monthly."""
     unit = FREQS[freq]
+    if stream == "asb":
+        if freq != "M":
+            raise ValueError(
+                "Anti-social behaviour is recorded by month only; use freq='M'."
+            )
+        return "CAST(month AS TIMESTAMP)"
     if stream == "crimes":
         row = store.con.execute(
             "SELECT count(*) FILTER (WHERE recorded_at IS NULL) FROM crimes"
@@ -65,6 +73,7 @@ def build_series(
     timezone: str = "Europe/London",
     start: date | None = None,
     end: date | None = None,
+    fill_missing: str = "none",
 ) -> pd.DataFrame:
     """Aggregate one stream into regular, zero-filled series in local time.
 
@@ -81,10 +90,14 @@ def build_series(
         timezone: Local zone that periods follow.
         start: First period to include (local date); default the first with data.
         end: Last period to include (local date); default the last with data.
+        fill_missing: For `counts` only (sources that give counts per period):
+            how a period without a row is filled, see
+            `series_counts.fill_missing_periods`; "none" leaves it NaN.
 
     Returns:
         A frame satisfying `demand`: `unique_id, ds, y` plus the `by` columns, one
-        row per series and period, `y` never null (0 for a period with no events).
+        row per series and period, `y` never null (0 for a period with no events),
+        except missing `counts` periods left unfilled.
 
     Raises:
         ValueError: unknown stream, frequency, level or measure.
@@ -99,6 +112,15 @@ def build_series(
     for col in [*by, *(["officer_hours"] if measure == "officer_hours" else [])]:
         if col not in schema.column_names:
             raise ValueError(f"Stream {stream!r} has no column {col!r} to group by.")
+    if stream == "counts":
+        from demand.series_counts import build_count_series
+
+        if measure != "count":
+            raise ValueError("Aggregate counts have no officer hours; use 'count'.")
+        frame = build_count_series(store, freq, by, timezone, fill_missing, start, end)
+        if freq == "h":
+            frame = _fill_spring_hour(frame, list(by), timezone)
+        return frame
 
     period = _time_expression(store, stream, freq, timezone)
     params: list[object] = [timezone] if "?" in period else []

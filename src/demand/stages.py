@@ -14,6 +14,7 @@ from demand.config import (
     ForecastConfig,
     IngestConfig,
     PipelineConfig,
+    ReportConfig,
     SeriesConfig,
 )
 from demand.store import Store
@@ -98,6 +99,33 @@ def _run_ingest(store: Store, section: IngestConfig, run_id: str) -> int:
     return sum(r.rows_loaded for r in result.files)
 
 
+_NO_OFFICER_HOURS = {"calls", "crimes", "asb", "counts"}
+
+
+def _trim_missing_ends(frame: Any) -> Any:
+    """Drop each series' periods before its first and after its last count."""
+    known = frame["y"].notna()
+    uid = frame["unique_id"]
+    after_first = known.groupby(uid).cummax()
+    before_last = known[::-1].groupby(uid[::-1]).cummax()[::-1]
+    return frame[after_first & before_last].reset_index(drop=True)
+
+
+def _levels_of(
+    stream: str, levels: tuple[tuple[str, ...], ...]
+) -> tuple[tuple[str, ...], ...]:
+    """The levels whose columns the stream has (e.g. no offence_group for asb)."""
+    from demand.schemas import get_stream
+
+    names = get_stream(stream).column_names
+    kept = tuple(lv for lv in levels if set(lv) <= set(names))
+    if len(kept) < len(levels):
+        log.info(
+            "%s: levels %s skipped (no such columns)", stream, set(levels) - set(kept)
+        )
+    return kept
+
+
 def _run_series(store: Store, section: SeriesConfig, run_id: str) -> int:
     from demand.series import build_hierarchy, write_demand
 
@@ -110,17 +138,26 @@ def _run_series(store: Store, section: SeriesConfig, run_id: str) -> int:
             if stream == "crimes" and freq != "M" and month_only and month_only[0]:
                 log.info("crimes are month-only here; no %s series built", freq)
                 continue
+            if stream == "asb" and freq != "M":
+                continue  # police.uk gives anti-social behaviour by month only
             for measure in section.measures:
-                if measure == "officer_hours" and stream in {"calls", "crimes"}:
+                if measure == "officer_hours" and stream in _NO_OFFICER_HOURS:
                     continue  # no officer hours recorded on these streams
                 frame = build_hierarchy(
                     store,
                     stream,
                     freq,
-                    levels=section.levels,
+                    levels=_levels_of(stream, section.levels),
                     measure=measure,
                     timezone=section.timezone,
+                    **(
+                        {"fill_missing": section.fill_missing}
+                        if stream == "counts"
+                        else {}
+                    ),
                 )
+                if stream == "counts":
+                    frame = _trim_missing_ends(frame)
                 rows += write_demand(store, frame, stream, freq, measure)
     return rows
 
@@ -158,6 +195,23 @@ def _run_capacity(store: Store, section: CapacityConfig, run_id: str) -> int:
     return len(result.capacity)
 
 
+def _report_inputs(store: Store, config: PipelineConfig) -> str:
+    """The forecast and capacity runs reported, and the assumptions (risk matrix)."""
+    path = Path(config.report.assumptions)
+    contents = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
+    runs = [
+        latest_stage_run(store, config.name, stage) or "none"
+        for stage in ("forecast", "capacity")
+    ]
+    return _sha("|".join([*runs, contents]))
+
+
+def _run_report(store: Store, section: ReportConfig, run_id: str) -> int:
+    from demand.report import build_report
+
+    return len(build_report(store, section, run_id).files)
+
+
 STAGE_SPECS: dict[str, StageSpec] = {
     "ingest": StageSpec(
         _run_ingest, lambda store, config: _files_fingerprint(config.ingest.paths)
@@ -165,5 +219,6 @@ STAGE_SPECS: dict[str, StageSpec] = {
     "series": StageSpec(_run_series, _loaded_fingerprint),
     "forecast": StageSpec(_run_forecast, _demand_fingerprint),
     "capacity": StageSpec(_run_capacity, _capacity_inputs),
+    "report": StageSpec(_run_report, _report_inputs),
 }
 """Every stage, by name; `config.STAGES` gives their order."""

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from demand.capacity.assumption_checks import AssumptionsError, validate_assumptions
+from demand.risk import RiskScheme
 from demand.toml_tables import build_frozen
 
 __all__ = [
@@ -238,6 +239,8 @@ class Assumptions:
         response: Response-cover model figures.
         costs: Cost of one FTE a year by department, GBP.
         shift_pattern: Response officers rostered by hour of week.
+        risk: The risk matrix that grades FMS risks (optional `[risk]` table;
+            a 5×5 default otherwise).
         path: The file it was loaded from (not part of the file).
     """
 
@@ -254,6 +257,7 @@ class Assumptions:
     costs: Costs
     shift_pattern: ShiftPattern
     unit_times_by_category: dict[str, UnitTime] = field(default_factory=dict)
+    risk: RiskScheme = field(default_factory=RiskScheme)
     path: Path | None = None
 
     def __post_init__(self) -> None:

@@ -19,8 +19,8 @@ from demand.capacity.assumptions import (
     AssumptionsError,
     ShiftPattern,
 )
-from demand.toml_tables import build_frozen
 from demand.capacity.workload import QUANTILES
+from demand.toml_tables import build_frozen
 
 __all__ = [
     "CallLineChange",

@@ -282,8 +282,20 @@ def _columns(table: str) -> list[str]:
     return [line.split()[0].strip('"') for line in body.strip().splitlines()]
 
 
+def _cover_table(result: CapacityResult) -> pd.DataFrame:
+    """Officers needed by area and hour of week, and force-wide ("force") against
+    the rostered shift pattern: the `response_cover` table (empty without cover)."""
+    if result.response_cover is None or result.shift_gaps is None:
+        return pd.DataFrame(columns=_columns("response_cover"))
+    force = result.shift_gaps.rename(
+        columns={"needed": "officers_needed", "rostered": "officers_rostered"}
+    ).assign(area="force")
+    return pd.concat([result.response_cover, force], ignore_index=True)
+
+
 def write_capacity(store: Store, result: CapacityResult, run_id: str) -> int:
-    """Replace the run's rows of the `capacity` and `scenarios` tables, atomically.
+    """Replace the run's rows of the `capacity`, `scenarios` and `response_cover`
+    tables, atomically.
 
     Returns:
         Rows written to the two tables together.
@@ -294,6 +306,7 @@ def write_capacity(store: Store, result: CapacityResult, run_id: str) -> int:
         for table, frame in (
             ("capacity", result.capacity),
             ("scenarios", result.scenarios),
+            ("response_cover", _cover_table(result)),
         ):
             columns = _columns(table)
             rows = frame.assign(run_id=run_id).reindex(columns=columns)

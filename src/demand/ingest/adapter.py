@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import csv
 import logging
 import tomllib
 import zoneinfo
@@ -16,6 +17,7 @@ from demand.ingest.errors import IngestError
 from demand.schemas import STREAMS, StreamSchema
 
 __all__ = [
+    "ANY_CODE",
     "Adapter",
     "DEFAULT_DATE_FORMATS",
     "DEFAULT_DATETIME_FORMATS",
@@ -42,7 +44,13 @@ DEFAULT_DATETIME_FORMATS = (
 DEFAULT_DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d")
 """Formats for DATE columns; the datetime formats are tried after these."""
 
-_EXTENSIONS = {".csv": "csv", ".txt": "csv", ".parquet": "parquet", ".xlsx": "xlsx"}
+_EXTENSIONS = {
+    ".csv": "csv",
+    ".txt": "csv",
+    ".gz": "csv",
+    ".parquet": "parquet",
+    ".xlsx": "xlsx",
+}
 
 # key -> (expected Python types, description used in the error message)
 _TOP_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
@@ -60,7 +68,13 @@ _TOP_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "columns": ((dict,), "a table of canonical column = source header"),
     "values": ((dict,), "a table per column of source code = canonical value"),
     "constants": ((dict,), "a table of canonical column = value"),
+    "where": ((dict,), "a table of source header = [values a row must have]"),
+    "lookups": ((dict,), "a table of canonical column = CSV file of code,value"),
+    "exclude": ((dict,), "a table of source header = [values that drop a row]"),
 }
+
+ANY_CODE = "*"
+"""In a `[values.<column>]` table, the canonical value of every code not listed."""
 
 
 @dataclass(frozen=True)
@@ -86,6 +100,11 @@ class Adapter:
         values: Canonical column -> {source code: canonical value}; a code not
             in the table rejects the row.
         constants: Canonical column -> value given to every row.
+        where: Source header -> texts; only rows whose value is one of them are
+            this map's (others are left to other maps: neither loaded nor
+            rejected). How one extract feeds several streams.
+        exclude: Source header -> texts; rows whose value is one of them are
+            not this map's.
     """
 
     name: str
@@ -103,6 +122,13 @@ class Adapter:
     date_formats: tuple[str, ...] = DEFAULT_DATE_FORMATS
     values: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     constants: Mapping[str, Any] = field(default_factory=dict)
+    where: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    exclude: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def filters_rows(self) -> bool:
+        """True if the map takes only some of a file's rows (`where`/`exclude`)."""
+        return bool(self.where or self.exclude)
 
     @property
     def schema(self) -> StreamSchema:
@@ -198,8 +224,19 @@ def _parse(path: Path, data: dict[str, Any]) -> Adapter:
     _check_columns(path, schema, columns, "columns")
     for canonical, header in columns.items():
         _check_type(path, f"columns.{canonical}", header, (str,))
-    values = data.get("values", {})
+    values = {
+        k: dict(v) if isinstance(v, dict) else v
+        for k, v in data.get("values", {}).items()
+    }
     _check_columns(path, schema, values, "values")
+    for canonical, file in data.get("lookups", {}).items():
+        _check_type(path, f"lookups.{canonical}", file, (str,))
+        if canonical not in columns:
+            raise _err(path, f"lookups.{canonical}", "looks up an unmapped column")
+        values[canonical] = {
+            **_read_lookup(path, canonical, file),
+            **values.get(canonical, {}),
+        }
     for canonical, table in values.items():
         if not isinstance(table, dict):
             raise _err(path, f"values.{canonical}", "must be a table of code = value")
@@ -215,6 +252,15 @@ def _parse(path: Path, data: dict[str, Any]) -> Adapter:
         _check_type(path, f"constants.{canonical}", value, (str, bool, int, float))
         if canonical in columns:
             raise _err(path, f"constants.{canonical}", "is also mapped in [columns]")
+    filters = {}
+    for key in ("where", "exclude"):
+        table = data.get(key, {})
+        for header, texts in table.items():
+            if not isinstance(texts, list) or not texts:
+                raise _err(path, f"{key}.{header}", "must be a non-empty list of texts")
+        filters[key] = {
+            h: _str_list(path, f"{key}.{h}", texts) for h, texts in table.items()
+        }
     for col in schema.columns:
         needed = col.required and col.derive is None
         if needed and col.name not in columns and col.name not in constants:
@@ -245,7 +291,28 @@ def _parse(path: Path, data: dict[str, Any]) -> Adapter:
         ),
         values={k: dict(v) for k, v in values.items()},
         constants=dict(constants),
+        where=filters["where"],
+        exclude=filters["exclude"],
     )
+
+
+def _read_lookup(path: Path, canonical: str, file: str) -> dict[str, str]:
+    """Read a two-column CSV lookup (source code, canonical value) named by a map."""
+    lookup = Path(file) if Path(file).is_absolute() else path.parent / file
+    try:
+        with lookup.open(encoding="utf-8-sig", newline="") as fh:
+            rows = list(csv.reader(fh))
+    except OSError:
+        raise _err(
+            path, f"lookups.{canonical}", f"names a file that cannot be read: {lookup}"
+        ) from None
+    if not rows or any(len(r) < 2 for r in rows[1:]):
+        raise _err(
+            path,
+            f"lookups.{canonical}",
+            f"needs a CSV with a header and two columns (code, value): {lookup}",
+        )
+    return {r[0].strip(): r[1].strip() for r in rows[1:]}
 
 
 def load_adapter(path: Path) -> Adapter:

@@ -74,14 +74,22 @@ def _write(
     )
     loaded = updated = 0
     if not rejected_file:
-        good = f"FROM {ROWS} r WHERE r._fail IS NULL"
+        good = f"FROM {ROWS} r WHERE r._fail IS NULL AND r._keep"
         if dups:
             good += f" AND r.rowid NOT IN (SELECT rid FROM {BAD})"
         keys = ", ".join(quote(k) for k in schema.key)
         on = " AND ".join(f"t.{quote(k)} = n.{quote(k)}" for k in schema.key)
         # Keys are unique among the rows kept, so no DISTINCT is needed; an
         # empty table (a first load) needs no delete at all.
-        if scalar(con, f"SELECT count(*) FROM {table}"):
+        if not schema.key:
+            # Rows without identity (anti-social behaviour): a file's rows
+            # replace the rows loaded earlier from a file of the same path.
+            updated = scalar(
+                con,
+                f"DELETE FROM {table} WHERE source_file = $file",
+                {"file": base["file"]},
+            )
+        elif scalar(con, f"SELECT count(*) FROM {table}"):
             updated = scalar(
                 con, f"DELETE FROM {table} t USING (SELECT {keys} {good}) n WHERE {on}"
             )
@@ -113,6 +121,7 @@ def _write(
             f"any_value(error_message) || ')', $now FROM {CSV_REJECTS} GROUP BY line",
             base,
         )
+    updated = min(updated, loaded)
     return loaded - updated, updated, rejected
 
 
@@ -190,7 +199,7 @@ def load_file(store: Store, path: Path, adapter: Adapter) -> FileResult:
             )
             result = FileResult(
                 path, stream, "rejected" if staged.rejected else "loaded",
-                rows_read=staged.rows + staged.malformed,
+                rows_read=staged.rows - staged.left_out + staged.malformed,
                 rows_loaded=inserted + updated, rows_inserted=inserted,
                 rows_updated=updated, rows_rejected=rejected, encoding=encoding,
                 sha256=sha, message=staged.rejected or staged.note or None,

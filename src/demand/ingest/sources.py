@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import codecs
 import csv
+import gzip
 import hashlib
 import logging
+import shutil
+import tempfile
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,6 +24,7 @@ __all__ = [
     "FileScan",
     "find_blank_lines",
     "find_files",
+    "gunzip",
     "read_csv_header",
     "scan_file",
     "transcode_to_utf8",
@@ -60,7 +64,8 @@ def find_files(
 
     A folder is searched with each map's glob (relative to the folder); a file is
     given to the map whose glob its path ends with, or to the only map if just
-    one was given.
+    one was given. One file may feed several streams (a CAD extract feeding
+    incidents, mental_health and missing_persons), one map per stream.
 
     Returns:
         (file, map) pairs in map order, files sorted by path within a map, each
@@ -70,14 +75,15 @@ def find_files(
         IngestError: A path is missing, a file matches no map or several, or a
             folder holds no file any map matches.
     """
-    found: dict[Path, tuple[Path, Adapter]] = {}
+    found: dict[tuple[Path, str], tuple[Path, Adapter]] = {}
 
     def add(file: Path, adapter: Adapter) -> None:
-        key = file.resolve()
+        key = (file.resolve(), adapter.stream)
         if key in found and found[key][1] is not adapter:
             raise IngestError(
                 f"{file} matches the globs of both column maps {found[key][1].path} "
-                f"and {adapter.path}; make the globs distinct."
+                f"and {adapter.path}, which feed the same stream {adapter.stream!r}; "
+                "make the globs distinct."
             )
         found[key] = (file, adapter)
 
@@ -97,14 +103,16 @@ def find_files(
             matching = [a for a in adapters if a.matches(path)]
             if not matching and len(adapters) == 1:
                 matching = list(adapters)
-            if len(matching) != 1:
+            streams = {a.stream for a in matching}
+            if not matching or len(streams) != len(matching):
                 globs = ", ".join(a.glob for a in adapters)
                 problem = "no column map" if not matching else "several column maps"
                 raise IngestError(
                     f"{path} matches {problem} (globs: {globs}); pass the folder "
                     "holding it or choose the map with --adapter."
                 )
-            add(path, matching[0])
+            for adapter in matching:
+                add(path, adapter)
         else:
             raise IngestError(f"{path} does not exist; check the file or folder name.")
     order = {id(a): i for i, a in enumerate(adapters)}
@@ -125,6 +133,8 @@ def scan_file(path: Path, encoding: str | None, text: bool = True) -> FileScan:
     Raises:
         IngestError: The file is empty, holds binary data, or cannot be decoded.
     """
+    if text and path.suffix.lower() == ".gz":
+        return _scan_gzip(path, encoding)
     sha = hashlib.sha256()
     size = newlines = 0
     last = b""
@@ -164,6 +174,34 @@ def scan_file(path: Path, encoding: str | None, text: bool = True) -> FileScan:
     if encoding is None:
         encoding = "utf-8" if decoder is not None else _FALLBACK_ENCODING
     return FileScan(sha.hexdigest(), encoding, newlines + (last != b"\n"))
+
+
+def _scan_gzip(path: Path, encoding: str | None) -> FileScan:
+    """Scan a gzip-compressed text table: hash its bytes, check the text inside."""
+    sha = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(_CHUNK_BYTES):
+            sha.update(chunk)
+    with tempfile.TemporaryDirectory(prefix="demand-scan-") as tmp:
+        plain = Path(tmp) / "plain.csv"
+        gunzip(path, plain)
+        inner = scan_file(plain, encoding)
+    return FileScan(sha.hexdigest(), inner.encoding, inner.lines)
+
+
+def gunzip(path: Path, dest: Path) -> None:
+    """Decompress a gzip file to `dest`, one chunk at a time.
+
+    Raises:
+        IngestError: The file is not valid gzip.
+    """
+    try:
+        with gzip.open(path, "rb") as src, dest.open("wb") as out:
+            shutil.copyfileobj(src, out, _CHUNK_BYTES)
+    except (OSError, EOFError) as exc:
+        raise IngestError(
+            f"{path} is not a readable gzip file ({exc}); re-export or unzip it."
+        ) from None
 
 
 def find_blank_lines(path: Path) -> list[int]:

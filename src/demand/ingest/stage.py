@@ -19,6 +19,7 @@ from demand.ingest.sources import (
     EXCEL_DATETIME_FORMAT,
     FileScan,
     find_blank_lines,
+    gunzip,
     read_csv_header,
     transcode_to_utf8,
     xlsx_to_csv,
@@ -75,6 +76,7 @@ class _Source:
     columns: dict[str, SourceColumn]  # header -> source column
     is_csv: bool
     gap_lines: list[int] = field(default_factory=list)
+    plain: Path | None = None  # the decompressed copy of a .gz file
 
 
 def _prepare(
@@ -104,13 +106,17 @@ def _prepare(
         return _Source(
             "read_parquet($file)", {"file": str(path)}, list(typed), typed, False
         )
-    csv_path = path
+    csv_path = text_path = path
+    plain = None
+    if path.suffix.lower() == ".gz":
+        csv_path = text_path = plain = tmp / "plain.csv"
+        gunzip(path, plain)
     if fmt == "xlsx":
         csv_path = tmp / "sheet.csv"
         gap_lines = xlsx_to_csv(path, adapter.sheet, csv_path)
     elif encoding not in ("utf-8", "ascii"):
         csv_path = tmp / "utf8.csv"
-        transcode_to_utf8(path, str(encoding), csv_path)
+        transcode_to_utf8(text_path, str(encoding), csv_path)
     delimiter = adapter.delimiter if fmt == "csv" else ","
     headers = read_csv_header(csv_path, delimiter)
     if len(headers) == 1 and len(adapter.columns) > 1:
@@ -129,7 +135,7 @@ def _prepare(
         "columns": dict.fromkeys(names, "VARCHAR"),
         "nullstr": list(adapter.null_values) if fmt == "csv" else [""],
     }
-    return _Source(_READ_CSV, params, headers, columns, True, gap_lines)
+    return _Source(_READ_CSV, params, headers, columns, True, gap_lines, plain)
 
 
 def _with_excel_formats(adapter: Adapter, fmt: str) -> Adapter:
@@ -147,7 +153,11 @@ def _missing_message(
     path: Path, adapter: Adapter, headers: list[str]
 ) -> tuple[str, str]:
     """Return (first missing canonical column, one-sentence message) or ("", "")."""
-    missing = [(c, h) for c, h in adapter.columns.items() if h not in headers]
+    wanted = [
+        *adapter.columns.items(),
+        *((f"where {h}", h) for h in (*adapter.where, *adapter.exclude)),
+    ]
+    missing = [(c, h) for c, h in wanted if h not in headers]
     if not missing:
         return "", ""
     parts = []
@@ -155,7 +165,7 @@ def _missing_message(
         close = difflib.get_close_matches(header, headers, n=1, cutoff=0.0)
         hint = f"closest header found: {close[0]!r}" if close else "no headers found"
         parts.append(f"{header!r} for {canonical} ({hint})")
-    return missing[0][0], (
+    return missing[0][0].removeprefix("where "), (
         f"{path} lacks column{'s' if len(parts) > 1 else ''} {', '.join(parts)}; "
         "fix the file's headers or the "
         f"[columns] of {adapter.path}."
@@ -224,7 +234,7 @@ def _map_lines(
         malformed = scalar(con, f"SELECT count(DISTINCT line) FROM {CSV_REJECTS}")
     rows = scalar(con, f"SELECT count(*) FROM {ROWS}")
     if scan.lines and rows + malformed + 1 != scan.lines:
-        gaps += find_blank_lines(path)
+        gaps += find_blank_lines(source.plain or path)
         # What is left are lines that a quoted field (or a stray quote) joined
         # to the record before them; DuckDB counts such a record as one line.
         spanned = max(0, scan.lines - 1 - rows - malformed - len(gaps))
@@ -265,7 +275,7 @@ def _collect_bad(
     con.execute(
         f"CREATE TEMP TABLE {BAD} AS SELECT r.rowid AS rid, CAST(NULL AS BIGINT) AS "
         f'first_rid, c."column", r._value AS value, c.reason FROM {ROWS} r '
-        f"JOIN {_CHECKS} c ON c.code = r._fail"
+        f"JOIN {_CHECKS} c ON c.code = r._fail WHERE r._keep"
     )
     if not key:
         return 0
@@ -278,8 +288,8 @@ def _collect_bad(
         "'duplicate key ' || $names || ' within the file: first seen on line ' FROM ("
         f"SELECT r.rowid AS rid, min(r.rowid) OVER (PARTITION BY {keys}) AS first_rid, "
         f"{key_text} AS value FROM {ROWS} r SEMI JOIN (SELECT {keys} FROM {ROWS} "
-        f"WHERE _fail IS NULL GROUP BY {keys} HAVING count(*) > 1) d USING ({keys}) "
-        "WHERE r._fail IS NULL) WHERE rid > first_rid",
+        f"WHERE _fail IS NULL AND _keep GROUP BY {keys} HAVING count(*) > 1) d "
+        f"USING ({keys}) WHERE r._fail IS NULL AND r._keep) WHERE rid > first_rid",
         {"column": key[0], "names": names},
     )
 
@@ -289,7 +299,8 @@ class Staged:
     """What staging one file found.
 
     Args:
-        rows: Rows materialised (malformed lines excluded).
+        rows: Rows materialised (malformed lines excluded), the map's or not.
+        left_out: Rows the map's `where`/`exclude` leave to other maps.
         malformed: Malformed lines, each kept in rejects.
         duplicates: Valid rows rejected as later duplicates of a key.
         rejected: One sentence if the whole file is refused, else "".
@@ -297,6 +308,7 @@ class Staged:
     """
 
     rows: int
+    left_out: int
     malformed: int
     duplicates: int
     rejected: str
@@ -321,13 +333,14 @@ def stage_file(
         missing, message = _missing_message(path, adapter, source.headers)
         if message:
             # Count the rows (and malformed lines) so each one is kept in rejects.
-            sql = f"SELECT 0 AS _fail, NULL AS _value FROM {source.sql}"
+            sql = f"SELECT 0 AS _fail, NULL AS _value, true AS _keep FROM {source.sql}"
             params: dict[str, Any] = {}
             checks = [(missing, f"file rejected: {message}")]
         else:
             sources = {c: source.columns[h] for c, h in adapter.columns.items()}
+            filters = {h: source.columns[h] for h in (*adapter.where, *adapter.exclude)}
             query = build_parse_query(
-                _with_excel_formats(adapter, fmt), source.sql, sources
+                _with_excel_formats(adapter, fmt), source.sql, sources, filters
             )
             sql, params = query.sql, query.params
             checks = [(c.column, c.reason) for c in query.checks]
@@ -335,6 +348,7 @@ def stage_file(
         malformed, spanned = _map_lines(con, source, scan, path)
     dups = _collect_bad(con, () if message else adapter.schema.key, checks)
     rows = scalar(con, f"SELECT count(*) FROM {ROWS}")
+    left_out = scalar(con, f"SELECT count(*) FROM {ROWS} WHERE NOT _keep")
     note = ""
     if spanned:
         note = (
@@ -342,4 +356,7 @@ def stage_file(
             "line numbers after them count each such record as one line."
         )
         logger.warning("%s: %s", path, note)
-    return Staged(rows, malformed, dups, message, note)
+    if left_out:
+        kept = f"{left_out} row(s) left to other maps by the map's where/exclude"
+        note = f"{kept}; {note}" if note else kept
+    return Staged(rows, left_out, malformed, dups, message, note)

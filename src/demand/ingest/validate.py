@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from demand.ingest.adapter import Adapter
+from demand.ingest.adapter import ANY_CODE, Adapter
 from demand.schemas import Column
 from demand.store import quote
 
@@ -52,8 +52,9 @@ class ParseQuery:
 
     Args:
         sql: SELECT returning the canonical columns in table order (without
-            system columns), `_fail` (index into `checks`, NULL for a valid row)
-            and `_value` (the offending source text, NULL for a valid row).
+            system columns), `_fail` (index into `checks`, NULL for a valid row),
+            `_value` (the offending source text, NULL for a valid row) and
+            `_keep` (False for a row the map's `where`/`exclude` leave out).
         params: Named parameters of `sql`.
         checks: Failure code -> (column, reason).
     """
@@ -112,8 +113,25 @@ def _unparsed_reason(col: Column, adapter: Adapter) -> str:
     return _NOT_PARSED.get(col.dtype, f"not a valid {col.dtype}").format(name=col.name)
 
 
+def _keep_expr(
+    adapter: Adapter, filters: Mapping[str, SourceColumn], params: dict[str, Any]
+) -> str:
+    """SQL that is True for the rows the map's `where` and `exclude` keep."""
+    terms = ["true"]
+    for kind, table in (("where", adapter.where), ("exclude", adapter.exclude)):
+        for j, (header, texts) in enumerate(table.items()):
+            params[f"{kind}{j}"] = list(texts)
+            text = filters[header].identifier
+            hit = f"coalesce(list_contains(${kind}{j}, trim({text})), false)"
+            terms.append(hit if kind == "where" else f"NOT {hit}")
+    return " AND ".join(terms)
+
+
 def build_parse_query(
-    adapter: Adapter, source_sql: str, sources: Mapping[str, SourceColumn]
+    adapter: Adapter,
+    source_sql: str,
+    sources: Mapping[str, SourceColumn],
+    filters: Mapping[str, SourceColumn] | None = None,
 ) -> ParseQuery:
     """Build the single-pass SELECT that turns source rows into canonical rows.
 
@@ -128,6 +146,8 @@ def build_parse_query(
             parameters must be added to the returned params by the caller.
         sources: Canonical column -> where the source holds it, for every
             column in `adapter.columns`.
+        filters: Source header -> where the source holds it, for every header
+            in the map's `where` and `exclude`.
 
     Returns:
         The query, its parameters and the meaning of its failure codes.
@@ -168,11 +188,19 @@ def build_parse_query(
             if col.name in adapter.values:
                 m = quote(f"m{i}")
                 whens = []
+                other = "NULL"
                 for j, (code, canonical) in enumerate(adapter.values[col.name].items()):
+                    if code == ANY_CODE:
+                        params[f"vd{i}"] = _code_text(canonical)
+                        other = f"$vd{i}"
+                        continue
                     params[f"vk{i}_{j}"] = code
                     params[f"vv{i}_{j}"] = _code_text(canonical)
                     whens.append(f"WHEN $vk{i}_{j} THEN $vv{i}_{j}")
-                parsed.append(f"CASE {r} {' '.join(whens)} END AS {m}")
+                parsed.append(
+                    f"CASE WHEN {r} IS NULL THEN NULL ELSE CASE {r} "
+                    f"{' '.join(whens)} ELSE {other} END END AS {m}"
+                )
                 codes = ", ".join(adapter.values[col.name])
                 check(
                     col.name,
@@ -227,7 +255,8 @@ def build_parse_query(
                 value_sql,
             )
 
-    l1 = f"SELECT {', '.join(raw) or '1 AS _one'} FROM {source_sql}"
+    raw.append(f"{_keep_expr(adapter, filters or {}, params)} AS _keep")
+    l1 = f"SELECT {', '.join(raw)} FROM {source_sql}"
     l2 = (
         f"SELECT *, {', '.join(parsed)} FROM ({l1})"
         if parsed
@@ -238,7 +267,7 @@ def build_parse_query(
     value = " ".join(f"WHEN {k} THEN {v}" for k, (_, v) in enumerate(conditions))
     columns = ", ".join(quote(c) for c in schema.column_names)
     sql = (
-        f"SELECT {columns}, _fail, "
+        f"SELECT {columns}, _fail, _keep, "
         f"CASE WHEN _fail IS NOT NULL THEN CASE _fail {value} END END AS _value "
         f"FROM (SELECT *, CASE {fail} END AS _fail FROM ({l3}))"
     )

@@ -1,0 +1,295 @@
+"""Data-quality report per source: coverage, gaps, duplicates, outliers and rejects."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from demand.schemas import MONTH_ONLY_STREAMS, STREAMS
+from demand.store import Store, quote
+
+__all__ = ["QUALITY_FRAMES", "QualityReport", "quality_report"]
+
+logger = logging.getLogger(__name__)
+
+QUALITY_FRAMES = (
+    "summary",
+    "files",
+    "coverage",
+    "gaps",
+    "duplicates",
+    "outliers",
+    "rejects",
+)
+"""The frames of a `QualityReport`, in the order a report shows them."""
+
+_TIME = {
+    "calls": "received_at",
+    "incidents": "created_at",
+    "mental_health": "created_at",
+    "missing_persons": "reported_at",
+    "crimes": "recorded_at",
+    "asb": "month",
+    "counts": "period_start",
+    "establishment": "as_at",
+}
+# A robust z-score (median and scaled MAD) beyond this flags a period.
+_OUTLIER_SCORE = 3.5
+
+
+@dataclass(frozen=True)
+class QualityReport:
+    """Frames describing the quality of what ingest loaded, one row per finding.
+
+    Args:
+        summary: One row per stream: `stream, rows, first, last, freq,
+            periods, empty_periods, gaps, rows_read, rows_rejected,
+            duplicates, outliers`.
+        files: `ingest_log` per file: `file, stream, status, rows_read,
+            rows_loaded, rows_updated, rows_rejected, message`.
+        coverage: Rows per local period: `stream, series, ds, rows` (days,
+            months for month-only streams, source periods for `counts`).
+        gaps: Runs of periods with no rows: `stream, series, gap_start,
+            gap_end, periods`.
+        duplicates: `stream, file, kind, rows`: keys repeated within a file
+            (rejected) or replaced by a later file.
+        outliers: Periods far from the stream's usual level: `stream, series,
+            ds, rows, median, score` (robust z-score, |score| > 3.5).
+        rejects: Rejected rows by reason: `stream, reason, rows`.
+    """
+
+    summary: pd.DataFrame
+    files: pd.DataFrame
+    coverage: pd.DataFrame
+    gaps: pd.DataFrame
+    duplicates: pd.DataFrame
+    outliers: pd.DataFrame
+    rejects: pd.DataFrame
+
+    def frame(self, name: str) -> pd.DataFrame:
+        """Return the frame called `name` (one of `QUALITY_FRAMES`).
+
+        Raises:
+            ValueError: `name` is not a frame of the report.
+        """
+        if name not in QUALITY_FRAMES:
+            known = ", ".join(QUALITY_FRAMES)
+            raise ValueError(f"Unknown quality frame {name!r}; use one of {known}.")
+        return getattr(self, name)
+
+
+def _coverage(store: Store, stream: str, timezone: str) -> pd.DataFrame:
+    """Rows per local period of one stream, with every empty period as 0."""
+    if stream == "counts":
+        # Counts are checked at the source's own periods, on the UTC clock, so a
+        # clock change neither hides nor invents a missing hour.
+        frame = store.con.execute(
+            "SELECT series, freq, period_start FROM counts ORDER BY ALL"
+        ).df()
+        parts = []
+        for (series, freq), part in frame.groupby(["series", "freq"], sort=True):
+            utc = pd.DatetimeIndex(part["period_start"]).tz_convert("UTC")
+            grid = pd.date_range(utc.min(), utc.max(), freq=freq)
+            rows = pd.Series(1, index=utc).groupby(level=0).size()
+            rows = rows.reindex(grid, fill_value=0)
+            local = grid.tz_convert(timezone).tz_localize(None)
+            parts.append(
+                pd.DataFrame({"series": series, "ds": local, "rows": rows.to_numpy()})
+            )
+        if not parts:
+            return pd.DataFrame(columns=["stream", "series", "ds", "rows"])
+        out = pd.concat(parts, ignore_index=True)
+        return out.assign(stream=stream)[["stream", "series", "ds", "rows"]]
+    monthly = stream in MONTH_ONLY_STREAMS and _month_only(store, stream)
+    unit, step = ("month", "MS") if monthly else ("day", "D")
+    # A month-only row holds a local month already, and establishment a date:
+    # no zone to convert.
+    time = f"timezone(?, {_TIME[stream]})"
+    if monthly:
+        time = "CAST(month AS TIMESTAMP)"
+    elif stream == "establishment":
+        unit, step, time = "year", "YS", "CAST(as_at AS TIMESTAMP)"
+    frame = store.con.execute(
+        f"SELECT date_trunc('{unit}', {time}) AS ds, count(*) AS rows "
+        f"FROM {quote(stream)} GROUP BY ALL ORDER BY ds",
+        [timezone] if "?" in time else [],
+    ).df()
+    if frame.empty:
+        return pd.DataFrame(columns=["stream", "series", "ds", "rows"])
+    grid = pd.date_range(frame["ds"].min(), frame["ds"].max(), freq=step)
+    rows = frame.set_index("ds")["rows"].reindex(grid, fill_value=0)
+    return pd.DataFrame(
+        {"stream": stream, "series": stream, "ds": grid, "rows": rows.to_numpy()}
+    )
+
+
+def _month_only(store: Store, stream: str) -> bool:
+    if stream == "asb":
+        return True
+    row = store.con.execute(
+        "SELECT count(*) FILTER (WHERE recorded_at IS NULL) FROM crimes"
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def _gaps(coverage: pd.DataFrame) -> pd.DataFrame:
+    """Runs of consecutive empty periods per series."""
+    rows = []
+    for (stream, series), part in coverage.groupby(["stream", "series"], sort=True):
+        empty = part["rows"].to_numpy() == 0
+        ds = part["ds"].to_numpy()
+        start = None
+        for i, is_empty in enumerate([*empty, False]):
+            if is_empty and start is None:
+                start = i
+            elif not is_empty and start is not None:
+                rows.append((stream, series, ds[start], ds[i - 1], i - start))
+                start = None
+    return pd.DataFrame(
+        rows, columns=["stream", "series", "gap_start", "gap_end", "periods"]
+    )
+
+
+def _outliers(
+    store: Store, stream: str, coverage: pd.DataFrame, timezone: str
+) -> pd.DataFrame:
+    """Periods whose volume is far from the series' median (robust z-score)."""
+    columns = ["stream", "series", "ds", "rows", "median", "score"]
+    if stream == "establishment":
+        return pd.DataFrame(columns=columns)  # rows per year are not demand
+    if stream == "counts":
+        values = store.con.execute(
+            "SELECT series, timezone(?, period_start) AS ds, count AS rows FROM counts",
+            [timezone],
+        ).df()
+    else:
+        values = coverage[coverage["rows"] > 0][["series", "ds", "rows"]]
+    found = []
+    for series, part in values.groupby("series"):
+        y = part["rows"].astype(float)
+        median = float(y.median())
+        mad = float((y - median).abs().median()) * 1.4826
+        if mad == 0 or np.isnan(mad):
+            continue
+        score = (y - median) / mad
+        hit = part[score.abs() > _OUTLIER_SCORE].assign(
+            stream=stream, series=series, median=median, score=score.round(2)
+        )
+        found.append(hit)
+    if not found:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(found, ignore_index=True)[columns]
+
+
+def quality_report(
+    store: Store,
+    streams: Sequence[str] | None = None,
+    timezone: str = "Europe/London",
+) -> QualityReport:
+    """Describe the quality of each loaded source: coverage, gaps, duplicates,
+    outliers and rejected rows by reason.
+
+    Args:
+        store: The store after ingest.
+        streams: Streams to report; None means every stream holding rows.
+        timezone: Local zone days are counted in.
+
+    Returns:
+        The report's frames (see `QualityReport`); each is empty, with its
+        columns, where there is nothing to report.
+
+    Raises:
+        ValueError: A stream is unknown.
+    """
+    timed = [s for s in STREAMS if s in _TIME]
+    if streams is None:
+        streams = [s for s in timed if store.count(s)]
+    for s in streams:
+        if s not in _TIME:
+            known = ", ".join(timed)
+            raise ValueError(f"{s!r} is not a stream to report on; use one of {known}.")
+    coverage = [_coverage(store, s, timezone) for s in streams]
+    cov = (
+        pd.concat(coverage, ignore_index=True)
+        if coverage
+        else pd.DataFrame(columns=["stream", "series", "ds", "rows"])
+    )
+    gaps = _gaps(cov)
+    outliers = [
+        _outliers(store, s, c, timezone) for s, c in zip(streams, coverage, strict=True)
+    ]
+    out = (
+        pd.concat(outliers, ignore_index=True)
+        if outliers
+        else pd.DataFrame(columns=["stream", "series", "ds", "rows", "median", "score"])
+    )
+    con = store.con
+    params = {"streams": list(streams)}
+    files = con.execute(
+        "SELECT file, stream, status, rows_read, rows_loaded, rows_updated, "
+        "rows_rejected, message FROM ingest_log WHERE list_contains($streams, stream) "
+        "ORDER BY stream, file",
+        params,
+    ).df()
+    rejects = con.execute(
+        "SELECT stream, regexp_replace(reason, ': first seen on line .*$', '') AS "
+        "reason, count(*) AS rows FROM rejects WHERE list_contains($streams, stream) "
+        "GROUP BY ALL ORDER BY stream, rows DESC, reason",
+        params,
+    ).df()
+    duplicates = con.execute(
+        "SELECT stream, file, 'repeated key within the file (rejected)' AS kind, "
+        "count(*) AS rows FROM rejects WHERE list_contains($streams, stream) AND "
+        "reason LIKE 'duplicate key%' GROUP BY ALL UNION ALL "
+        "SELECT stream, file, 'key loaded before from another file (replaced)', "
+        "rows_updated FROM ingest_log WHERE list_contains($streams, stream) AND "
+        "rows_updated > 0 AND status = 'loaded' ORDER BY stream, file",
+        params,
+    ).df()
+    summary = _summary(store, streams, cov, gaps, out, files, duplicates)
+    return QualityReport(summary, files, cov, gaps, duplicates, out, rejects)
+
+
+def _summary(
+    store: Store,
+    streams: Sequence[str],
+    coverage: pd.DataFrame,
+    gaps: pd.DataFrame,
+    outliers: pd.DataFrame,
+    files: pd.DataFrame,
+    duplicates: pd.DataFrame,
+) -> pd.DataFrame:
+    rows = []
+    for s in streams:
+        cov = coverage[coverage["stream"] == s]
+        log = files[files["stream"] == s]
+        freq = "day"
+        if s == "counts":
+            freq = "source period"
+        elif s in MONTH_ONLY_STREAMS and _month_only(store, s):
+            freq = "month"
+        elif s == "establishment":
+            freq = "year"
+        rows.append(
+            {
+                "stream": s,
+                "rows": store.count(s),
+                "first": cov["ds"].min() if len(cov) else pd.NaT,
+                "last": cov["ds"].max() if len(cov) else pd.NaT,
+                "freq": freq,
+                "periods": len(cov),
+                "empty_periods": int((cov["rows"] == 0).sum()),
+                "gaps": int((gaps["stream"] == s).sum()),
+                "rows_read": int(log["rows_read"].sum()),
+                "rows_rejected": int(log["rows_rejected"].sum()),
+                "duplicates": int(
+                    duplicates.loc[duplicates["stream"] == s, "rows"].sum()
+                ),
+                "outliers": int((outliers["stream"] == s).sum()),
+            }
+        )
+    return pd.DataFrame(rows)

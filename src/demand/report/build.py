@@ -1,0 +1,330 @@
+"""Build a run's report folder: HTML for planners, FMS tables, workbook and exports."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from demand.capacity.assumptions import Assumptions, load_assumptions
+from demand.config import ReportConfig
+from demand.report import charts
+from demand.report.data import ReportData, read_report_data
+from demand.report.disclosure import suppress_small_counts
+from demand.report.excel import write_workbook
+from demand.report.exports import (
+    point_latest,
+    write_csvs,
+    write_fms_views,
+    write_parquet,
+)
+from demand.report.fms import FMS_COLUMNS, build_fms_areas, build_fms_risks
+from demand.report.html import html_table, render_report
+from demand.report.sections import assumption_rows, capacity_view, scenario_view
+from demand.report.summary import STREAM_NAMES, summary_sentences
+from demand.store import Store
+
+__all__ = ["FmsTables", "ReportResult", "build_fms", "build_report"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class FmsTables:
+    """The FMS tables of one report: per area and year, and one row per area."""
+
+    areas: pd.DataFrame
+    risks: pd.DataFrame
+
+
+@dataclass
+class ReportResult:
+    """What a report run wrote, and its summary sentences."""
+
+    folder: Path
+    html: Path
+    workbook: Path
+    sentences: dict[str, list[str]]
+    fms: FmsTables
+    files: list[Path] = field(default_factory=list)
+    views: list[str] = field(default_factory=list)
+
+
+def _pipeline_name(store: Store, run_id: str) -> str:
+    row = store.con.execute(
+        "SELECT pipeline FROM runs WHERE run_id = ?", [run_id]
+    ).fetchone()
+    if row is None:
+        raise ValueError(f"Run {run_id} is not in the store's runs table.")
+    return str(row[0])
+
+
+def build_fms(data: ReportData, assumptions: Assumptions) -> FmsTables:
+    """Build the FMS tables (pure): every stream and area, low risks included."""
+    areas = build_fms_areas(data, assumptions)
+    return FmsTables(areas, build_fms_risks(areas, assumptions.risk))
+
+
+def _publishable(fms: FmsTables, threshold: int) -> FmsTables:
+    """Counts below `threshold` blanked, with secondary suppression across the
+    areas of each stream and year (the force row is their published total)."""
+    derived = [c for c in FMS_COLUMNS if c.startswith(("demand_", "change_"))]
+    derived += ["poisson_z", "workload_hours"]
+    areas = suppress_small_counts(
+        fms.areas,
+        "demand",
+        threshold,
+        groups=("stream", "financial_year"),
+        total_mask=fms.areas["area"].eq("force"),
+        derived=derived,
+    )
+    hidden = areas.loc[areas["suppressed"], ["stream", "area"]].drop_duplicates()
+    risks = fms.risks.merge(hidden.assign(_hide=True), how="left")
+    mask = risks.pop("_hide").fillna(False).astype(bool)
+    cols = ["current_demand", "demand", "change_fraction", "poisson_z"]
+    risks[cols + ["workload_hours"]] = risks[cols + ["workload_hours"]].astype(float)
+    risks.loc[mask, cols + ["workload_hours"]] = float("nan")
+    return FmsTables(areas, risks.assign(suppressed=mask))
+
+
+def _stream_sections(data: ReportData, fms: FmsTables) -> list[dict[str, object]]:
+    sections = []
+    force = fms.areas[fms.areas["area"] == "force"]
+    for stream in sorted(data.forecasts["stream"].unique()):
+        name = STREAM_NAMES.get(stream, stream)
+        hist = data.history[data.history["unique_id"] == stream]
+        fc = data.forecasts[data.forecasts["unique_id"] == stream]
+        years = force[force["stream"] == stream]
+        hours = data.hour_of_week[data.hour_of_week["stream"] == stream]
+        sections.append(
+            {
+                "stream": stream,
+                "name": name,
+                "current_year": next(iter(years["financial_year"]), ""),
+                "forecast_svg": charts.forecast_chart(hist, fc, f"{name} per month"),
+                "years_svg": charts.year_chart(years, f"{name} per financial year"),
+                "heatmap_svg": charts.heatmap_chart(
+                    hours, "y", f"{name} by hour of week", "per hour"
+                )
+                if len(hours) == 168
+                else "",
+            }
+        )
+    return sections
+
+
+def _cover_context(cover: pd.DataFrame) -> dict[str, str]:
+    """The force-wide gap between officers needed and rostered by hour of week."""
+    force = cover[cover["area"] == "force"] if len(cover) else cover
+    if len(force) != 168 or force["officers_rostered"].isna().all():
+        return {
+            "cover_svg": "",
+            "cover_note": "This run has no response cover by hour of week: the "
+            "capacity stage needs hourly incident forecasts (forecast."
+            "hourly_streams) and a store made by this version.",
+        }
+    gap = force.assign(gap=force["officers_needed"] - force["officers_rostered"])
+    short = int((gap["gap"] > 0.5).sum())
+    return {
+        "cover_svg": charts.heatmap_chart(
+            gap,
+            "gap",
+            "Officers needed minus rostered, by hour of week",
+            "officers short (+) / spare (−)",
+        ),
+        "cover_note": f"{short} of the week's 168 hours are short of officers "
+        f"(worst: {gap['gap'].max():,.0f} officers short).",
+    }
+
+
+def _html_context(
+    data: ReportData,
+    fms: FmsTables,
+    assumptions: Assumptions,
+    section: ReportConfig,
+    run_id: str,
+    sentences: dict[str, list[str]],
+    published: bool,
+) -> dict[str, object]:
+    binding, capacity_table = capacity_view(data.capacity)
+    scenarios, scenario_year, scenario_table = scenario_view(
+        data.scenarios, section.scenarios
+    )
+    grades = {g: i for i, g in enumerate(assumptions.risk.grade_labels)}
+    risk_cols = [
+        "stream", "area", "current_demand", "worst_year", "demand",
+        "change_fraction", "poisson_z", "z_flag", "p_demand_exceeds_capacity",
+        "score", "grade",
+    ]  # fmt: skip
+    fmt = {
+        "current_demand": "{:,.0f}",
+        "demand": "{:,.0f}",
+        "change_fraction": "{:+.1%}",
+        "poisson_z": "{:.1f}",
+        "p_demand_exceeds_capacity": "{:.0%}",
+        "likelihood": "{:.0f}",
+        "impact": "{:.0f}",
+        "score": "{:.0f}",
+    }
+    scores = data.model_scores.groupby(["stream", "freq", "model"], as_index=False)[
+        ["mase", "smape", "cov80", "cov95"]
+    ].mean()
+    choices = data.model_choices.groupby(
+        ["stream", "freq", "chosen", "reason"], as_index=False
+    ).agg(series=("unique_id", "size"))
+    ingest = data.ingest.copy()
+    return {
+        "force": assumptions.force,
+        "pipeline": data.pipeline,
+        "run_id": run_id,
+        "forecast_run": data.forecast_run,
+        "capacity_run": data.capacity_run,
+        "made_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "published": published,
+        "threshold": section.disclosure_threshold,
+        "sentences": sentences,
+        "streams": _stream_sections(data, fms),
+        **_cover_context(data.cover),
+        "capacity_svg": charts.capacity_chart(binding, "FTE needed and establishment"),
+        "capacity_table": capacity_table,
+        "risk_source": assumptions.risk.source,
+        "risk_table": html_table(
+            fms.risks[risk_cols],
+            fmt,
+            {
+                "current_demand": "current year",
+                "worst_year": "worst year",
+                "demand": "forecast",
+                "change_fraction": "change",
+                "poisson_z": "Poisson Z",
+                "z_flag": "|Z|>3",
+                "p_demand_exceeds_capacity": "P(exceeds)",
+                "score": "L × I",
+            },
+            grades,
+        ),
+        "scenario_svg": charts.scenario_chart(
+            scenarios, f"Scenarios against the baseline, {scenario_year}"
+        )
+        if len(scenarios)
+        else "",
+        "scenario_year": scenario_year,
+        "scenario_table": scenario_table,
+        "choices_table": html_table(choices),
+        "scores_table": html_table(
+            scores,
+            {"mase": "{:.2f}", "smape": "{:.1f}", "cov80": "{:.2f}", "cov95": "{:.2f}"},
+        )
+        if len(scores)
+        else "<p class='note'>No backtests were run (forecast.backtest = false).</p>",
+        "ingest_table": html_table(
+            ingest,
+            {c: "{:,.0f}" for c in ingest.columns if c != "stream"},
+        ),
+        "rejects_table": html_table(data.rejects, {"rows": "{:,.0f}"})
+        if len(data.rejects)
+        else "<p class='note'>No rows were rejected.</p>",
+        "assumptions_table": html_table(assumption_rows(assumptions)),
+    }
+
+
+def build_report(store: Store, section: ReportConfig, run_id: str) -> ReportResult:
+    """Write the report of the latest forecasts and capacity of a run's pipeline.
+
+    Writes `<out_dir>/<pipeline>/<run_id>/`: ``report.html`` (self-contained),
+    ``fms.xlsx``, one CSV per table, and with `section.publish` a
+    ``published/`` folder with small counts suppressed; then points
+    `<out_dir>/<pipeline>/latest` at it, writes Parquet exports to
+    `section.exports_dir` and (re)creates the `fms_*` views in the store.
+
+    Args:
+        store: A writable store holding the run in `runs`.
+        section: The pipeline's `[report]` section.
+        run_id: The report's run id (recorded in `runs`).
+
+    Returns:
+        The `ReportResult`.
+
+    Raises:
+        ValueError: no forecasts or capacity rows to report.
+    """
+    pipeline = _pipeline_name(store, run_id)
+    assumptions = load_assumptions(section.assumptions)
+    data = read_report_data(store, pipeline, section.history_months)
+    fms = build_fms(data, assumptions)
+    sentences = summary_sentences(
+        fms.areas, fms.risks, data.capacity, data.scenarios, assumptions, data.cover
+    )
+    folder = Path(section.out_dir) / pipeline / run_id
+    folder.mkdir(parents=True, exist_ok=True)
+    tables = {"fms_areas": fms.areas, "fms_risks": fms.risks}
+    html = folder / "report.html"
+    html.write_text(
+        render_report(
+            _html_context(data, fms, assumptions, section, run_id, sentences, False)
+        ),
+        encoding="utf-8",
+    )
+    about = {
+        "pipeline": pipeline,
+        "report run": run_id,
+        "forecast run": data.forecast_run,
+        "capacity run": data.capacity_run,
+        "assumptions": section.assumptions,
+        "risk matrix": assumptions.risk.source,
+        "made at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    sheets = _sheets(fms, data)
+    workbook = write_workbook(folder / "fms.xlsx", sheets, _descriptions(), about)
+    files = [html, workbook, *write_csvs(folder, sheets)]
+    if section.publish:
+        files += _write_published(folder, fms, data, section, about)
+    point_latest(folder)
+    files += write_parquet(
+        store, Path(section.exports_dir), tables, data.forecast_run, data.capacity_run
+    )
+    views = write_fms_views(store, tables, run_id)
+    log.info("report of %s written to %s", pipeline, folder)
+    return ReportResult(folder, html, workbook, sentences, fms, files, views)
+
+
+def _sheets(fms: FmsTables, data: ReportData) -> dict[str, pd.DataFrame]:
+    return {
+        "fms_risks": fms.risks,
+        "fms_areas": fms.areas,
+        "capacity": data.capacity.drop(columns=["run_id"]),
+        "scenarios": data.scenarios.drop(columns=["run_id"]),
+        "model_choices": data.model_choices,
+        "model_scores": data.model_scores,
+        "data_quality": data.ingest,
+    }
+
+
+def _descriptions() -> dict[str, dict[str, str]]:
+    from demand.report.sections import TABLE_COLUMNS
+
+    return {"fms_areas": FMS_COLUMNS, **TABLE_COLUMNS}
+
+
+def _write_published(
+    folder: Path,
+    fms: FmsTables,
+    data: ReportData,
+    section: ReportConfig,
+    about: dict[str, str],
+) -> list[Path]:
+    """The publication copy: FMS tables with small counts suppressed."""
+    out = folder / "published"
+    out.mkdir(exist_ok=True)
+    safe = _publishable(fms, section.disclosure_threshold)
+    tables = {"fms_risks": safe.risks, "fms_areas": safe.areas}
+    note = {
+        **about,
+        "disclosure control": f"counts below {section.disclosure_threshold} "
+        "suppressed, with secondary suppression across areas",
+    }
+    book = write_workbook(out / "fms.xlsx", tables, _descriptions(), note)
+    return [book, *write_csvs(out, tables)]

@@ -1,0 +1,208 @@
+"""Read what a report shows from the store: one run's forecasts, capacity and checks."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import pandas as pd
+
+from demand.store import Store
+
+__all__ = ["ReportData", "read_report_data", "split_unique_id"]
+
+log = logging.getLogger(__name__)
+
+_INTERVALS = ("lo_80", "hi_80", "lo_95", "hi_95")
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """Everything a report reads, as frames; nothing here is modelled again.
+
+    Attributes:
+        pipeline: The pipeline's name.
+        forecast_run: Run id of the forecasts shown.
+        capacity_run: Run id of the capacity and scenario rows shown.
+        history: Monthly counts: ``unique_id, stream, area, ds, y`` (area
+            "force" for the force-wide series).
+        forecasts: Monthly strategic forecasts of the chosen model, same keys
+            plus ``model, mean, lo_80, hi_80, lo_95, hi_95``.
+        hours_per_unit: ``unique_id, hours_per_unit`` from the last 12 months
+            of recorded officer hours over counts (streams that record them).
+        hour_of_week: ``stream, hour_of_week, y``: mean hourly demand over the
+            last 8 weeks (0 = Monday 00:00 local), force-wide.
+        capacity: The run's `capacity` rows.
+        scenarios: The run's `scenarios` rows.
+        model_choices: Chosen models per strategic series and why.
+        model_scores: Backtest scores of the forecast run (may be empty).
+        ingest: Per stream: files, rows read, loaded, rejected.
+        rejects: Per stream and reason: rejected rows.
+        cover: The run's `response_cover` rows (empty where the capacity stage
+            had no hourly incident forecasts, or a store predates the table).
+    """
+
+    pipeline: str
+    forecast_run: str
+    capacity_run: str
+    history: pd.DataFrame
+    forecasts: pd.DataFrame
+    hours_per_unit: pd.DataFrame
+    hour_of_week: pd.DataFrame
+    capacity: pd.DataFrame
+    scenarios: pd.DataFrame
+    model_choices: pd.DataFrame
+    model_scores: pd.DataFrame
+    ingest: pd.DataFrame
+    rejects: pd.DataFrame
+    cover: pd.DataFrame
+
+
+def _cover(store: Store, run_id: str) -> pd.DataFrame:
+    exists = _one(
+        store,
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
+        ["response_cover"],
+    )
+    if exists == "0":
+        return pd.DataFrame(columns=["area", "hour_of_week", "officers_needed"])
+    return _frame(
+        store,
+        "SELECT * FROM response_cover WHERE run_id = ? ORDER BY area, hour_of_week",
+        [run_id],
+    )
+
+
+def split_unique_id(unique_id: pd.Series) -> pd.Series:
+    """Area of each series id: "calls/area=Eastmoor" → "Eastmoor"; else "force"."""
+    area = unique_id.str.extract(r"/area=([^/]+)$", expand=False)
+    return area.fillna("force").where(~unique_id.str.count("/").gt(1), "other")
+
+
+def _one(store: Store, sql: str, params: list[object]) -> str | None:
+    row = store.con.execute(sql, params).fetchone()
+    return None if row is None or row[0] is None else str(row[0])
+
+
+def _latest_run(store: Store, pipeline: str, stage: str, table: str) -> str | None:
+    """The pipeline's latest successful run of `stage` that left rows in `table`;
+    else the newest run id in `table` (a store filled stage by stage)."""
+    run = _one(
+        store,
+        "SELECT s.run_id FROM stage_runs s WHERE s.pipeline = ? AND s.stage = ? "
+        f"AND s.status = 'ran' AND EXISTS (SELECT 1 FROM {table} t "
+        "WHERE t.run_id = s.run_id) ORDER BY s.finished_at DESC LIMIT 1",
+        [pipeline, stage],
+    )
+    return run or _one(store, f"SELECT max(run_id) FROM {table}", [])
+
+
+def _frame(store: Store, sql: str, params: list[object] | None = None) -> pd.DataFrame:
+    return store.con.execute(sql, params or []).df()
+
+
+def read_report_data(
+    store: Store, pipeline: str, history_months: int = 36
+) -> ReportData:
+    """Read the latest forecasts, capacity and data checks of a pipeline.
+
+    Args:
+        store: The store (read access is enough).
+        pipeline: Pipeline name whose runs to report.
+        history_months: Months of monthly history to read before the forecasts.
+
+    Returns:
+        The `ReportData`.
+
+    Raises:
+        ValueError: the store holds no forecasts or no capacity rows yet.
+    """
+    forecast_run = _latest_run(store, pipeline, "forecast", "forecasts")
+    capacity_run = _latest_run(store, pipeline, "capacity", "capacity")
+    if forecast_run is None or capacity_run is None:
+        raise ValueError(
+            "The store holds no forecasts or capacity results; run the forecast "
+            "and capacity stages first (demand run PIPELINE.toml)."
+        )
+    forecasts = _frame(
+        store,
+        "SELECT f.unique_id, f.stream, f.ds, f.model, f.mean, f.lo_80, f.hi_80, "
+        "f.lo_95, f.hi_95 FROM forecasts f LEFT JOIN model_choices c ON "
+        "c.run_id = f.run_id AND c.unique_id = f.unique_id AND c.freq = f.freq "
+        "AND c.measure = f.measure WHERE f.run_id = ? AND f.freq = 'M' AND "
+        "f.measure = 'count' AND f.horizon = 'strategic' AND "
+        "f.model = coalesce(c.chosen, f.model) ORDER BY f.unique_id, f.ds",
+        [forecast_run],
+    )
+    forecasts = forecasts.drop_duplicates(["unique_id", "ds"])
+    forecasts[list(_INTERVALS)] = forecasts[list(_INTERVALS)].astype(float)
+    history = _frame(
+        store,
+        "SELECT unique_id, stream, ds, y FROM demand WHERE freq = 'M' AND "
+        "measure = 'count' AND ds >= (SELECT max(ds) FROM demand WHERE freq = 'M')"
+        " - to_months(CAST(? AS INTEGER)) ORDER BY unique_id, ds",
+        [history_months - 1],
+    )
+    hours = _frame(
+        store,
+        "WITH recent AS (SELECT * FROM demand WHERE freq = 'M' AND ds > "
+        "(SELECT max(ds) FROM demand WHERE freq = 'M') - INTERVAL 12 MONTH) "
+        "SELECT h.unique_id, sum(h.y) / nullif(sum(c.y), 0) AS hours_per_unit "
+        "FROM recent h JOIN recent c ON c.unique_id = h.unique_id AND c.ds = h.ds "
+        "AND c.measure = 'count' WHERE h.measure = 'officer_hours' GROUP BY ALL",
+    )
+    hour_of_week = _frame(
+        store,
+        "WITH h AS (SELECT stream, ds, y FROM demand WHERE freq = 'h' AND "
+        "measure = 'count' AND unique_id = stream AND ds > (SELECT max(ds) FROM "
+        "demand WHERE freq = 'h') - INTERVAL 8 WEEK) SELECT stream, "
+        "(isodow(ds) - 1) * 24 + hour(ds) AS hour_of_week, avg(y) AS y FROM h "
+        "GROUP BY ALL ORDER BY ALL",
+    )
+    for frame in (forecasts, history):
+        frame["area"] = split_unique_id(frame["unique_id"])
+    return ReportData(
+        pipeline=pipeline,
+        forecast_run=forecast_run,
+        capacity_run=capacity_run,
+        history=history,
+        forecasts=forecasts,
+        hours_per_unit=hours,
+        hour_of_week=hour_of_week,
+        capacity=_frame(
+            store,
+            "SELECT * FROM capacity WHERE run_id = ? ORDER BY department, "
+            "financial_year, basis",
+            [capacity_run],
+        ),
+        scenarios=_frame(
+            store,
+            "SELECT * FROM scenarios WHERE run_id = ? ORDER BY scenario, "
+            "department, financial_year, basis",
+            [capacity_run],
+        ),
+        model_choices=_frame(
+            store,
+            "SELECT unique_id, stream, freq, model, chosen, reason, flags FROM "
+            "model_choices WHERE run_id = ? ORDER BY stream, freq, unique_id",
+            [forecast_run],
+        ),
+        model_scores=_frame(
+            store,
+            "SELECT unique_id, stream, freq, model, mase, smape, rmse, bias, cov80,"
+            " cov95 FROM model_scores WHERE run_id = (SELECT max(run_id) FROM "
+            "model_scores) ORDER BY stream, freq, unique_id, model",
+        ),
+        ingest=_frame(
+            store,
+            "SELECT stream, count(*) AS files, sum(rows_read) AS rows_read, "
+            "sum(rows_loaded) AS rows_loaded, sum(rows_rejected) AS rows_rejected "
+            "FROM ingest_log WHERE status = 'loaded' GROUP BY stream ORDER BY stream",
+        ),
+        rejects=_frame(
+            store,
+            "SELECT stream, reason, count(*) AS rows FROM rejects GROUP BY ALL "
+            "ORDER BY stream, rows DESC",
+        ),
+        cover=_cover(store, capacity_run),
+    )

@@ -1,0 +1,303 @@
+"""FMS tables: demand now and in four years, change, workload, capacity, gap, risk."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+
+from demand.capacity.assumptions import Assumptions
+from demand.report.data import ReportData
+from demand.risk import RiskScheme, grade_risk
+from demand.series import financial_year
+
+__all__ = [
+    "FMS_COLUMNS",
+    "Z_FLAG",
+    "build_fms_areas",
+    "build_fms_risks",
+    "poisson_z",
+    "stream_departments",
+]
+
+log = logging.getLogger(__name__)
+
+Z_FLAG = 3.0
+"""|Z| above which a change is flagged as more than chance (domain notes §5.2)."""
+
+FMS_COLUMNS: dict[str, str] = {
+    "stream": "demand stream (calls, incidents, mental_health, ...)",
+    "area": "area, or 'force' for the force as a whole",
+    "department": "department whose workload the stream mostly is",
+    "financial_year": "UK financial year, April to March",
+    "kind": "'actual' (the current year, recorded) or 'forecast'",
+    "demand": "count of the stream in the year (calls, incidents, reports, crimes)",
+    "demand_lo_80": "lower end of the 80% interval of demand",
+    "demand_hi_80": "upper end of the 80% interval of demand",
+    "demand_lo_95": "lower end of the 95% interval of demand",
+    "demand_hi_95": "upper end of the 95% interval of demand",
+    "change_fraction": "change against the current year, fraction (0.06 = +6%)",
+    "change_lo_80": "change at the lower end of the 80% interval, fraction",
+    "change_hi_80": "change at the upper end of the 80% interval, fraction",
+    "poisson_z": "2·(√demand − √current demand); |Z| > 3 is more than chance",
+    "z_flag": "true where |poisson_z| > 3",
+    "hours_per_unit": "officer or staff hours per unit of demand, hours",
+    "hours_source": "where hours_per_unit comes from",
+    "workload_hours": "demand × hours_per_unit, hours a year",
+    "basis": "capacity basis of the department: workload or response cover",
+    "department_required_fte": "FTE the department needs for all its demand",
+    "department_establishment_fte": "FTE the department has (establishment)",
+    "department_gap_fte": "required − establishment, FTE (positive = shortfall)",
+    "department_gap_hours": "required − available hours, hours a year",
+    "p_demand_exceeds_capacity": "probability (0-1) the department's demand "
+    "exceeds its capacity in the year",
+    "likelihood": "likelihood band (1 = lowest) from p_demand_exceeds_capacity",
+    "impact": "impact band (1 = lowest) from the gap share",
+    "score": "likelihood × impact",
+    "grade": "risk grade from the force's risk matrix",
+}
+"""Every column of the FMS area table and what it means (the workbook's README)."""
+
+
+def poisson_z(current: pd.Series | float, past: pd.Series | float) -> pd.Series:
+    """Poisson Z of a change in counts: 2·(√current − √past) (domain notes §5.2).
+
+    Args:
+        current: Later counts (≥ 0).
+        past: Earlier counts (≥ 0).
+
+    Returns:
+        Z, about standard normal when nothing changed; |Z| > 3 is a real change.
+    """
+    return 2.0 * (np.sqrt(current) - np.sqrt(past))
+
+
+def stream_departments(assumptions: Assumptions) -> dict[str, str]:
+    """The department whose workload each stream mostly is, from the assumptions."""
+    return {
+        "calls": "control_room",
+        "incidents": assumptions.unit_times["G1"].department,
+        "mental_health": assumptions.mental_health.department,
+        "missing_persons": assumptions.missing_persons.department,
+        "crimes": assumptions.investigation.get(
+            "default", next(iter(assumptions.investigation.values()))
+        ).department,
+    }
+
+
+def _by_year(data: ReportData) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Actual and forecast demand per series and financial year."""
+    hist = data.history.assign(financial_year=financial_year(data.history["ds"]))
+    actual = (
+        hist.groupby(["unique_id", "stream", "area", "financial_year"])
+        .agg(demand=("y", "sum"), months=("y", "size"))
+        .reset_index()
+    )
+    fc = data.forecasts.assign(financial_year=financial_year(data.forecasts["ds"]))
+    columns = ["mean", "lo_80", "hi_80", "lo_95", "hi_95"]
+    # Bounds are summed: a strategic forecast's errors are close to fully
+    # correlated across months, as the capacity stage assumes too.
+    forecast = (
+        fc.groupby(["unique_id", "stream", "area", "financial_year"])[columns]
+        .sum()
+        .join(fc.groupby(["unique_id", "financial_year"]).size().rename("months"))
+        .reset_index()
+        .rename(columns={"mean": "demand"})
+        .rename(columns={c: f"demand_{c}" for c in columns[1:]})
+    )
+    return actual, forecast
+
+
+def _department_capacity(capacity: pd.DataFrame) -> pd.DataFrame:
+    """Per department and year, the binding basis: the one needing most FTE."""
+    ranked = capacity.sort_values("fte_mean", ascending=False)
+    best = ranked.drop_duplicates(["department", "financial_year"])
+    return best.rename(
+        columns={
+            "fte_mean": "department_required_fte",
+            "establishment_fte": "department_establishment_fte",
+            "gap_fte": "department_gap_fte",
+            "gap_hours": "department_gap_hours",
+        }
+    )[
+        [
+            "department",
+            "financial_year",
+            "basis",
+            "department_required_fte",
+            "department_establishment_fte",
+            "department_gap_fte",
+            "department_gap_hours",
+            "p_demand_exceeds_capacity",
+            "productive_hours_per_fte",
+            "year_fraction",
+        ]
+    ]
+
+
+def _hours_per_unit(
+    data: ReportData, departments: dict[str, str]
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Hours per unit by series id (recorded officer hours) and by department
+    (the capacity stage's workload hours over its demand, a fallback)."""
+    recorded = dict(
+        zip(
+            data.hours_per_unit["unique_id"],
+            data.hours_per_unit["hours_per_unit"].astype(float),
+            strict=True,
+        )
+    )
+    work = data.capacity[data.capacity["basis"] == "workload"]
+    totals = work.groupby("department")[["hours_mean", "demand"]].sum()
+    by_department = (
+        totals["hours_mean"] / totals["demand"].replace(0, np.nan)
+    ).to_dict()
+    return recorded, by_department
+
+
+def build_fms_areas(
+    data: ReportData, assumptions: Assumptions, years: int = 4
+) -> pd.DataFrame:
+    """Build the FMS demand table: one row per stream, area and financial year.
+
+    The current year is the last financial year with 12 recorded months; the
+    next `years` years come from the strategic forecasts. Capacity, gap and the
+    probability that demand exceeds capacity are the stream's department's,
+    force-wide (capacity is planned per department), so every area of a stream
+    carries its department's grade.
+
+    Args:
+        data: Output of `read_report_data`.
+        assumptions: The force's assumptions (departments and `risk`).
+        years: Forecast years to show after the current year.
+
+    Returns:
+        A frame with the columns of `FMS_COLUMNS`, force rows first per stream.
+    """
+    departments = stream_departments(assumptions)
+    actual, forecast = _by_year(data)
+    full = actual[actual["months"] == 12]
+    current_year = full.loc[full["area"] == "force", "financial_year"].max()
+    current = full[full["financial_year"] == current_year].assign(kind="actual")
+    future = forecast[forecast["financial_year"] > current_year]
+    next_years = sorted(future["financial_year"].unique())[:years]
+    future = future[future["financial_year"].isin(next_years)].assign(kind="forecast")
+    table = pd.concat([current, future], ignore_index=True)
+    base = current.set_index("unique_id")["demand"]
+    past = table["unique_id"].map(base)
+    table["change_fraction"] = table["demand"] / past - 1.0
+    table["change_lo_80"] = table["demand_lo_80"] / past - 1.0
+    table["change_hi_80"] = table["demand_hi_80"] / past - 1.0
+    table["poisson_z"] = poisson_z(table["demand"], past)
+    is_actual = table["kind"] == "actual"
+    for column in ("change_fraction", "poisson_z"):
+        table.loc[is_actual, column] = np.nan  # no change against itself
+    table["z_flag"] = table["poisson_z"].abs() > Z_FLAG
+    table["department"] = table["stream"].map(departments)
+    recorded, by_department = _hours_per_unit(data, departments)
+    force_id = table["stream"]
+    own = table["unique_id"].map(recorded)
+    force_rate = force_id.map(recorded)
+    dept_rate = table["department"].map(by_department)
+    table["hours_per_unit"] = own.fillna(force_rate).fillna(dept_rate)
+    table["hours_source"] = np.where(
+        own.notna() | force_rate.notna(),
+        "recorded officer hours, last 12 months",
+        "department workload hours per unit (capacity stage)",
+    )
+    table["workload_hours"] = table["demand"] * table["hours_per_unit"]
+    table = table.merge(
+        _department_capacity(data.capacity),
+        on=["department", "financial_year"],
+        how="left",
+    )
+    table = _grade(table, assumptions.risk)
+    table["_force_first"] = table["area"] != "force"
+    table = table.sort_values(["stream", "_force_first", "area", "financial_year"])
+    return table[list(FMS_COLUMNS)].reset_index(drop=True)
+
+
+def _grade(table: pd.DataFrame, scheme: RiskScheme) -> pd.DataFrame:
+    if scheme.impact_measure == "gap_share_of_hours":
+        available = (
+            table["department_establishment_fte"]
+            * table["productive_hours_per_fte"]
+            * table["year_fraction"]
+        )
+        share = table["department_gap_hours"] / available.replace(0, np.nan)
+    else:
+        share = table["department_gap_fte"] / table[
+            "department_establishment_fte"
+        ].replace(0, np.nan)
+    graded = [
+        grade_risk(scheme, float(p), float(s))
+        if kind == "forecast"
+        else grade_risk(scheme, float("nan"), float("nan"))
+        for p, s, kind in zip(
+            table["p_demand_exceeds_capacity"].fillna(np.nan),
+            share.fillna(np.nan),
+            table["kind"],
+            strict=True,
+        )
+    ]
+    grades = pd.DataFrame(graded, index=table.index)
+    out = table.copy()
+    for column in ("likelihood", "impact", "score"):
+        out[column] = pd.to_numeric(grades[column], errors="coerce")
+    out["grade"] = grades["grade"].where(out["kind"] == "forecast", "")
+    return out
+
+
+def build_fms_risks(areas: pd.DataFrame, scheme: RiskScheme) -> pd.DataFrame:
+    """One row per stream and area: the worst forecast year and its grade.
+
+    Low-risk areas are listed too (HMICFRS asks for every area to be assessed).
+
+    Args:
+        areas: Output of `build_fms_areas`.
+        scheme: The risk matrix (for the grade order).
+
+    Returns:
+        ``stream, area, department, current_year, current_demand, worst_year,
+        demand, change_fraction, poisson_z, z_flag, workload_hours,
+        department_gap_fte, p_demand_exceeds_capacity, likelihood, impact,
+        score, grade``, highest score first.
+    """
+    current = areas[areas["kind"] == "actual"].set_index(["stream", "area"])
+    future = areas[areas["kind"] == "forecast"].copy()
+    future["_score"] = future["score"].fillna(-1)
+    future["_p"] = future["p_demand_exceeds_capacity"].fillna(-1)
+    worst = (
+        future.sort_values(["_score", "_p", "financial_year"], ascending=False)
+        .drop_duplicates(["stream", "area"])
+        .set_index(["stream", "area"])
+    )
+    worst["current_year"] = current["financial_year"]
+    worst["current_demand"] = current["demand"]
+    out = worst.reset_index().rename(columns={"financial_year": "worst_year"})
+    out["_force_first"] = out["area"] != "force"
+    out = out.sort_values(
+        ["_score", "stream", "_force_first", "area"],
+        ascending=[False, True, True, True],
+    )
+    columns = [
+        "stream",
+        "area",
+        "department",
+        "current_year",
+        "current_demand",
+        "worst_year",
+        "demand",
+        "change_fraction",
+        "poisson_z",
+        "z_flag",
+        "workload_hours",
+        "department_gap_fte",
+        "p_demand_exceeds_capacity",
+        "likelihood",
+        "impact",
+        "score",
+        "grade",
+    ]
+    return out[columns].reset_index(drop=True)

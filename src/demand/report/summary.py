@@ -1,0 +1,216 @@
+"""Plain-English sentences generated from the numbers, for the report's first page."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from demand.capacity.assumptions import Assumptions
+
+__all__ = ["STREAM_NAMES", "DEPARTMENT_NAMES", "summary_sentences"]
+
+STREAM_NAMES = {
+    "calls": "999 and 101 calls",
+    "incidents": "Incidents",
+    "mental_health": "Mental-health incidents",
+    "missing_persons": "Missing-person reports",
+    "crimes": "Recorded crimes",
+}
+DEPARTMENT_NAMES = {
+    "control_room": "the control room",
+    "response": "response",
+    "neighbourhood": "the neighbourhood team",
+    "investigation": "investigation",
+    "public_protection": "public protection",
+}
+
+
+def _pct(fraction: float) -> str:
+    return f"{abs(fraction) * 100:.0f}%"
+
+
+def _signed_pct(fraction: float) -> str:
+    shown = round(fraction * 100) + 0  # + 0 turns -0 into 0
+    return f"{shown:+d}%".replace("-", "−")
+
+
+def _people(fte: float) -> str:
+    return f"{abs(fte):,.0f}"
+
+
+def _stream_sentence(row: pd.Series) -> str:
+    name = STREAM_NAMES.get(row["stream"], row["stream"])
+    change = row["change_fraction"]
+    if not math.isfinite(change):
+        return f"{name}: no forecast for {row['financial_year']}."
+    if abs(change) < 0.005:
+        verb = "hold steady"
+    else:
+        verb = f"rise {_pct(change)}" if change > 0 else f"fall {_pct(change)}"
+    ranged = (
+        f" (80% range {_signed_pct(row['change_lo_80'])} to "
+        f"{_signed_pct(row['change_hi_80'])})"
+        if math.isfinite(row["change_lo_80"])
+        else ""
+    )
+    chance = (
+        "more than chance would give"
+        if row["z_flag"]
+        else "within what chance alone could give"
+    )
+    return (
+        f"{name} are forecast to {verb}{ranged} in {row['financial_year']}, to "
+        f"{row['demand']:,.0f} from {row['current']:,.0f}; a change {chance} "
+        f"(Poisson Z {row['poisson_z']:.1f})."
+    )
+
+
+def _department_sentence(row: pd.Series, assumptions: Assumptions) -> str:
+    name = DEPARTMENT_NAMES.get(row["department"], row["department"])
+    lo = row["fte_lo_80"] - row["establishment_fte"]
+    hi = row["fte_hi_80"] - row["establishment_fte"]
+    target = ""
+    if row["department"] == "control_room" and "999" in assumptions.call_lines:
+        line = assumptions.call_lines["999"]
+        target = (
+            f" to answer {line.service_level * 100:.0f}% of 999 calls in "
+            f"{line.target_seconds:.0f} seconds"
+        )
+    elif row["basis"] == "cover":
+        target = " to keep enough units on duty to meet attendance targets"
+        if math.isfinite(row.get("service_level", float("nan"))):
+            standard = assumptions.attendance
+            target += (
+                f" (on today's shift pattern {row['service_level']:.0%} of G1 "
+                f"incidents would be attended in time; the standard is "
+                f"{standard.compliance_fraction:.0%})"
+            )
+    head = f"In {row['financial_year']} {name} needs {row['fte_mean']:,.0f} FTE"
+    head += f" (80% range {row['fte_lo_80']:,.0f}–{row['fte_hi_80']:,.0f}){target}"
+    if not math.isfinite(row["establishment_fte"]):
+        return head + "; no establishment is recorded to compare with."
+    if lo > 0:
+        gap = f"{_people(lo)}–{_people(hi)} more people than the "
+        gap += f"{row['establishment_fte']:,.0f} FTE it has"
+        cost = row["gap_cost_gbp"]
+        if math.isfinite(cost):
+            gap += f" (about £{cost / 1e6:,.1f}m a year)"
+        return f"{head}: {gap}."
+    if hi < 0:
+        return (
+            f"{head}, within its establishment of "
+            f"{row['establishment_fte']:,.0f} FTE ({_people(-hi)}–{_people(-lo)} "
+            "FTE to spare)."
+        )
+    return (
+        f"{head}: close to its establishment of "
+        f"{row['establishment_fte']:,.0f} FTE; the gap could go either way."
+    )
+
+
+def _cover_sentence(cover: pd.DataFrame | None) -> list[str]:
+    if cover is None or cover.empty:
+        return []
+    force = cover[cover["area"] == "force"]
+    if len(force) != 168 or force["officers_rostered"].isna().all():
+        return []
+    gap = force["officers_needed"] - force["officers_rostered"]
+    short = gap > 0.5
+    if not short.any():
+        return ["The response shift pattern covers the officers needed in every hour."]
+    worst = int(force.loc[gap.idxmax(), "hour_of_week"])
+    day = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
+    return [
+        f"The response shift pattern is short of officers in {int(short.sum())} of "
+        f"the week's 168 hours; the worst is {day[worst // 24]} "
+        f"{worst % 24:02d}:00, {gap.max():,.0f} officers short: when officers are "
+        "on duty matters as much as how many there are."
+    ]
+
+
+def _risk_sentence(risks: pd.DataFrame) -> str:
+    graded = risks[risks["score"].notna()]
+    if graded.empty:
+        return "No area could be graded: capacity or establishment is missing."
+    top = graded.iloc[0]
+    counts = graded["grade"].value_counts()
+    spread = ", ".join(f"{n} {grade}" for grade, n in counts.items())
+    name = STREAM_NAMES.get(top["stream"], top["stream"])
+    where = "force-wide" if top["area"] == "force" else f"in {top['area']}"
+    return (
+        f"The highest FMS risk is {name.lower()} {where} in {top['worst_year']} "
+        f"(grade {top['grade']}: probability {top['p_demand_exceeds_capacity']:.0%}"
+        f" that demand exceeds capacity). All {len(graded)} demand areas are "
+        f"graded: {spread}."
+    )
+
+
+def _scenario_sentence(scenarios: pd.DataFrame, year: str) -> list[str]:
+    rows = scenarios[
+        (scenarios["scenario"] != "baseline")
+        & (scenarios["financial_year"] == year)
+        & (scenarios["basis"] == "workload")
+    ]
+    out = []
+    for name, group in rows.groupby("scenario", sort=True):
+        change = float(group["fte_mean_change"].sum())
+        cost = float(group["gap_cost_gbp_change"].sum())
+        if abs(change) < 0.5:
+            out.append(f"Scenario {name} changes little in {year} (under 1 FTE).")
+            continue
+        word = "more" if change > 0 else "fewer"
+        out.append(
+            f"Scenario {name} needs {abs(change):,.0f} {word} FTE than the baseline "
+            f"in {year} (£{abs(cost) / 1e6:,.1f}m a year {word})."
+        )
+    return out
+
+
+def summary_sentences(
+    fms_areas: pd.DataFrame,
+    fms_risks: pd.DataFrame,
+    capacity: pd.DataFrame,
+    scenarios: pd.DataFrame,
+    assumptions: Assumptions,
+    cover: pd.DataFrame | None = None,
+) -> dict[str, list[str]]:
+    """Write the report's summary: one sentence per stream, department, the top
+    risk and each scenario, every figure taken from the tables given.
+
+    Args:
+        fms_areas: Output of `build_fms_areas`.
+        fms_risks: Output of `build_fms_risks`.
+        capacity: The run's `capacity` rows.
+        scenarios: The run's `scenarios` rows.
+        assumptions: The force's assumptions (service targets).
+        cover: The run's `response_cover` rows, if any.
+
+    Returns:
+        Sentences by topic, in reading order: "Demand", "People", "Risk" and
+        "Scenarios" (a topic with nothing to say is left out).
+    """
+    force = fms_areas[fms_areas["area"] == "force"]
+    current = force[force["kind"] == "actual"].set_index("stream")["demand"]
+    years = sorted(force.loc[force["kind"] == "forecast", "financial_year"].unique())
+    if not years:
+        return {"Demand": ["There are no forecasts to summarise."]}
+    first = force[force["financial_year"] == years[0]].assign(
+        current=lambda f: f["stream"].map(current)
+    )
+    binding = (
+        capacity[capacity["financial_year"] == years[0]]
+        .sort_values("fte_mean", ascending=False)
+        .drop_duplicates("department")
+        .sort_values("department")
+    )
+    topics = {
+        "Demand": [_stream_sentence(row) for _, row in first.iterrows()],
+        "People": [
+            *(_department_sentence(r, assumptions) for _, r in binding.iterrows()),
+            *_cover_sentence(cover),
+        ],
+        "Risk": [_risk_sentence(fms_risks)],
+        "Scenarios": _scenario_sentence(scenarios, years[min(1, len(years) - 1)]),
+    }
+    return {topic: lines for topic, lines in topics.items() if lines}

@@ -1,0 +1,52 @@
+"""Disclosure control: small counts blanked, and never one lone blank per total."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from demand.report.disclosure import suppress_small_counts
+
+
+def _table(counts: dict[str, float]) -> pd.DataFrame:
+    rows = [{"stream": "s", "area": a, "demand": v} for a, v in counts.items()]
+    rows.append({"stream": "s", "area": "force", "demand": sum(counts.values())})
+    frame = pd.DataFrame(rows)
+    frame["hours"] = frame["demand"] * 2.0
+    return frame
+
+
+def _suppress(frame: pd.DataFrame) -> pd.DataFrame:
+    return suppress_small_counts(
+        frame,
+        "demand",
+        10,
+        groups=("stream",),
+        total_mask=frame["area"].eq("force"),
+        derived=("hours",),
+    )
+
+
+def test_one_small_cell_takes_the_next_smallest_with_it() -> None:
+    out = _suppress(_table({"A": 4, "B": 30, "C": 12, "D": 0}))
+    hidden = set(out.loc[out["suppressed"], "area"])
+    assert hidden == {"A", "C"}  # C is the smallest other cell; a true 0 stays
+    assert out.loc[out["area"] == "A", "hours"].isna().all()  # derived too
+    assert out.loc[out["area"] == "force", "demand"].item() == 46  # total shown
+    assert out.loc[out["area"] == "D", "demand"].item() == 0
+
+
+def test_two_small_cells_summing_past_the_threshold_need_no_more() -> None:
+    out = _suppress(_table({"A": 4, "B": 30, "C": 8}))
+    assert set(out.loc[out["suppressed"], "area"]) == {"A", "C"}
+
+
+def test_small_cells_summing_below_the_threshold_take_another() -> None:
+    out = _suppress(_table({"A": 4, "B": 30, "C": 5, "D": 50}))
+    assert set(out.loc[out["suppressed"], "area"]) == {"A", "B", "C"}
+
+
+def test_nothing_small_nothing_hidden_and_input_unchanged() -> None:
+    frame = _table({"A": 40, "B": 30})
+    out = _suppress(frame)
+    assert not out["suppressed"].any()
+    assert "suppressed" not in frame.columns

@@ -1,0 +1,44 @@
+"""The report stage writes its folder, the latest pointer, exports and views."""
+
+from __future__ import annotations
+
+from demand.store import Store
+
+
+def test_report_stage_writes_html_workbook_csv_and_latest(report_run) -> None:
+    folder = report_run.folder
+    for name in ("report.html", "fms.xlsx", "fms_areas.csv", "fms_risks.csv"):
+        assert (folder / name).is_file(), name
+    latest = folder.parent / "latest"
+    assert latest.resolve() == folder.resolve()
+
+
+def test_latest_falls_back_to_a_text_file_without_symlinks(
+    tmp_path, monkeypatch
+) -> None:
+    from demand.report import exports
+
+    def no_symlinks(*args, **kwargs):
+        raise OSError("symlinks are not allowed here")
+
+    monkeypatch.setattr(exports.os, "symlink", no_symlinks)
+    run = tmp_path / "reports" / "demo" / "run-2"
+    run.mkdir(parents=True)
+    latest = exports.point_latest(run)
+    assert latest.read_text(encoding="utf-8").strip() == "run-2"
+    assert exports.point_latest(run) == latest  # replaces the earlier pointer
+
+
+def test_report_stage_is_skipped_when_nothing_changed(report_run) -> None:
+    from demand.config import load_pipeline
+    from demand.pipeline import run_pipeline
+
+    result = run_pipeline(
+        load_pipeline(report_run.pipeline), report_run.db, log_dir=report_run.db.parent
+    )
+    assert {s.stage: s.status for s in result.stages}["report"] == "skipped"
+    with Store(report_run.db, read_only=True) as store:
+        views = store.con.execute(
+            "SELECT view_name FROM duckdb_views() WHERE view_name LIKE 'fms_%'"
+        ).fetchall()
+    assert {v[0] for v in views} == {"fms_areas", "fms_risks"}

@@ -1,0 +1,44 @@
+"""Summary sentences come from the numbers: change the data, the sentences change."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from demand.capacity.assumptions import load_assumptions
+from demand.report import build_fms
+from demand.report.data import read_report_data
+from demand.report.summary import summary_sentences
+from demand.store import Store
+
+ROOT = Path(__file__).resolve().parents[2]
+ASSUMPTIONS = ROOT / "pipelines" / "assumptions" / "northshire.toml"
+
+
+def _summary(data, assumptions) -> dict[str, list[str]]:
+    fms = build_fms(data, assumptions)
+    return summary_sentences(
+        fms.areas, fms.risks, data.capacity, data.scenarios, assumptions, data.cover
+    )
+
+
+def test_sentences_follow_the_forecasts_and_the_capacity(report_run) -> None:
+    assumptions = load_assumptions(ASSUMPTIONS)
+    with Store(report_run.db, read_only=True) as store:
+        data = read_report_data(store, "rep")
+    before = _summary(data, assumptions)
+    calls = next(s for s in before["Demand"] if s.startswith("999 and 101 calls"))
+    assert "forecast to" in calls and "80% range" in calls
+
+    columns = ["mean", "lo_80", "hi_80", "lo_95", "hi_95"]
+    more = data.forecasts.copy()
+    more[columns] = more[columns] * 1.5  # half as much demand again
+    fewer = data.capacity.assign(establishment_fte=1.0)
+    after = _summary(
+        dataclasses.replace(data, forecasts=more, capacity=fewer), assumptions
+    )
+    calls_after = next(s for s in after["Demand"] if s.startswith("999 and 101 calls"))
+    assert calls_after != calls and "rise" in calls_after
+    assert "more than chance" in calls_after
+    assert any("more people than the 1 FTE" in s for s in after["People"])
+    assert before["People"] != after["People"]
