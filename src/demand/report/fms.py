@@ -241,7 +241,18 @@ def _grade(table: pd.DataFrame, scheme: RiskScheme) -> pd.DataFrame:
             strict=True,
         )
     ]
-    grades = pd.DataFrame(graded, index=table.index)
+    grades = pd.DataFrame(  # columns named so an empty table (no strategic
+        graded,  # forecasts, e.g. a weekly pipeline) still has them
+        index=table.index,
+        columns=[
+            "likelihood",
+            "likelihood_label",
+            "impact",
+            "impact_label",
+            "score",
+            "grade",
+        ],
+    )
     out = table.copy()
     for column in ("likelihood", "impact", "score"):
         out[column] = pd.to_numeric(grades[column], errors="coerce")
