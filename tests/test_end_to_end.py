@@ -55,6 +55,13 @@ def test_demand_run_goes_from_extracts_to_the_gap_table(
         cli, ["capacity", "--pipeline", "pipeline.toml", "--db", "s.duckdb", "--csv"]
     )
     assert capacity.exit_code == 0, capacity.output
+    forecast = CliRunner().invoke(
+        cli, ["forecast", "--pipeline", "pipeline.toml", "--db", "s.duckdb", "--csv"]
+    )
+    assert forecast.exit_code == 0, forecast.output
+    assert forecast.output.startswith("stream,freq,series,rows,first,last")
+    assert "incidents,h," in forecast.output
+
     rows = capacity.output.splitlines()
     assert rows[0].startswith("department,financial_year,basis,fte")
     assert any(r.startswith("public_protection,2025/26,workload") for r in rows)

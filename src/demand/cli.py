@@ -422,6 +422,23 @@ def csv_option(func: F) -> F:
     )(func)
 
 
+def _run_and_show(
+    pipeline_path: Path,
+    db: Path,
+    stage: str,
+    *,
+    title: str,
+    sql: str,
+    as_csv: bool,
+    **section: Any,
+) -> None:
+    """Run one stage, then print what `sql` (with the run id as its parameter) finds."""
+    run_id = _run_stage(pipeline_path, db, stage, **section)
+    with _read_store(db) as store:
+        summary = store.con.execute(sql, [run_id]).df()
+    _print_frame(summary, title.format(run_id), as_csv)
+
+
 def _print_frame(frame: Any, title: str, as_csv: bool = False) -> None:
     if as_csv:
         click.echo(frame.to_csv(index=False), nl=False)
@@ -442,15 +459,18 @@ def forecast(pipeline_path: Path, db: Path, as_csv: bool) -> None:
 
     Example: demand forecast --pipeline pipelines/demo.toml
     """
-    run_id = _run_stage(pipeline_path, db, "forecast")
-    with _read_store(db) as store:
-        summary = store.con.execute(
+    _run_and_show(
+        pipeline_path,
+        db,
+        "forecast",
+        title="forecasts of run {}",
+        sql=(
             "SELECT stream, freq, count(DISTINCT unique_id) AS series, "
             "count(*) AS rows, min(ds) AS first, max(ds) AS last FROM forecasts "
-            "WHERE run_id = ? GROUP BY ALL ORDER BY ALL",
-            [run_id],
-        ).df()
-    _print_frame(summary, f"forecasts of run {run_id}", as_csv)
+            "WHERE run_id = ? GROUP BY ALL ORDER BY ALL"
+        ),
+        as_csv=as_csv,
+    )
 
 
 @cli.command()
@@ -463,17 +483,20 @@ def capacity(pipeline_path: Path, db: Path, as_csv: bool) -> None:
 
     Example: demand capacity --pipeline pipelines/demo.toml
     """
-    run_id = _run_stage(pipeline_path, db, "capacity")
-    with _read_store(db) as store:
-        summary = store.con.execute(
+    _run_and_show(
+        pipeline_path,
+        db,
+        "capacity",
+        title="capacity of run {}",
+        sql=(
             "SELECT department, financial_year, basis, round(fte_mean, 1) AS fte, "
             "round(fte_lo_80, 1) AS fte_lo_80, round(fte_hi_80, 1) AS fte_hi_80, "
             "establishment_fte, round(gap_fte, 1) AS gap_fte, "
             "round(p_demand_exceeds_capacity, 2) AS p_exceeds FROM capacity "
-            "WHERE run_id = ? ORDER BY ALL",
-            [run_id],
-        ).df()
-    _print_frame(summary, f"capacity of run {run_id}", as_csv)
+            "WHERE run_id = ? ORDER BY ALL"
+        ),
+        as_csv=as_csv,
+    )
 
 
 @cli.command()
@@ -494,16 +517,20 @@ def scenario(
 
     Example: demand scenario pipelines/scenarios/rcrp_phase2.toml
     """
-    run_id = _run_stage(pipeline_path, db, "capacity", scenarios=scenario_files)
-    with _read_store(db) as store:
-        summary = store.con.execute(
+    _run_and_show(
+        pipeline_path,
+        db,
+        "capacity",
+        scenarios=scenario_files,
+        title="scenarios against the baseline, run {}",
+        sql=(
             "SELECT scenario, department, financial_year, round(fte_mean, 1) AS fte, "
             "round(fte_mean_change, 1) AS fte_change, round(gap_cost_gbp_change) AS "
             "gap_cost_change_gbp FROM scenarios WHERE run_id = ? AND basis = "
-            "'workload' ORDER BY ALL",
-            [run_id],
-        ).df()
-    _print_frame(summary, f"scenarios against the baseline, run {run_id}", as_csv)
+            "'workload' ORDER BY ALL"
+        ),
+        as_csv=as_csv,
+    )
 
 
 @cli.command()
