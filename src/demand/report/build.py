@@ -12,7 +12,7 @@ import pandas as pd
 from demand.capacity.assumptions import Assumptions, load_assumptions
 from demand.config import ReportConfig
 from demand.report import charts
-from demand.report.data import ReportData, read_report_data
+from demand.report.data import NOT_ASSESSED, ReportData, read_report_data
 from demand.report.disclosure import suppress_small_counts
 from demand.report.excel import write_workbook
 from demand.report.exports import (
@@ -116,8 +116,10 @@ def _stream_sections(data: ReportData, fms: FmsTables) -> list[dict[str, object]
     return sections
 
 
-def _cover_context(cover: pd.DataFrame) -> dict[str, str]:
+def _cover_context(cover: pd.DataFrame, assessed: bool) -> dict[str, str]:
     """The force-wide gap between officers needed and rostered by hour of week."""
+    if not assessed:
+        return {"cover_svg": "", "cover_note": f"Response cover is {NOT_ASSESSED}."}
     force = cover[cover["area"] == "force"] if len(cover) else cover
     if len(force) != 168 or force["officers_rostered"].isna().all():
         return {
@@ -153,6 +155,10 @@ def _html_context(
     scenarios, scenario_year, scenario_table = scenario_view(
         data.scenarios, section.scenarios
     )
+    assessed = data.has_capacity
+    note = f"<p class='note'>{NOT_ASSESSED.capitalize()}.</p>"
+    if not assessed:
+        scenario_table = note
     grades = {g: i for i, g in enumerate(assumptions.risk.grade_labels)}
     risk_cols = [
         "stream", "area", "current_demand", "worst_year", "demand",
@@ -177,18 +183,22 @@ def _html_context(
     ).agg(series=("unique_id", "size"))
     ingest = data.ingest.copy()
     return {
-        "force": assumptions.force,
+        "force": assumptions.force if assessed else data.pipeline,
         "pipeline": data.pipeline,
         "run_id": run_id,
         "forecast_run": data.forecast_run,
-        "capacity_run": data.capacity_run,
+        "capacity_run": data.capacity_run or "none (no capacity stage)",
+        "assessed": assessed,
+        "not_assessed": NOT_ASSESSED,
         "made_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "published": published,
         "threshold": section.disclosure_threshold,
         "sentences": sentences,
         "streams": _stream_sections(data, fms),
-        **_cover_context(data.cover),
-        "capacity_svg": charts.capacity_chart(binding, "FTE needed and establishment"),
+        **_cover_context(data.cover, assessed),
+        "capacity_svg": charts.capacity_chart(binding, "FTE needed and establishment")
+        if assessed
+        else "",
         "capacity_table": capacity_table,
         "risk_source": assumptions.risk.source,
         "risk_table": html_table(
@@ -227,12 +237,18 @@ def _html_context(
         "rejects_table": html_table(data.rejects, {"rows": "{:,.0f}"})
         if len(data.rejects)
         else "<p class='note'>No rows were rejected.</p>",
-        "assumptions_table": html_table(assumption_rows(assumptions)),
+        "assumptions_table": html_table(assumption_rows(assumptions))
+        if assessed
+        else "<p class='note'>No capacity assumptions were used: this pipeline "
+        "has no capacity stage.</p>",
     }
 
 
 def build_report(store: Store, section: ReportConfig, run_id: str) -> ReportResult:
     """Write the report of the latest forecasts and capacity of a run's pipeline.
+
+    A pipeline without a capacity stage gets a demand-only report: capacity,
+    scenarios, response cover and risk grades say `NOT_ASSESSED`.
 
     Writes `<out_dir>/<pipeline>/<run_id>/`: ``report.html`` (self-contained),
     ``fms.xlsx``, one CSV per table, and with `section.publish` a
@@ -249,14 +265,20 @@ def build_report(store: Store, section: ReportConfig, run_id: str) -> ReportResu
         The `ReportResult`.
 
     Raises:
-        ValueError: no forecasts or capacity rows to report.
+        ValueError: no forecasts to report.
     """
     pipeline = _pipeline_name(store, run_id)
     assumptions = load_assumptions(section.assumptions)
     data = read_report_data(store, pipeline, section.history_months)
     fms = build_fms(data, assumptions)
     sentences = summary_sentences(
-        fms.areas, fms.risks, data.capacity, data.scenarios, assumptions, data.cover
+        fms.areas,
+        fms.risks,
+        data.capacity,
+        data.scenarios,
+        assumptions,
+        data.cover,
+        assessed=data.has_capacity,
     )
     folder = Path(section.out_dir) / pipeline / run_id
     folder.mkdir(parents=True, exist_ok=True)
@@ -272,7 +294,7 @@ def build_report(store: Store, section: ReportConfig, run_id: str) -> ReportResu
         "pipeline": pipeline,
         "report run": run_id,
         "forecast run": data.forecast_run,
-        "capacity run": data.capacity_run,
+        "capacity run": data.capacity_run or NOT_ASSESSED,
         "assumptions": section.assumptions,
         "risk matrix": assumptions.risk.source,
         "made at": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -9,11 +9,14 @@ import pandas as pd
 
 from demand.store import Store
 
-__all__ = ["ReportData", "read_report_data", "split_unique_id"]
+__all__ = ["NOT_ASSESSED", "ReportData", "read_report_data", "split_unique_id"]
 
 log = logging.getLogger(__name__)
 
 _INTERVALS = ("lo_80", "hi_80", "lo_95", "hi_95")
+
+NOT_ASSESSED = "not assessed: this pipeline has no capacity stage"
+"""What the report says where capacity, gaps and risk would be shown."""
 
 
 @dataclass(frozen=True)
@@ -23,7 +26,8 @@ class ReportData:
     Attributes:
         pipeline: The pipeline's name.
         forecast_run: Run id of the forecasts shown.
-        capacity_run: Run id of the capacity and scenario rows shown.
+        capacity_run: Run id of the capacity and scenario rows shown; None when
+            the pipeline has no capacity stage (capacity frames are then empty).
         history: Monthly counts: ``unique_id, stream, area, ds, y`` (area
             "force" for the force-wide series).
         forecasts: Monthly strategic forecasts of the chosen model, same keys
@@ -44,7 +48,7 @@ class ReportData:
 
     pipeline: str
     forecast_run: str
-    capacity_run: str
+    capacity_run: str | None
     history: pd.DataFrame
     forecasts: pd.DataFrame
     hours_per_unit: pd.DataFrame
@@ -57,15 +61,22 @@ class ReportData:
     rejects: pd.DataFrame
     cover: pd.DataFrame
 
+    @property
+    def has_capacity(self) -> bool:
+        """Whether a capacity run is reported (False: demand only)."""
+        return self.capacity_run is not None
 
-def _cover(store: Store, run_id: str) -> pd.DataFrame:
+
+def _cover(store: Store, run_id: str | None) -> pd.DataFrame:
     exists = _one(
         store,
         "SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
         ["response_cover"],
     )
-    if exists == "0":
-        return pd.DataFrame(columns=["area", "hour_of_week", "officers_needed"])
+    if exists == "0" or run_id is None:
+        return pd.DataFrame(
+            columns=["area", "hour_of_week", "officers_needed", "officers_rostered"]
+        )
     return _frame(
         store,
         "SELECT * FROM response_cover WHERE run_id = ? ORDER BY area, hour_of_week",
@@ -74,9 +85,12 @@ def _cover(store: Store, run_id: str) -> pd.DataFrame:
 
 
 def split_unique_id(unique_id: pd.Series) -> pd.Series:
-    """Area of each series id: "calls/area=Eastmoor" → "Eastmoor"; else "force"."""
+    """Area of each series id: "calls" → "force", "calls/area=Eastmoor" →
+    "Eastmoor"; any other level (e.g. "crimes/offence_group=Theft") → "other"."""
     area = unique_id.str.extract(r"/area=([^/]+)$", expand=False)
-    return area.fillna("force").where(~unique_id.str.count("/").gt(1), "other")
+    slashes = unique_id.str.count("/")
+    area = area.where(slashes.eq(1), "other").where(slashes.gt(0), "force")
+    return area.fillna("other")
 
 
 def _one(store: Store, sql: str, params: list[object]) -> str | None:
@@ -106,6 +120,10 @@ def read_report_data(
 ) -> ReportData:
     """Read the latest forecasts, capacity and data checks of a pipeline.
 
+    Capacity is optional: a pipeline without a capacity stage is read with
+    `capacity_run` None and empty capacity, scenario and cover frames. Series
+    of levels other than force and area (e.g. offence groups) are left out.
+
     Args:
         store: The store (read access is enough).
         pipeline: Pipeline name whose runs to report.
@@ -115,15 +133,17 @@ def read_report_data(
         The `ReportData`.
 
     Raises:
-        ValueError: the store holds no forecasts or no capacity rows yet.
+        ValueError: the store holds no forecasts yet.
     """
     forecast_run = _latest_run(store, pipeline, "forecast", "forecasts")
-    capacity_run = _latest_run(store, pipeline, "capacity", "capacity")
-    if forecast_run is None or capacity_run is None:
+    if forecast_run is None:
         raise ValueError(
-            "The store holds no forecasts or capacity results; run the forecast "
-            "and capacity stages first (demand run PIPELINE.toml)."
+            "The store holds no forecasts; run the forecast stage first "
+            "(demand run PIPELINE.toml)."
         )
+    capacity_run = _latest_run(store, pipeline, "capacity", "capacity")
+    if capacity_run is None:
+        log.info("no capacity results: capacity and risk are %s", NOT_ASSESSED)
     forecasts = _frame(
         store,
         "SELECT f.unique_id, f.stream, f.ds, f.model, f.mean, f.lo_80, f.hi_80, "
@@ -159,8 +179,10 @@ def read_report_data(
         "(isodow(ds) - 1) * 24 + hour(ds) AS hour_of_week, avg(y) AS y FROM h "
         "GROUP BY ALL ORDER BY ALL",
     )
-    for frame in (forecasts, history):
-        frame["area"] = split_unique_id(frame["unique_id"])
+    forecasts["area"] = split_unique_id(forecasts["unique_id"])
+    history["area"] = split_unique_id(history["unique_id"])
+    forecasts = forecasts[forecasts["area"] != "other"].reset_index(drop=True)
+    history = history[history["area"] != "other"].reset_index(drop=True)
     return ReportData(
         pipeline=pipeline,
         forecast_run=forecast_run,

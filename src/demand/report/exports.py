@@ -35,12 +35,13 @@ def write_parquet(
     folder: Path,
     tables: Mapping[str, pd.DataFrame],
     forecast_run: str,
-    capacity_run: str,
+    capacity_run: str | None,
 ) -> list[Path]:
     """Write Parquet files for Qlik or Power BI into `folder` (replacing earlier ones).
 
     Writes ``series.parquet`` (the whole `demand` table), ``forecasts.parquet``
-    and ``capacity.parquet`` (the reported runs) and one file per table given.
+    and ``capacity.parquet`` (the reported runs; no rows when `capacity_run` is
+    None) and one file per table given.
 
     Returns:
         The files written.

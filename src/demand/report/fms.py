@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from demand.capacity.assumptions import Assumptions
-from demand.report.data import ReportData
+from demand.report.data import NOT_ASSESSED, ReportData
 from demand.risk import RiskScheme, grade_risk
 from demand.series import financial_year
 
@@ -95,6 +95,12 @@ def _by_year(data: ReportData) -> tuple[pd.DataFrame, pd.DataFrame]:
         .reset_index()
     )
     fc = data.forecasts.assign(financial_year=financial_year(data.forecasts["ds"]))
+    # A year that is part history, part forecast is completed with its recorded
+    # months, so it is never compared with a full year as if it were one.
+    recorded = hist.set_index(["unique_id", "ds"])["y"]
+    seen = pd.MultiIndex.from_frame(fc[["unique_id", "ds"]]).isin(recorded.index)
+    fc = fc[~seen]
+    done = actual.set_index(["unique_id", "financial_year"])
     columns = ["mean", "lo_80", "hi_80", "lo_95", "hi_95"]
     # Bounds are summed: a strategic forecast's errors are close to fully
     # correlated across months, as the capacity stage assumes too.
@@ -106,7 +112,12 @@ def _by_year(data: ReportData) -> tuple[pd.DataFrame, pd.DataFrame]:
         .rename(columns={"mean": "demand"})
         .rename(columns={c: f"demand_{c}" for c in columns[1:]})
     )
-    return actual, forecast
+    key = pd.MultiIndex.from_frame(forecast[["unique_id", "financial_year"]])
+    earlier = done.reindex(key)
+    for column in ["demand", *(f"demand_{c}" for c in columns[1:])]:
+        forecast[column] += earlier["demand"].fillna(0.0).to_numpy()
+    forecast["months"] += earlier["months"].fillna(0).astype(int).to_numpy()
+    return actual, forecast[forecast["months"] >= 12].reset_index(drop=True)
 
 
 def _department_capacity(capacity: pd.DataFrame) -> pd.DataFrame:
@@ -165,7 +176,9 @@ def build_fms_areas(
     next `years` years come from the strategic forecasts. Capacity, gap and the
     probability that demand exceeds capacity are the stream's department's,
     force-wide (capacity is planned per department), so every area of a stream
-    carries its department's grade.
+    carries its department's grade. Without a capacity run those columns are
+    empty, `basis` and `hours_source` say `NOT_ASSESSED` and forecast years are
+    "not graded".
 
     Args:
         data: Output of `read_report_data`.
@@ -206,12 +219,16 @@ def build_fms_areas(
         "recorded officer hours, last 12 months",
         "department workload hours per unit (capacity stage)",
     )
+    if not data.has_capacity:
+        table.loc[table["hours_per_unit"].isna(), "hours_source"] = NOT_ASSESSED
     table["workload_hours"] = table["demand"] * table["hours_per_unit"]
     table = table.merge(
         _department_capacity(data.capacity),
         on=["department", "financial_year"],
         how="left",
     )
+    if not data.has_capacity:
+        table["basis"] = NOT_ASSESSED
     table = _grade(table, assumptions.risk)
     table["_force_first"] = table["area"] != "force"
     table = table.sort_values(["stream", "_force_first", "area", "financial_year"])

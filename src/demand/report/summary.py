@@ -7,6 +7,7 @@ import math
 import pandas as pd
 
 from demand.capacity.assumptions import Assumptions
+from demand.report.data import NOT_ASSESSED
 
 __all__ = ["STREAM_NAMES", "DEPARTMENT_NAMES", "summary_sentences"]
 
@@ -167,6 +168,17 @@ def _scenario_sentence(scenarios: pd.DataFrame, year: str) -> list[str]:
     return out
 
 
+def _not_assessed() -> dict[str, list[str]]:
+    """The People and Risk sentences of a pipeline without a capacity stage."""
+    return {
+        "People": [f"People needed against the establishment are {NOT_ASSESSED}."],
+        "Risk": [
+            "FMS risks are not graded: this pipeline has no capacity stage, so "
+            "only demand and its change are reported."
+        ],
+    }
+
+
 def summary_sentences(
     fms_areas: pd.DataFrame,
     fms_risks: pd.DataFrame,
@@ -174,6 +186,7 @@ def summary_sentences(
     scenarios: pd.DataFrame,
     assumptions: Assumptions,
     cover: pd.DataFrame | None = None,
+    assessed: bool = True,
 ) -> dict[str, list[str]]:
     """Write the report's summary: one sentence per stream, department, the top
     risk and each scenario, every figure taken from the tables given.
@@ -185,6 +198,8 @@ def summary_sentences(
         scenarios: The run's `scenarios` rows.
         assumptions: The force's assumptions (service targets).
         cover: The run's `response_cover` rows, if any.
+        assessed: False when the pipeline has no capacity stage: "People" and
+            "Risk" then say so instead of sizing and grading.
 
     Returns:
         Sentences by topic, in reading order: "Demand", "People", "Risk" and
@@ -194,7 +209,8 @@ def summary_sentences(
     current = force[force["kind"] == "actual"].set_index("stream")["demand"]
     years = sorted(force.loc[force["kind"] == "forecast", "financial_year"].unique())
     if not years:
-        return {"Demand": ["There are no forecasts to summarise."]}
+        demand = {"Demand": ["There are no forecasts to summarise."]}
+        return demand if assessed else {**demand, **_not_assessed()}
     first = force[force["financial_year"] == years[0]].assign(
         current=lambda f: f["stream"].map(current)
     )
@@ -213,4 +229,6 @@ def summary_sentences(
         "Risk": [_risk_sentence(fms_risks)],
         "Scenarios": _scenario_sentence(scenarios, years[min(1, len(years) - 1)]),
     }
+    if not assessed:
+        topics = {"Demand": topics["Demand"], **_not_assessed()}
     return {topic: lines for topic, lines in topics.items() if lines}
