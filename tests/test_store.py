@@ -56,3 +56,27 @@ def test_a_store_made_by_another_version_is_refused(tmp_path) -> None:
         s.con.execute("ALTER TABLE runs DROP COLUMN data_fingerprint")
     with pytest.raises(ValueError, match="another version of demand.*data_fingerprint"):
         Store(path)
+
+
+def _stage_run(store: Store, run_id: str, pipeline: str, stage: str, minute: int):
+    store.con.execute(
+        "INSERT INTO stage_runs VALUES (?, ?, ?, 'i', 's', 'c', 'ran', NULL, "
+        "TIMESTAMPTZ '2026-01-01 00:00:00+00' + to_minutes(?), "
+        "TIMESTAMPTZ '2026-01-01 00:00:00+00' + to_minutes(?), 1.0, 1)",
+        [run_id, pipeline, stage, minute, minute],
+    )
+
+
+def test_latest_run_is_the_pipelines_own(store: Store) -> None:
+    _stage_run(store, "r1", "fms_annual", "forecast", 1)
+    _stage_run(store, "r2", "weekly_operational", "forecast", 2)
+    store.con.execute(
+        "INSERT INTO forecasts (run_id, unique_id, stream, freq, measure, ds, "
+        "horizon, model, mean) SELECT run_id, 'calls', 'calls', 'M', 'count', "
+        "TIMESTAMP '2026-04-01', 1, 'm', 1.0 FROM (VALUES ('r1'), ('r2')) v(run_id)"
+    )
+    assert store.latest_run("fms_annual", "forecast", "forecasts") == "r1"
+    assert store.latest_run("weekly_operational", "forecast") == "r2"
+    assert store.latest_run("other", "forecast") is None
+    # without run history, the newest run id holding rows stands in
+    assert store.latest_run("other", "forecast", "forecasts") == "r2"

@@ -19,7 +19,7 @@ from demand.config import (
 )
 from demand.store import Store
 
-__all__ = ["STAGE_SPECS", "StageSpec", "latest_stage_run"]
+__all__ = ["STAGE_SPECS", "StageSpec"]
 
 log = logging.getLogger(__name__)
 
@@ -68,16 +68,6 @@ def _demand_fingerprint(store: Store, config: PipelineConfig) -> str:
     return _sha(str(row))
 
 
-def latest_stage_run(store: Store, pipeline: str, stage: str) -> str | None:
-    """Return the id of the pipeline's latest run in which `stage` ran and succeeded."""
-    row = store.con.execute(
-        "SELECT run_id FROM stage_runs WHERE pipeline = ? AND stage = ? AND "
-        "status = 'ran' ORDER BY finished_at DESC LIMIT 1",
-        [pipeline, stage],
-    ).fetchone()
-    return row[0] if row else None
-
-
 def _capacity_inputs(store: Store, config: PipelineConfig) -> str:
     """Forecasts used, the stream tables (for unit times) and the assumption files."""
     section = config.capacity
@@ -86,7 +76,7 @@ def _capacity_inputs(store: Store, config: PipelineConfig) -> str:
         hashlib.sha256(Path(f).read_bytes()).hexdigest() if Path(f).is_file() else f
         for f in files
     )
-    forecast_run = latest_stage_run(store, config.name, "forecast") or "none"
+    forecast_run = store.latest_run(config.name, "forecast") or "none"
     return _sha(forecast_run + _loaded_fingerprint(store, config) + contents)
 
 
@@ -176,13 +166,18 @@ def _run_capacity(store: Store, section: CapacityConfig, run_id: str) -> int:
     from demand.capacity.scenarios import load_scenario
     from demand.capacity.stage import run_capacity
 
-    forecast_run = store.con.execute(
-        "SELECT run_id FROM forecasts ORDER BY run_id DESC LIMIT 1"
+    # The forecasts of this run's pipeline: a store shared by a weekly and an FMS
+    # pipeline holds both, and only the pipeline's own have the horizons it needs.
+    pipeline = store.con.execute(
+        "SELECT pipeline FROM runs WHERE run_id = ?", [run_id]
     ).fetchone()
+    forecast_run = store.latest_run(
+        pipeline[0] if pipeline else "", "forecast", "forecasts"
+    )
     if forecast_run is None:
         raise ValueError("No forecasts in the store; run the forecast stage first.")
     forecasts = store.con.execute(
-        "SELECT * FROM forecasts WHERE run_id = ?", [forecast_run[0]]
+        "SELECT * FROM forecasts WHERE run_id = ?", [forecast_run]
     ).df()
     result = run_capacity(
         store,
@@ -200,7 +195,7 @@ def _report_inputs(store: Store, config: PipelineConfig) -> str:
     path = Path(config.report.assumptions)
     contents = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
     runs = [
-        latest_stage_run(store, config.name, stage) or "none"
+        store.latest_run(config.name, stage) or "none"
         for stage in ("forecast", "capacity")
     ]
     return _sha("|".join([*runs, contents]))

@@ -120,6 +120,28 @@ class Store:
             raise
         self.con.execute("COMMIT")
 
+    def latest_run(
+        self, pipeline: str, stage: str, table: str | None = None
+    ) -> str | None:
+        """Return the id of the pipeline's latest run in which `stage` succeeded.
+
+        With `table`, only a run that left rows in it counts, and a store filled
+        without run history falls back to the newest run id in `table`.
+        """
+        exists = (
+            f" AND EXISTS (SELECT 1 FROM {quote(table)} t WHERE t.run_id = s.run_id)"
+            if table
+            else ""
+        )
+        row = self.con.execute(
+            "SELECT s.run_id FROM stage_runs s WHERE s.pipeline = ? AND s.stage = ? "
+            f"AND s.status = 'ran'{exists} ORDER BY s.finished_at DESC LIMIT 1",
+            [pipeline, stage],
+        ).fetchone()
+        if row is None and table:
+            row = self.con.execute(f"SELECT max(run_id) FROM {quote(table)}").fetchone()
+        return None if row is None or row[0] is None else str(row[0])
+
     def count(self, table: str) -> int:
         """Return the number of rows in `table`."""
         row = self.con.execute(f"SELECT count(*) FROM {quote(table)}").fetchone()

@@ -98,19 +98,6 @@ def _one(store: Store, sql: str, params: list[object]) -> str | None:
     return None if row is None or row[0] is None else str(row[0])
 
 
-def _latest_run(store: Store, pipeline: str, stage: str, table: str) -> str | None:
-    """The pipeline's latest successful run of `stage` that left rows in `table`;
-    else the newest run id in `table` (a store filled stage by stage)."""
-    run = _one(
-        store,
-        "SELECT s.run_id FROM stage_runs s WHERE s.pipeline = ? AND s.stage = ? "
-        f"AND s.status = 'ran' AND EXISTS (SELECT 1 FROM {table} t "
-        "WHERE t.run_id = s.run_id) ORDER BY s.finished_at DESC LIMIT 1",
-        [pipeline, stage],
-    )
-    return run or _one(store, f"SELECT max(run_id) FROM {table}", [])
-
-
 def _frame(store: Store, sql: str, params: list[object] | None = None) -> pd.DataFrame:
     return store.con.execute(sql, params or []).df()
 
@@ -135,13 +122,13 @@ def read_report_data(
     Raises:
         ValueError: the store holds no forecasts yet.
     """
-    forecast_run = _latest_run(store, pipeline, "forecast", "forecasts")
+    forecast_run = store.latest_run(pipeline, "forecast", "forecasts")
     if forecast_run is None:
         raise ValueError(
             "The store holds no forecasts; run the forecast stage first "
             "(demand run PIPELINE.toml)."
         )
-    capacity_run = _latest_run(store, pipeline, "capacity", "capacity")
+    capacity_run = store.latest_run(pipeline, "capacity", "capacity")
     if capacity_run is None:
         log.info("no capacity results: capacity and risk are %s", NOT_ASSESSED)
     forecasts = _frame(
