@@ -89,3 +89,11 @@ def test_report_renders_in_chromium_without_errors_or_requests(
     assert shot.stat().st_size > 10_000
     if os.environ.get("DEMAND_UPDATE_SCREENSHOT"):  # refresh the README's picture
         shutil.copy(shot, ROOT / "docs" / "img" / "report.png")
+
+
+def test_report_shows_what_the_requirement_is_made_of(report_run) -> None:
+    text = (report_run.folder / "report.html").read_text(encoding="utf-8")
+    figure = text.split('data-chart="requirement"', 1)[1].split("</figure>", 1)[0]
+    for label in ("recorded demand", "other work", "fixed posts", "supervision"):
+        assert label in figure
+    assert "neighbourhood" in figure and "of which demand" in text

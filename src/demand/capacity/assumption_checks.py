@@ -156,6 +156,17 @@ def validate_assumptions(a: Assumptions) -> None:
     for dept, cost in a.costs.cost_per_fte_gbp.items():
         _check_department(p, f"costs.cost_per_fte_gbp.{dept}", dept)
         _check_positive(p, f"costs.cost_per_fte_gbp.{dept}", cost)
+    for dept, d in a.departments.items():
+        key = f"departments.{dept}"
+        _check_department(p, key, dept)
+        if not 0 < d.demand_share <= 1:
+            raise _error(
+                p,
+                f"{key}.demand_share",
+                f"expected a fraction in (0, 1]; found {d.demand_share!r}",
+            )
+        for name in ("posts_24x7", "fixed_fte", "supervision_ratio"):
+            _check_positive(p, f"{key}.{name}", getattr(d, name))
     _validate_shifts(a.shift_pattern, p)
 
 

@@ -19,6 +19,7 @@ __all__ = [
     "AttendanceTargets",
     "CallLine",
     "Costs",
+    "DepartmentRequirement",
     "MentalHealthTimes",
     "MissingPersonTimes",
     "OffenceTimes",
@@ -185,6 +186,36 @@ class Costs:
 
 
 @dataclass(frozen=True)
+class DepartmentRequirement:
+    """What a department needs beyond the hours of its recorded demand.
+
+    Required FTE = (demand FTE ÷ demand_share + posts + fixed FTE) ×
+    (1 + supervision_ratio); see `demand.capacity.requirement`.
+
+    Args:
+        source: Where the figures come from.
+        demand_share: Share (0-1] of productive hours spent on the recorded
+            demand (incidents, crimes, reports, calls); the rest is work no stream
+            records (proactive patrol, problem solving, case admin, other contact
+            channels, rostering slack). Not applied to response cover, whose idle
+            time already absorbs such work.
+        posts_24x7: Posts staffed around the clock whatever the demand (e.g.
+            dispatch desks); each needs 8,766 h ÷ available hours of one FTE
+            (5.27 FTE at 2,080 h and 20 % abstraction).
+        fixed_fte: FTE committed by policy whatever the demand (e.g. one ward
+            officer per ward).
+        supervision_ratio: Supervisors per FTE of all the above (spans of control
+            1:7 sergeants and 1:5 inspectors per sergeant give 1/7 + 1/35 = 0.171).
+    """
+
+    source: str
+    demand_share: float = 1.0
+    posts_24x7: float = 0.0
+    fixed_fte: float = 0.0
+    supervision_ratio: float = 0.0
+
+
+@dataclass(frozen=True)
 class Shift:
     """One daily shift: starts at a local hour, lasts some hours, has officers."""
 
@@ -239,6 +270,9 @@ class Assumptions:
         response: Response-cover model figures.
         costs: Cost of one FTE a year by department, GBP.
         shift_pattern: Response officers rostered by hour of week.
+        departments: Work beyond recorded demand, posts and supervision by
+            department (optional `[departments.<name>]` tables; a department not
+            listed needs its demand hours only).
         risk: The risk matrix that grades FMS risks (optional `[risk]` table;
             a 5×5 default otherwise).
         path: The file it was loaded from (not part of the file).
@@ -257,6 +291,7 @@ class Assumptions:
     costs: Costs
     shift_pattern: ShiftPattern
     unit_times_by_category: dict[str, UnitTime] = field(default_factory=dict)
+    departments: dict[str, DepartmentRequirement] = field(default_factory=dict)
     risk: RiskScheme = field(default_factory=RiskScheme)
     path: Path | None = None
 

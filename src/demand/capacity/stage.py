@@ -13,6 +13,7 @@ from demand.capacity.assumptions import Assumptions
 from demand.capacity.call_handling import HOURS_PER_WEEK, agents_for_loads
 from demand.capacity.establishment import capacity_gaps, establishment_by_year
 from demand.capacity.inputs import CapacityInputs, read_capacity_inputs
+from demand.capacity.requirement import full_requirement
 from demand.capacity.response import (
     compare_shift_pattern,
     response_arrivals,
@@ -208,6 +209,7 @@ def _evaluate(
         sl = service_level_999(calls, agents, assumptions)
         hit = table["department"].eq("control_room")
         table.loc[hit, "service_level"] = table.loc[hit, "financial_year"].map(sl)
+    table = full_requirement(table, assumptions)
     fys = sorted(table["financial_year"].unique())
     est = establishment_by_year(inputs.establishment, fys, assumptions)
     gaps = capacity_gaps(table, est)

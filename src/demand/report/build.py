@@ -199,6 +199,12 @@ def _html_context(
         "capacity_svg": charts.capacity_chart(binding, "FTE needed and establishment")
         if assessed
         else "",
+        "requirement_svg": charts.requirement_chart(
+            binding[binding["financial_year"] == binding["financial_year"].min()],
+            "What the FTE needed is made of",
+        )
+        if assessed
+        else "",
         "capacity_table": capacity_table,
         "risk_source": assumptions.risk.source,
         "risk_table": html_table(

@@ -211,6 +211,52 @@ def capacity_chart(capacity: pd.DataFrame, title: str) -> str:
         return _svg(fig, title)
 
 
+def requirement_chart(capacity: pd.DataFrame, title: str) -> str:
+    """What each department's FTE need is made of, against its establishment.
+
+    Args:
+        capacity: One row per department for one year (the binding basis):
+            ``department, fte_demand, fte_other_work, fte_fixed,
+            fte_supervision, establishment_fte``.
+        title: Accessible title.
+    """
+    parts = {
+        "fte_demand": ("recorded demand", BLUE),
+        "fte_other_work": ("other work", "#7aa6d6"),
+        "fte_fixed": ("fixed posts", ORANGE),
+        "fte_supervision": ("supervision", GREY),
+    }
+    rows = capacity.sort_values("department", ascending=False)
+    y = np.arange(len(rows))
+    with plt.rc_context(_STYLE):
+        fig, ax = plt.subplots(figsize=(7.5, 0.45 * len(rows) + 1.2))
+        left = np.zeros(len(rows))
+        for column, (label, colour) in parts.items():
+            values = rows[column].fillna(0.0).to_numpy()
+            ax.barh(y, values, left=left, color=colour, label=label, height=0.6)
+            left += values
+        ax.scatter(
+            rows["establishment_fte"],
+            y,
+            marker="|",
+            s=400,
+            color=RED,
+            label="establishment",
+            zorder=3,
+        )
+        ax.set_yticks(y, [d.replace("_", " ") for d in rows["department"]])
+        ax.set_xlabel("FTE")
+        ax.legend(
+            loc="lower center",
+            bbox_to_anchor=(0.5, 1.0),
+            frameon=False,
+            fontsize=7,
+            ncol=5,
+            markerscale=0.4,
+        )
+        return _svg(fig, title)
+
+
 def scenario_chart(changes: pd.DataFrame, title: str) -> str:
     """FTE change against the baseline by scenario, stacked by department.
 

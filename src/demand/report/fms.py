@@ -151,7 +151,8 @@ def _hours_per_unit(
     data: ReportData, departments: dict[str, str]
 ) -> tuple[dict[str, float], dict[str, float]]:
     """Hours per unit by series id (recorded officer hours) and by department
-    (the capacity stage's workload hours over its demand, a fallback)."""
+    (the capacity stage's demand hours over its demand, a fallback: other work,
+    fixed posts and supervision are not hours of demand)."""
     recorded = dict(
         zip(
             data.hours_per_unit["unique_id"],
@@ -160,9 +161,14 @@ def _hours_per_unit(
         )
     )
     work = data.capacity[data.capacity["basis"] == "workload"]
-    totals = work.groupby("department")[["hours_mean", "demand"]].sum()
+    work = work.assign(
+        demand_hours=work["fte_demand"]
+        * work["productive_hours_per_fte"]
+        * work["year_fraction"]
+    )
+    totals = work.groupby("department")[["demand_hours", "demand"]].sum()
     by_department = (
-        totals["hours_mean"] / totals["demand"].replace(0, np.nan)
+        totals["demand_hours"] / totals["demand"].replace(0, np.nan)
     ).to_dict()
     return recorded, by_department
 

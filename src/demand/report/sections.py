@@ -93,7 +93,8 @@ def capacity_view(capacity: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     )
     columns = [
         "department", "financial_year", "basis", "fte_mean", "fte_lo_80",
-        "fte_hi_80", "establishment_fte", "gap_fte", "gap_hours", "gap_cost_gbp",
+        "fte_hi_80", "fte_demand", "fte_other_work", "fte_fixed",
+        "fte_supervision", "establishment_fte", "gap_fte", "gap_hours", "gap_cost_gbp",
         "p_demand_exceeds_capacity", "service_level",
     ]  # fmt: skip
     one = "{:,.1f}"
@@ -103,6 +104,10 @@ def capacity_view(capacity: pd.DataFrame) -> tuple[pd.DataFrame, str]:
             "fte_mean": one,
             "fte_lo_80": one,
             "fte_hi_80": one,
+            "fte_demand": one,
+            "fte_other_work": one,
+            "fte_fixed": one,
+            "fte_supervision": one,
             "establishment_fte": one,
             "gap_fte": one,
             "gap_hours": "{:,.0f}",
@@ -114,6 +119,10 @@ def capacity_view(capacity: pd.DataFrame) -> tuple[pd.DataFrame, str]:
             "fte_mean": "FTE needed",
             "fte_lo_80": "80% low",
             "fte_hi_80": "80% high",
+            "fte_demand": "of which demand",
+            "fte_other_work": "other work",
+            "fte_fixed": "fixed posts",
+            "fte_supervision": "supervision",
             "establishment_fte": "establishment",
             "gap_fte": "gap FTE",
             "gap_hours": "gap hours",
