@@ -77,6 +77,27 @@ def test_rerun_skips_unchanged_stages_and_reruns_only_downstream(
     assert [r["status"] for r in history] == ["ok"] * 4
 
 
+def test_progress_hears_each_stage_that_runs_and_its_work(
+    tmp_path: Path, raw: Path
+) -> None:
+    db, logs = tmp_path / "s.duckdb", tmp_path / "logs"
+    config = load_pipeline(_pipeline(tmp_path, raw))
+    events: list[tuple[str, int, int, str]] = []
+    run_pipeline(config, db, log_dir=logs, progress=lambda *e: events.append(e))
+    ingest = [e for e in events if e[0] == "ingest"]
+    files = len(list(raw.rglob("*.csv"))) + len(list(raw.rglob("*.xlsx")))
+    assert ingest[0] == ("ingest", 0, 0, "")
+    assert [e[1] for e in ingest[1:-1]] == list(range(1, files + 1))
+    assert all(e[2] == files for e in ingest[1:-1])
+    assert ingest[-1][1:3] == (1, 1) and ingest[-1][3].startswith("done")
+    series = [e[3] for e in events if e[0] == "series"][1:-1]
+    assert series == list(config.series.streams)
+
+    events.clear()
+    run_pipeline(config, db, log_dir=logs, progress=lambda *e: events.append(e))
+    assert events == []  # both stages skipped: nothing to show
+
+
 def test_changed_input_reruns_ingest_and_series_but_touch_does_not(
     tmp_path: Path, raw: Path
 ) -> None:

@@ -601,8 +601,19 @@ def run_command(pipeline: Path, force: bool, dry_run: bool, db: Path) -> None:
 
     config = load_pipeline(pipeline)
     try:
-        with err.status(f"running {config.name}"):
-            result = run_pipeline(config, db, force=force, dry_run=dry_run)
+        with _progress() as bar:
+            tasks: dict[str, Any] = {}
+
+            def show(stage: str, done: int, total: int, label: str) -> None:
+                if stage not in tasks:
+                    tasks[stage] = bar.add_task(stage, total=None)
+                text = f"{stage}: {label[:48]}" if label else stage
+                bar.update(tasks[stage], completed=done, total=total or None)
+                bar.update(tasks[stage], description=text)
+
+            result = run_pipeline(
+                config, db, force=force, dry_run=dry_run, progress=show
+            )
     except RunLockedError as exc:
         raise click.ClickException(str(exc)) from None
     table = Table("stage", "status", "why", "seconds", "rows")

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,7 +20,18 @@ from demand.lock import run_lock
 from demand.stages import STAGE_SPECS
 from demand.store import Store
 
-__all__ = ["RunResult", "StageResult", "code_version", "run_history", "run_pipeline"]
+__all__ = [
+    "PipelineProgress",
+    "RunResult",
+    "StageResult",
+    "code_version",
+    "run_history",
+    "run_pipeline",
+]
+
+PipelineProgress = Callable[[str, int, int, str], None]
+"""Called with (stage, done, total, label): (stage, 0, 0, "") as a stage starts,
+then as its work goes on (total 0 where a stage cannot count its work)."""
 
 log = logging.getLogger(__name__)
 
@@ -151,12 +164,14 @@ def run_pipeline(
     force: bool = False,
     dry_run: bool = False,
     log_dir: Path = Path("logs"),
+    progress: PipelineProgress | None = None,
 ) -> RunResult:
     """Run the pipeline's stages in order against the store at `db`.
 
     A stage is skipped when its section, its inputs and the code are as they were at
     its last successful run (`force` reruns everything). Every run is recorded in
-    `runs` and `stage_runs` and logged to `log_dir/<pipeline>/<run_id>.log`.
+    `runs` and `stage_runs` and logged to `log_dir/<pipeline>/<run_id>.log`;
+    `progress` hears of each stage that runs and of its work as it goes.
 
     Returns:
         The run's result; `status` is "ok" or "failed" (with the failing stage).
@@ -184,7 +199,7 @@ def run_pipeline(
         with run_lock(db.with_name(db.name + ".lock"), run_id) as recovered:
             result.recovered_lock = recovered
             with Store(db) as store:
-                _execute(store, config, result, force)
+                _execute(store, config, result, force, progress)
     finally:
         package_log.removeHandler(handler)
         package_log.setLevel(saved_level)
@@ -193,7 +208,11 @@ def run_pipeline(
 
 
 def _execute(
-    store: Store, config: PipelineConfig, result: RunResult, force: bool
+    store: Store,
+    config: PipelineConfig,
+    result: RunResult,
+    force: bool,
+    progress: PipelineProgress | None = None,
 ) -> None:
     version = code_version()
     store.con.execute(
@@ -231,8 +250,14 @@ def _execute(
             continue
         log.info("stage %s starts: %s", stage, why)
         t0 = time.perf_counter()
+        step = None
+        if progress is not None:
+            progress(stage, 0, 0, "")
+            step = functools.partial(progress, stage)
         try:
-            rows = STAGE_SPECS[stage].run(store, getattr(config, stage), result.run_id)
+            rows = STAGE_SPECS[stage].run(
+                store, getattr(config, stage), result.run_id, step
+            )
         except Exception as exc:  # noqa: BLE001 - recorded, logged and reported
             log.exception("stage %s failed", stage)
             failed = StageResult(stage, "failed", str(exc), time.perf_counter() - t0)
@@ -241,6 +266,8 @@ def _execute(
             _record_stage(store, result.run_id, config.name, failed, state, started)
             break
         ran = StageResult(stage, "ran", why, time.perf_counter() - t0, rows)
+        if progress is not None:
+            progress(stage, 1, 1, f"done in {ran.seconds:.0f} s")
         result.stages.append(ran)
         _record_stage(store, result.run_id, config.name, ran, state, started)
         log.info("stage %s: %s rows in %.1f s", stage, rows, ran.seconds)

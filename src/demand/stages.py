@@ -19,17 +19,22 @@ from demand.config import (
 )
 from demand.store import Store
 
-__all__ = ["STAGE_SPECS", "StageSpec"]
+__all__ = ["STAGE_SPECS", "StageProgress", "StageSpec"]
 
 log = logging.getLogger(__name__)
 
 
+StageProgress = Callable[[int, int, str], None]
+"""Called by a stage with (done, total, label) as its work goes on."""
+
+
 @dataclass(frozen=True)
 class StageSpec:
-    """One stage: `run(store, section, run_id) -> rows written`, and a fingerprint of
-    what it reads, `inputs(store, config) -> str`, that changes when its inputs do."""
+    """One stage: `run(store, section, run_id, progress) -> rows written`, and a
+    fingerprint of what it reads, `inputs(store, config) -> str`, that changes when
+    its inputs do."""
 
-    run: Callable[[Store, Any, str], int]
+    run: Callable[[Store, Any, str, StageProgress | None], int]
     inputs: Callable[[Store, PipelineConfig], str]
 
 
@@ -80,10 +85,25 @@ def _capacity_inputs(store: Store, config: PipelineConfig) -> str:
     return _sha(forecast_run + _loaded_fingerprint(store, config) + contents)
 
 
-def _run_ingest(store: Store, section: IngestConfig, run_id: str) -> int:
-    from demand.ingest import ingest
+def _run_ingest(
+    store: Store,
+    section: IngestConfig,
+    run_id: str,
+    progress: StageProgress | None = None,
+) -> int:
+    from demand.ingest import find_files, ingest, load_adapters
 
-    result = ingest(store, [Path(p) for p in section.paths], adapter=section.adapter)
+    paths = [Path(p) for p in section.paths]
+    total = len(find_files(paths, load_adapters(section.adapter)))
+    done = 0
+
+    def step(loaded: Any) -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(done, total, loaded.file.name)
+
+    result = ingest(store, paths, adapter=section.adapter, progress=step)
     if not result.ok:
         raise ValueError(" ".join(result.errors))
     return sum(r.rows_loaded for r in result.files)
@@ -116,14 +136,21 @@ def _levels_of(
     return kept
 
 
-def _run_series(store: Store, section: SeriesConfig, run_id: str) -> int:
+def _run_series(
+    store: Store,
+    section: SeriesConfig,
+    run_id: str,
+    progress: StageProgress | None = None,
+) -> int:
     from demand.series import build_hierarchy, write_demand
 
     month_only = store.con.execute(
         "SELECT count(*) FROM crimes WHERE recorded_at IS NULL"
     ).fetchone()
     rows = 0
-    for stream in section.streams:
+    for done, stream in enumerate(section.streams):
+        if progress is not None:
+            progress(done, len(section.streams), stream)
         for freq in section.freqs:
             if stream == "crimes" and freq != "M" and month_only and month_only[0]:
                 log.info("crimes are month-only here; no %s series built", freq)
@@ -152,16 +179,31 @@ def _run_series(store: Store, section: SeriesConfig, run_id: str) -> int:
     return rows
 
 
-def _run_forecast(store: Store, section: ForecastConfig, run_id: str) -> int:
+def _run_forecast(
+    store: Store,
+    section: ForecastConfig,
+    run_id: str,
+    progress: StageProgress | None = None,
+) -> int:
     from demand.forecast.stage import backtest_store, run_forecast
 
-    rows = run_forecast(store, section, run_id)
+    def labelled(prefix: str) -> StageProgress | None:
+        if progress is None:
+            return None
+        return lambda done, total, label: progress(done, total, f"{prefix} {label}")
+
+    rows = run_forecast(store, section, run_id, progress=labelled("fitting"))
     if section.backtest:
-        backtest_store(store, section, run_id)
+        backtest_store(store, section, run_id, progress=labelled("backtesting"))
     return rows
 
 
-def _run_capacity(store: Store, section: CapacityConfig, run_id: str) -> int:
+def _run_capacity(
+    store: Store,
+    section: CapacityConfig,
+    run_id: str,
+    progress: StageProgress | None = None,
+) -> int:
     from demand.capacity.assumptions import load_assumptions
     from demand.capacity.scenarios import load_scenario
     from demand.capacity.stage import run_capacity
@@ -201,7 +243,12 @@ def _report_inputs(store: Store, config: PipelineConfig) -> str:
     return _sha("|".join([*runs, contents]))
 
 
-def _run_report(store: Store, section: ReportConfig, run_id: str) -> int:
+def _run_report(
+    store: Store,
+    section: ReportConfig,
+    run_id: str,
+    progress: StageProgress | None = None,
+) -> int:
     from demand.report import build_report
 
     return len(build_report(store, section, run_id).files)
