@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-import demand
+from demand.code_version import package_code_version, stage_code_version
 from demand.config import STAGES, PipelineConfig
 from demand.lock import run_lock
 from demand.stages import STAGE_SPECS
@@ -24,7 +24,6 @@ __all__ = [
     "PipelineProgress",
     "RunResult",
     "StageResult",
-    "code_version",
     "run_history",
     "run_pipeline",
 ]
@@ -66,17 +65,6 @@ class RunResult:
         return next((s.stage for s in self.stages if s.status == "failed"), None)
 
 
-def code_version() -> str:
-    """Return the version and a hash of the source, so code edits rerun stages."""
-    digest = hashlib.sha256()
-    root = Path(demand.__file__).parent
-    for path in sorted(root.rglob("*")):
-        if path.suffix in {".py", ".toml"}:
-            digest.update(path.relative_to(root).as_posix().encode())
-            digest.update(path.read_bytes())
-    return f"{demand.__version__}+{digest.hexdigest()[:12]}"
-
-
 def _settings_hash(config: PipelineConfig, stage: str) -> str:
     section = dataclasses.asdict(getattr(config, stage))
     return hashlib.sha256(
@@ -113,9 +101,11 @@ class _StageState:
         return ", ".join(changed) + " changed"
 
 
-def _state(store: Store, config: PipelineConfig, stage: str, code: str) -> _StageState:
+def _state(store: Store, config: PipelineConfig, stage: str) -> _StageState:
     return _StageState(
-        STAGE_SPECS[stage].inputs(store, config), _settings_hash(config, stage), code
+        STAGE_SPECS[stage].inputs(store, config),
+        _settings_hash(config, stage),
+        stage_code_version(stage),
     )
 
 
@@ -214,7 +204,7 @@ def _execute(
     force: bool,
     progress: PipelineProgress | None = None,
 ) -> None:
-    version = code_version()
+    version = package_code_version()
     store.con.execute(
         "UPDATE runs SET status = 'killed', error = 'the run stopped without finishing'"
         " WHERE pipeline = ? AND status = 'running'",
@@ -232,7 +222,7 @@ def _execute(
     )
     log.info("run %s of %s started", result.run_id, config.name)
     for stage in (s for s in STAGES if s in config.stages):
-        state = _state(store, config, stage, version)
+        state = _state(store, config, stage)
         started = datetime.now(UTC)
         why = (
             "forced"
@@ -289,14 +279,13 @@ def _dry_run(
     if not db.exists():
         result.stages = [StageResult(s, "would run", "no store yet") for s in stages]
         return result
-    version = code_version()
     with Store(db, read_only=True) as store:
         upstream = None
         for stage in stages:
             why = (
                 "forced"
                 if force
-                else _state(store, config, stage, version).changes_since(
+                else _state(store, config, stage).changes_since(
                     _last_success(store, config.name, stage)
                 )
             )
