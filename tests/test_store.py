@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from demand.schemas import DERIVED_TABLES, STREAMS, get_stream
+from demand.schemas import STREAMS, get_stream
 from demand.store import Store, quote
+from demand.tables import DERIVED_TABLES
 
 
 def test_store_creates_every_stream_and_derived_table(store: Store) -> None:

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import duckdb
 
-from demand.schemas import DERIVED_TABLES, STREAMS, SYSTEM_COLUMNS, StreamSchema
+from demand.schemas import STREAMS, SYSTEM_COLUMNS, StreamSchema
+from demand.tables import DERIVED_TABLES
 
 __all__ = [
     "DEFAULT_DB",

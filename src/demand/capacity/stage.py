@@ -38,9 +38,9 @@ from demand.capacity.workload import (
     line_hours,
     productive_hours_per_fte,
 )
-from demand.schemas import DERIVED_TABLES
 from demand.series import financial_year
 from demand.store import Store, quote
+from demand.tables import DERIVED_TABLES
 
 __all__ = [
     "CapacityInputs",
