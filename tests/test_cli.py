@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 from pathlib import Path
@@ -201,6 +203,20 @@ def test_ingest_prints_read_loaded_rejected(
     assert "20 rows read = 19 loaded + 1 rejected" in result.output
     again = CliRunner().invoke(cli, args)
     assert "skipped" in again.output
+
+
+def test_ingest_csv_lists_every_file_with_its_whole_path(
+    tmp_path: Path, incidents_csv: Path
+) -> None:
+    db = tmp_path / "s.duckdb"
+    adapter = str(incidents_csv.with_suffix(".toml"))
+    args = ["ingest", str(incidents_csv), "--adapter", adapter, "--db", str(db)]
+    result = CliRunner().invoke(cli, [*args, "--csv"])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert [r["file"] for r in rows] == [str(incidents_csv)]
+    counts = (rows[0]["read"], rows[0]["loaded"], rows[0]["rejected"])
+    assert counts == ("20", "19", "1")
 
 
 def test_ingest_of_a_missing_folder_is_one_sentence(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import numbers
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -44,6 +45,13 @@ def db_option(func: F) -> F:
         default=default_db_path,
         show_default="$DEMAND_DB or data/processed/demand.duckdb",
         help="DuckDB store to read and write.",
+    )(func)
+
+
+def csv_option(func: F) -> F:
+    """Add `--csv`: print the result as CSV for machines instead of a table."""
+    return click.option(
+        "--csv", "as_csv", is_flag=True, help="Print CSV instead of a table."
     )(func)
 
 
@@ -129,8 +137,9 @@ def synth(out: Path, years: int, end: Any, seed: int, faults: bool) -> None:
     help="Column maps: a built-in name, a TOML file, or a folder of TOML files.",
 )
 @db_option
+@csv_option
 @_user_errors
-def ingest(paths: tuple[Path, ...], adapter: str, db: Path) -> None:
+def ingest(paths: tuple[Path, ...], adapter: str, db: Path, as_csv: bool) -> None:
     """Load raw extracts into the store, validating every row and losing none.
 
     Example: demand ingest data/raw --adapter northshire
@@ -148,18 +157,18 @@ def ingest(paths: tuple[Path, ...], adapter: str, db: Path) -> None:
             adapter=adapter,
             progress=lambda r: bar.update(task, advance=1, description=r.file.name),
         )
-    table = Table("file", "stream", "status", "read", "loaded", "rejected")
-    for r in result.files:
-        table.add_row(
-            str(r.file),
-            r.stream,
-            r.status,
-            f"{r.rows_read:,}",
-            f"{r.rows_loaded:,}",
-            f"{r.rows_rejected:,}",
-        )
-    console.print(table)
-    console.print(
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        [
+            (str(r.file), r.stream, r.status, r.rows_read, r.rows_loaded)
+            + (r.rows_rejected,)
+            for r in result.files
+        ],
+        columns=["file", "stream", "status", "read", "loaded", "rejected"],
+    )
+    _print_frame(frame, "ingest", as_csv)
+    err.print(
         f"{result.rows_read:,} rows read = {result.rows_loaded:,} loaded + "
         f"{result.rows_rejected:,} rejected (see the rejects table); store {db}"
     )
@@ -415,13 +424,6 @@ def _run_stage(pipeline_path: Path, db: Path, stage: str, **section: Any) -> str
     return result.run_id
 
 
-def csv_option(func: F) -> F:
-    """Add `--csv`: print the result as CSV for machines instead of a table."""
-    return click.option(
-        "--csv", "as_csv", is_flag=True, help="Print CSV instead of a table."
-    )(func)
-
-
 def _run_and_show(
     pipeline_path: Path,
     db: Path,
@@ -443,10 +445,27 @@ def _print_frame(frame: Any, title: str, as_csv: bool = False) -> None:
     if as_csv:
         click.echo(frame.to_csv(index=False), nl=False)
         return
-    table = Table(*map(str, frame.columns), title=title)
+    table = Table(title=title)
+    for name in frame.columns:
+        numeric = frame[name].dtype.kind in "iuf"
+        # Paths fold onto more lines rather than being cut short.
+        table.add_column(
+            str(name), overflow="fold", justify="right" if numeric else "left"
+        )
     for row in frame.itertuples(index=False):
-        table.add_row(*(f"{v:,.1f}" if isinstance(v, float) else str(v) for v in row))
+        table.add_row(*map(_cell, row))
     console.print(table)
+
+
+def _cell(value: Any) -> str:
+    """A table cell: thousands separators, one decimal for fractional numbers."""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, numbers.Integral):
+        return f"{value:,}"
+    if isinstance(value, numbers.Real):
+        return f"{value:,.1f}"
+    return str(value)
 
 
 @cli.command()
