@@ -13,7 +13,12 @@ from demand.capacity.scenarios import (
     compare_scenarios,
     load_scenario,
 )
-from demand.capacity.workload import demand_lines, department_workload, line_hours
+from demand.capacity.workload import (
+    demand_lines,
+    department_workload,
+    line_hours,
+    productive_hours_per_fte,
+)
 
 
 @pytest.fixture(scope="module")
@@ -187,3 +192,12 @@ def test_an_empty_scenario_changes_nothing(baseline, assumptions):
     )
     pd.testing.assert_frame_equal(lines, baseline)
     assert new == assumptions
+
+
+def test_higher_sickness_leaves_fewer_productive_hours(
+    baseline, assumptions, scenarios
+):
+    _, new = apply_scenario(baseline, assumptions, scenarios["higher_sickness"])
+    # 2,080 h × (1 − 0.23 abstracted) × 0.875 on-duty productive = 1,401.4 h.
+    assert productive_hours_per_fte(new) == pytest.approx(1401.4)
+    assert productive_hours_per_fte(assumptions) == pytest.approx(1456.0)
