@@ -28,6 +28,7 @@ from demand.forecast.metrics import (
     seasonal_naive_mae,
     smape,
 )
+from demand.forecast.reuse import fit_once
 
 __all__ = [
     "PROTOCOL",
@@ -189,7 +190,7 @@ def cross_validate(
         )
         train = data[(data["ds"] > start) & (data["ds"] <= cutoff)]
         model = clone(forecaster).set_params(**params)
-        forecast = model.fit(train).predict(h, level)
+        forecast = fit_once(model, train).predict(h, level)
         end = cutoff + offset * h
         actual = data.loc[
             (data["ds"] > cutoff) & (data["ds"] <= end), ["unique_id", "ds", "y"]

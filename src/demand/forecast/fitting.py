@@ -18,6 +18,7 @@ from demand.forecast.base import (
     period_offset,
 )
 from demand.forecast.events import adjust_history
+from demand.forecast.reuse import reusing_fits
 
 __all__ = [
     "BASE_PERIODS",
@@ -27,6 +28,7 @@ __all__ = [
     "backtest_series",
     "bound_growth",
     "fit_series",
+    "forecast_and_backtest",
     "model_for",
 ]
 
@@ -288,6 +290,11 @@ def backtest_series(task: BacktestTask) -> pd.DataFrame:
         The `backtests` shape: `unique_id, cutoff, ds, y, model, mean, lo_*,
         hi_*`; cutoffs that leave no history are skipped.
     """
+    with reusing_fits():  # later windows revalidate earlier windows' cutoffs
+        return _backtest_windows(task)
+
+
+def _backtest_windows(task: BacktestTask) -> pd.DataFrame:
     _stream, freq, *_ = task.key
     data = task.series
     offset = period_offset(freq)
@@ -329,3 +336,18 @@ def backtest_series(task: BacktestTask) -> pd.DataFrame:
     if not frames:
         return pd.DataFrame(columns=columns)
     return pd.concat(frames, ignore_index=True)[columns]
+
+
+def forecast_and_backtest(
+    tasks: tuple[SeriesTask, BacktestTask],
+) -> tuple[SeriesResult, pd.DataFrame]:
+    """Forecast one series and backtest it in one unit of work.
+
+    Done together so that fits the two share are made once (`reusing_fits`):
+    with `auto`, the backtest's windows validate candidates at the cutoffs the
+    forecast's own selection validated. The results equal `fit_series` and
+    `backtest_series` run apart.
+    """
+    forecast_task, backtest_task = tasks
+    with reusing_fits():
+        return fit_series(forecast_task), backtest_series(backtest_task)

@@ -83,17 +83,18 @@ def harmonic_exog(
         labels = sorted({_holiday_key(n) for n in names.values()})
         by_day = pd.Series({d: _holiday_key(n) for d, n in names.items()})
         on = by_day.reindex(day).to_numpy()
-        blocks["named"] = (
-            np.column_stack([(on == label).astype(float) for label in labels])
-            if labels
-            else np.empty((len(ds), 0))
-        )
+        # Keyed by the holiday's name, not its position: a forecast window sees
+        # other years' holidays than the training window (a one-off state
+        # funeral), so positions would not line up.
+        named = {f"named_{label}": (on == label).astype(float) for label in labels}
+    else:
+        named = {}
     columns = {
         f"{name}_{j}": block[:, j]
         for name, block in blocks.items()
         for j in range(block.shape[1])
     }
-    return pd.DataFrame(columns, index=ds)
+    return pd.DataFrame(columns | named, index=ds)
 
 
 def _arma_filter(
@@ -237,7 +238,8 @@ class HarmonicRegression(BaseForecaster):
         """Forecast h periods with the future regressors and analytic intervals."""
         future = future_ds(state["last"], h, self.freq_)
         columns = state["columns"]
-        regression = self._exog(future)[columns].to_numpy() @ state["beta"]
+        exog = self._exog(future).reindex(columns=columns, fill_value=0.0)
+        regression = exog.to_numpy() @ state["beta"]
         forecast = state["result"].get_forecast(h)
         shift = regression if columns else np.zeros(h)
         mean = np.asarray(forecast.predicted_mean, dtype=float) + shift

@@ -13,6 +13,7 @@ import pandas as pd
 from demand.forecast.backtest import cross_validate, score_backtests
 from demand.forecast.base import BaseForecaster, interval_columns
 from demand.forecast.ensemble import combine_forecasts, make_member
+from demand.forecast.reuse import fit_once
 
 __all__ = ["DEFAULT_CANDIDATES", "AutoSelect", "conformal_bounds"]
 
@@ -328,7 +329,7 @@ class AutoSelect(BaseForecaster):
         for alias, uids in needed.items():
             subset = series[series["unique_id"].isin(uids)]
             try:
-                self.models_[alias] = self._member(alias).fit(subset)
+                self.models_[alias] = fit_once(self._member(alias), subset)
             except Exception as exc:  # the streams keep a forecast: the fallback
                 logger.warning("auto: refitting %s failed (%s).", alias, exc)
         failed = [

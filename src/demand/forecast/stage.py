@@ -19,6 +19,7 @@ from demand.forecast.fitting import (
     SeriesTask,
     backtest_series,
     fit_series,
+    forecast_and_backtest,
 )
 from demand.forecast.parallel import Progress, run_tasks
 from demand.forecast.reconcile import reconcile
@@ -143,13 +144,11 @@ def _choices_frame(results: list[SeriesResult]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _backtest(
-    groups: list[ForecastGroup],
-    aliases: tuple[str, ...],
-    section: ForecastConfig,
-    progress: Progress | None,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Rolling-origin backtests of every group and model, and their scores."""
+def _backtest_tasks(
+    groups: list[ForecastGroup], aliases: tuple[str, ...], section: ForecastConfig
+) -> tuple[list[BacktestTask], dict[tuple, tuple]]:
+    """Rolling-origin backtest tasks of every group and model, in `_series_tasks`'
+    order, and each group's (training window, history) for scoring."""
     tasks, plans = [], {}
     for g in groups:
         family = normalise_freq(g.freq)
@@ -179,14 +178,13 @@ def _backtest(
                         g.frame["ds"].max(),
                     )
                 )
-    results = run_tasks(
-        backtest_series,
-        tasks,
-        n_jobs=section.n_jobs,
-        engine=section.engine,
-        progress=progress,
-        label=_label,
-    )
+    return tasks, plans
+
+
+def _backtest_tables(
+    tasks: list[BacktestTask], results: list[pd.DataFrame], plans: dict[tuple, tuple]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Gather the backtests of every task and score them per group and model."""
     backtests, scores = [], []
     grouped: dict[tuple, list[pd.DataFrame]] = defaultdict(list)
     for task, frame in zip(tasks, results, strict=True):
@@ -205,6 +203,25 @@ def _backtest(
     if not backtests:
         return pd.DataFrame(), pd.DataFrame()
     return pd.concat(backtests, ignore_index=True), pd.concat(scores, ignore_index=True)
+
+
+def _backtest(
+    groups: list[ForecastGroup],
+    aliases: tuple[str, ...],
+    section: ForecastConfig,
+    progress: Progress | None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Rolling-origin backtests of every group and model, and their scores."""
+    tasks, plans = _backtest_tasks(groups, aliases, section)
+    results = run_tasks(
+        backtest_series,
+        tasks,
+        n_jobs=section.n_jobs,
+        engine=section.engine,
+        progress=progress,
+        label=_label,
+    )
+    return _backtest_tables(tasks, results, plans)
 
 
 def backtest_store(
@@ -284,21 +301,40 @@ def run_forecast(
         )
     tasks = _series_tasks(groups, aliases, section, saved)
     logger.info("Forecasting %d series-model pairs.", len(tasks))
-    results = run_tasks(
-        fit_series,
-        tasks,
-        n_jobs=1 if saved is not None else section.n_jobs,
-        engine=section.engine,
-        progress=progress,
-        label=_label,
-    )
-    forecasts = _forecast_frame(results, groups, section)
-    choices = _choices_frame(results)
-    tables = {"forecasts": forecasts, "model_choices": choices}
+    tables: dict[str, pd.DataFrame] = {}
     scores = pd.DataFrame()
     if section.backtest and saved is None:
-        tables["backtests"], scores = _backtest(groups, aliases, section, None)
+        # Each series is forecast and backtested in one task, so the fits the
+        # two share (auto's inner validation) are made once.
+        backtest_tasks, plans = _backtest_tasks(groups, aliases, section)
+        pairs = list(zip(tasks, backtest_tasks, strict=True))
+        if any(t.key != b.key or t.alias != b.alias for t, b in pairs):
+            raise RuntimeError("Forecast and backtest tasks are out of step.")
+        both = run_tasks(
+            forecast_and_backtest,
+            pairs,
+            n_jobs=section.n_jobs,
+            engine=section.engine,
+            progress=progress,
+            label=lambda pair: _label(pair[0]),
+        )
+        results = [r for r, _ in both]
+        tables["backtests"], scores = _backtest_tables(
+            backtest_tasks, [b for _, b in both], plans
+        )
         tables["model_scores"] = scores
+    else:
+        results = run_tasks(
+            fit_series,
+            tasks,
+            n_jobs=1 if saved is not None else section.n_jobs,
+            engine=section.engine,
+            progress=progress,
+            label=_label,
+        )
+    forecasts = _forecast_frame(results, groups, section)
+    choices = _choices_frame(results)
+    tables = {"forecasts": forecasts, "model_choices": choices, **tables}
     n = write_run_rows(store, tables, run_id)["forecasts"]
     if saved is None:
         _save(results, fingerprints, choices, scores, section, run_id)
