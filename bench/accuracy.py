@@ -166,7 +166,12 @@ def run_file(
         frames.append(
             scores.assign(file=name, seconds=seconds, fallback_rows=n_fallback)
         )
-        print(f"  {alias}: {seconds:.1f} s", file=sys.stderr)
+        means = scores[["mase", "cov80", "cov95"]].mean()
+        print(
+            f"  {alias}: {seconds:.1f} s, mean MASE {means['mase']:.3f}, "
+            f"cov80 {means['cov80']:.3f}, cov95 {means['cov95']:.3f}",
+            file=sys.stderr,
+        )
     return pd.concat(frames, ignore_index=True)
 
 

@@ -100,7 +100,8 @@ class CountRegression(BaseForecaster):
 
     The predictive distribution is negative binomial, its dispersion the
     method-of-moments estimate from the in-sample residuals plus the variance of
-    the log level over `h`-sized blocks (level wander the in-sample fit hides).
+    the log level over `h`-sized blocks (level wander the in-sample fit hides)
+    plus the variance of the estimated log μ at each forecast period.
     With `point="median"` the point forecast is that distribution's median,
     which is what minimises absolute errors (MASE); `"mean"` gives its mean.
 
@@ -203,7 +204,10 @@ class CountRegression(BaseForecaster):
         mu = np.exp(np.clip(x @ beta, -30.0, 30.0))
         if not np.isfinite(mu).all():
             raise ValueError("count regression did not converge.")
-        alpha = max(float(np.mean(((y - mu) ** 2 - mu) / mu**2)), 0.0)
+        # Moments of the residuals, with the degrees of freedom the fit used up
+        # (short monthly histories fit ~10 terms to 14-60 points).
+        inflate = y.size / max(y.size - x.shape[1], 1)
+        alpha = max(float(np.mean(((y - mu) ** 2 * inflate - mu) / mu**2)), 0.0)
         # Level: weighted ratio of actual to fitted over the recent periods.
         level = 1.0
         if self.level_halflife and self.level_halflife > 0:
@@ -211,7 +215,7 @@ class CountRegression(BaseForecaster):
             w = 0.5 ** (age / float(self.level_halflife))
             level = float((w @ y + 1.0) / (w @ mu + 1.0))
         # Wander of the level over forecast-sized blocks that the fit absorbs.
-        block = _BLOCK[self.freq_]
+        block = max(min(_BLOCK[self.freq_], y.size // 4), 2)
         n_blocks = y.size // block
         wander = 0.0
         if n_blocks >= 4:
@@ -219,8 +223,15 @@ class CountRegression(BaseForecaster):
             ms = mu[-n_blocks * block :].reshape(n_blocks, block).sum(axis=1)
             ratio = np.log((ys + 0.5) / (ms + 0.5))
             wander = max(float(np.var(ratio) - np.mean(1.0 / ms) - alpha / block), 0.0)
+        # Estimation uncertainty of log μ (the held trend end above all):
+        # the inverse of the negative-binomial information matrix.
+        weight = mu / (1.0 + alpha * mu)
+        penalty = np.full(x.shape[1], float(self.ridge))
+        penalty[0] = 0.0
+        information = x.T @ (x * weight[:, None]) + np.diag(penalty)
         trend_last = trend[-1]
         return {
+            "covariance": np.linalg.pinv(information),
             "beta": beta,
             "columns": keep,
             "trend_last": trend_last,
@@ -238,7 +249,8 @@ class CountRegression(BaseForecaster):
         trend = np.repeat(state["trend_last"][None, :], h, axis=0)
         x = np.column_stack([np.ones(h), trend, calendar])
         mu = np.exp(np.clip(x @ state["beta"], -30.0, 30.0)) * state["level"]
-        alpha = state["alpha"]
+        # A log-normal spread of μ adds its variance to the dispersion.
+        alpha = state["alpha"] + np.einsum("ij,jk,ik->i", x, state["covariance"], x)
         mean = mu if self.point == "mean" else count_quantile(mu, alpha, 0.5, False)
         out = {"mean": mean}
         for lv in level:
