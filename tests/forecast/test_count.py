@@ -55,3 +55,14 @@ def test_count_glm_rejects_an_unknown_point():
     model = make_model("count_glm", point="mode", fallback=None)
     with pytest.raises(ValueError, match="point"):
         model.fit(_low_counts(100))
+
+
+def test_median_point_sits_below_a_low_mean_and_on_a_high_one():
+    from demand.forecast.select import median_point
+
+    mean = np.array([2.6, 300.0, 0.0])
+    lo, hi = mean - 1.2816 * np.sqrt(mean), mean + 1.2816 * np.sqrt(mean)
+    point = median_point(mean, lo, hi)
+    assert point[0] == 2.0  # Poisson(2.6) has median 2
+    assert abs(point[1] - 300.0) <= 1.0
+    assert point[2] == 0.0
