@@ -12,9 +12,18 @@ section of `bench/RESULTS.md`: one table per file and whether the automatic
 selection (`auto`) meets the target (mean MASE at most 0.95 x the best reference
 model's, 80%/95% coverage within 5 points of nominal).
 
+With `--dev`, every file is first cut back so that the whole protocol (all
+cutoffs and every forecast period) lies strictly before the official test
+windows: the last timestamp L moves back by the span those windows cover (336
+days daily, 8 weeks hourly; 23 months for London, whose official forecasts
+cover 2020-02 .. 2021-12 and whose history starts in 2017-01, so its first
+development cutoff keeps only 14 months). Develop and compare ideas in this
+mode only; run the official protocol once, at the end.
+
 Example:
     nice -n 10 .venv/bin/python bench/accuracy.py --files denver_daily \
         --models seasonal_naive auto_ets prophet auto --results bench/RESULTS.md
+    nice -n 10 .venv/bin/python bench/accuracy.py --dev --out bench/out/dev.md
 """
 
 from __future__ import annotations
@@ -59,6 +68,11 @@ COUNTRIES = {
 REFERENCES = ("seasonal_naive", "auto_ets", "prophet")
 """The protocol's reference models; the target is relative to the best of them."""
 HOURLY_ONLY = ("daily_profile",)
+DEV_SHIFT = {"D": pd.DateOffset(days=336), "H": pd.DateOffset(hours=8 * 168)}
+DEV_SHIFT["M"] = pd.DateOffset(months=23)
+"""How far `--dev` moves L back per frequency: the span of the official test
+windows (monthly: the 23 months after the first official cutoff that its
+forecasts cover; 24 would leave the first development cutoff a single year)."""
 METRICS = ["mase", "smape", "rmse", "bias", "cov80", "cov95"]
 CHOICES: list[pd.DataFrame] = []
 """`choices_` of every `auto` fit of the run (one per cutoff), for the report."""
@@ -103,14 +117,32 @@ def _warm_up(alias: str, series: pd.DataFrame, freq: str) -> None:
     _configure(alias, freq, "US").fit(first).predict(2)
 
 
+def development_series(series: pd.DataFrame, freq: str) -> pd.DataFrame:
+    """Return `series` up to `L - DEV_SHIFT[freq]`, L its last timestamp.
+
+    The protocol run on the result has every cutoff and forecast period strictly
+    before the official test windows, so ideas can be compared there without
+    looking at the periods the official scores come from.
+    """
+    ds = pd.to_datetime(series["ds"])
+    last = ds.max() - DEV_SHIFT[freq]
+    return series[ds <= last].reset_index(drop=True)
+
+
 def run_file(
-    name: str, freq: str, aliases: list[str], series_dir: Path
+    name: str, freq: str, aliases: list[str], series_dir: Path, dev: bool = False
 ) -> pd.DataFrame:
-    """Backtest each model on one file; return scores with `seconds` per model."""
+    """Backtest each model on one file; return scores with `seconds` per model.
+
+    With `dev`, the file is cut back first (`development_series`).
+    """
     series = pd.read_csv(series_dir / f"{name}.csv", dtype={"unique_id": str})
+    if dev:
+        series = development_series(series, freq)
     plan = protocol_cutoffs(series, freq)
     print(
-        f"{name}: {series['unique_id'].nunique()} series, {len(plan.cutoffs)} cutoffs "
+        f"{name}{' (dev)' if dev else ''}: {series['unique_id'].nunique()} series, "
+        f"{len(plan.cutoffs)} cutoffs "
         f"{plan.cutoffs[0]} .. {plan.cutoffs[-1]}, h={plan.h}",
         file=sys.stderr,
     )
@@ -134,7 +166,12 @@ def run_file(
         frames.append(
             scores.assign(file=name, seconds=seconds, fallback_rows=n_fallback)
         )
-        print(f"  {alias}: {seconds:.1f} s", file=sys.stderr)
+        means = scores[["mase", "cov80", "cov95"]].mean()
+        print(
+            f"  {alias}: {seconds:.1f} s, mean MASE {means['mase']:.3f}, "
+            f"cov80 {means['cov80']:.3f}, cov95 {means['cov95']:.3f}",
+            file=sys.stderr,
+        )
     return pd.concat(frames, ignore_index=True)
 
 
@@ -275,6 +312,12 @@ def main(argv: list[str] | None = None) -> int:
         "--models", nargs="+", choices=list(MODELS), default=list(MODELS)
     )
     parser.add_argument("--series-dir", type=Path, default=SERIES_DIR)
+    parser.add_argument(
+        "--dev",
+        action="store_true",
+        help="development mode: cut each file back so that every cutoff and "
+        "forecast lies before the official test windows",
+    )
     parser.add_argument("--out", type=Path, default=Path("bench/out/accuracy.md"))
     parser.add_argument(
         "--results", type=Path, help="also write the summary, e.g. bench/RESULTS.md"
@@ -282,7 +325,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     scores = pd.concat(
         [
-            run_file(name, FILES[name], args.models, args.series_dir)
+            run_file(name, FILES[name], args.models, args.series_dir, args.dev)
             for name in args.files
         ],
         ignore_index=True,
@@ -295,6 +338,8 @@ def main(argv: list[str] | None = None) -> int:
     if CHOICES:
         choices = pd.concat(CHOICES, ignore_index=True)
         choices.to_csv(args.out.with_name(args.out.stem + "_choices.csv"), index=False)
+    if args.results and args.dev:
+        parser.error("--results takes official runs only; drop --dev")
     if args.results:
         update_results(args.results, to_results(scores, command))
     print(markdown)

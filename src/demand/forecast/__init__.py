@@ -6,6 +6,7 @@ from typing import Any
 
 from demand.forecast.base import BaseForecaster, NotFittedError, check_demand
 from demand.forecast.baselines import Naive, SeasonalNaive
+from demand.forecast.count import CountRegression
 from demand.forecast.ensemble import Ensemble
 from demand.forecast.harmonic import HarmonicRegression
 from demand.forecast.ml import GradientBoosting
@@ -19,6 +20,7 @@ __all__ = [
     "AutoETS",
     "AutoSelect",
     "BaseForecaster",
+    "CountRegression",
     "DailyProfile",
     "Ensemble",
     "GradientBoosting",
@@ -37,6 +39,7 @@ MODELS: dict[str, type[BaseForecaster]] = {
     "auto_ets": AutoETS,
     "prophet": ProphetModel,
     "arima_fourier": HarmonicRegression,
+    "count_glm": CountRegression,
     "gbm": GradientBoosting,
     "daily_profile": DailyProfile,
     "ensemble": Ensemble,
