@@ -133,7 +133,7 @@ class CountRegression(BaseForecaster):
         year_terms: int = 6,
         level_halflife: float = 0.0,
         knot_periods: int | None = None,
-        point: str = "median",
+        point: str = "mean",
         ridge: float = 1.0,
         max_history: int | None = None,
         season_length: int | None = None,

@@ -22,14 +22,18 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_CANDIDATES: dict[str, tuple[str, ...]] = {
     "H": ("seasonal_naive", "auto_ets", "daily_profile", "prophet"),
-    "D": ("seasonal_naive", "auto_ets", "arima_fourier", "count_glm", "prophet"),
-    "W": ("seasonal_naive", "auto_ets", "arima_fourier", "count_glm", "prophet"),
-    "M": ("seasonal_naive", "auto_ets", "arima_fourier", "count_glm", "prophet"),
+    "D": ("seasonal_naive", "auto_ets", "arima_fourier", "prophet"),
+    "W": ("seasonal_naive", "auto_ets", "arima_fourier", "prophet"),
+    "M": ("seasonal_naive", "auto_ets", "arima_fourier"),
 }
-"""Candidates per frequency when `candidates` is None. Gradient boosting is left
-out by default: it costs about ten times the others per fit inside the nested
-validation and was the weakest non-baseline model in a pilot on Denver daily;
-add it with `candidates=(..., "gbm")`."""
+"""Candidates per frequency when `candidates` is None. Left out by default, for
+cost: gradient boosting (about ten times the others per fit inside the nested
+validation, and the weakest non-baseline model in a pilot on Denver daily);
+`count_glm` (no gain for `auto` in the 2026-11-26 benchmark); and Prophet on
+monthly series, whose inner-validation windows hold under two years: Prophet
+warns its yearly seasonality is then under-identified, and below 100 points it
+switches to a Newton optimiser costing about 10 CPU-seconds a fit (bench/RESULTS.md,
+"Forecast speed"). Add any with `candidates=(..., "gbm")`."""
 _HORIZON = {"H": 168, "D": 28, "W": 13, "M": 12}
 _STEP = {"H": 168, "D": 28, "W": 13, "M": 1}
 _MIN_HALF_WIDTH = 0.5  # counts: keeps the scaled errors finite for zero intervals
@@ -153,7 +157,9 @@ class AutoSelect(BaseForecaster):
         top_k: Candidates in the weighted combination tried in step 4 (< 2: none).
         min_cov80: Coverage guard of step 3, a share 0-1.
         calibrate: Calibrate intervals on the validation errors (step 6).
-        try_median: Try the median point of step 5.
+        try_median: Try the median point of step 5 (off by default: forecasts
+            feed staffing, which sums expected counts, and medians of low
+            counts sit below them).
         country: Holiday country for candidates that take one.
         random_state: Seed for candidates that take one.
         season_length: Periods per season; None means the frequency's default.
@@ -171,7 +177,7 @@ class AutoSelect(BaseForecaster):
         top_k: int = 3,
         min_cov80: float = 0.70,
         calibrate: bool = True,
-        try_median: bool = True,
+        try_median: bool = False,
         country: str | None = "GB",
         random_state: int | None = 0,
         season_length: int | None = None,
