@@ -9,7 +9,11 @@ import numpy as np
 import pandas as pd
 
 from demand.forecast.base import BaseForecaster, future_ds
-from demand.forecast.harmonic import _position, harmonic_exog
+from demand.forecast.harmonic import (
+    _position,
+    informative_columns,
+    model_calendar,
+)
 
 __all__ = ["CountRegression", "count_quantile"]
 
@@ -156,14 +160,7 @@ class CountRegression(BaseForecaster):
 
     def _calendar(self, ds: pd.DatetimeIndex) -> pd.DataFrame:
         """Return the deterministic regressors for period starts `ds`."""
-        m = self.season_length_
-        terms = self.season_terms
-        if terms is None:
-            terms = {7: 3, 12: 4, 168: 6}.get(m, min(6, m // 2))
-        terms = min(int(terms), m // 2)
-        return harmonic_exog(
-            ds, self.freq_, m, self.country, terms, int(self.year_terms)
-        )
+        return model_calendar(self, ds)
 
     def _knot(self) -> float:
         """Return the periods between the trend's knots."""
@@ -186,12 +183,7 @@ class CountRegression(BaseForecaster):
         if y.sum() <= 0:
             raise ValueError("the stream has no events to fit.")
         calendar = self._calendar(ds)
-        short = (ds[-1] - ds[0]) < pd.Timedelta(days=548)
-        keep = [
-            c
-            for c in calendar
-            if calendar[c].std() > 1e-9 and not (short and c.startswith("year_"))
-        ]
+        keep = informative_columns(calendar, ds)
         position = _position(ds, self.freq_)
         start = float(position[0])
         span = (position[-1] - start) / self._knot()

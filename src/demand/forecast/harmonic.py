@@ -12,7 +12,12 @@ import pandas as pd
 from demand.forecast.base import BaseForecaster, future_ds
 from demand.forecast.calendar import calendar_features, fourier_terms, holiday_names
 
-__all__ = ["HarmonicRegression", "harmonic_exog"]
+__all__ = [
+    "HarmonicRegression",
+    "harmonic_exog",
+    "informative_columns",
+    "model_calendar",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +43,30 @@ def _position(ds: pd.DatetimeIndex, freq: str) -> np.ndarray:
     return ((ds - _EPOCH) / unit).to_numpy(dtype=float)
 
 
+def model_calendar(model: Any, ds: pd.DatetimeIndex) -> pd.DataFrame:
+    """`harmonic_exog` with a fitted model's settings (`freq_`, `season_length_`,
+    `country`, `season_terms`, `year_terms`): one calendar for every model on it."""
+    return harmonic_exog(
+        ds,
+        model.freq_,
+        model.season_length_,
+        model.country,
+        model.season_terms,
+        int(model.year_terms),
+    )
+
+
+def informative_columns(exog: pd.DataFrame, ds: pd.DatetimeIndex) -> list[str]:
+    """Regressors worth fitting on history `ds`: not constant there, and no yearly
+    terms on under 18 months of history (they would wander)."""
+    short = (ds[-1] - ds[0]) < pd.Timedelta(days=548)
+    return [
+        c
+        for c in exog
+        if exog[c].std() > 1e-9 and not (short and c.startswith("year_"))
+    ]
+
+
 def _holiday_key(name: str) -> str:
     """Return a holiday's name without "(observed)" and the like."""
     return name.split("(")[0].split(";")[0].strip().lower()
@@ -48,16 +77,20 @@ def harmonic_exog(
     freq: str,
     season_length: int,
     country: str | None,
-    season_terms: int,
+    season_terms: int | None,
     year_terms: int,
 ) -> pd.DataFrame:
     """Return the regressors of the harmonic regression for period starts `ds`.
 
-    Fourier terms of the season (`season_length` periods), of the day for
+    Fourier terms of the season (`season_length` periods; `season_terms`
+    harmonics, None for 3 weekly, 4 monthly, 6 hourly), of the day for
     hourly data (24 h, 8 harmonics), of the year for daily and hourly data, and
     the special-day flags of `calendar_features` (daily and hourly only). All are
     deterministic, so future rows are known at any cutoff.
     """
+    if season_terms is None:
+        season_terms = {7: 3, 12: 4, 168: 6}.get(season_length, 6)
+    season_terms = min(int(season_terms), season_length // 2)
     position = _position(ds, freq)
     blocks = {"season": fourier_terms(position, season_length, season_terms)}
     if freq == "H":
@@ -182,14 +215,7 @@ class HarmonicRegression(BaseForecaster):
 
     def _exog(self, ds: pd.DatetimeIndex) -> pd.DataFrame:
         """Return the regressors for `ds` with this model's settings."""
-        m = self.season_length_
-        terms = self.season_terms
-        if terms is None:
-            terms = {7: 3, 12: 4, 168: 6}.get(m, min(6, m // 2))
-        terms = min(int(terms), m // 2)
-        return harmonic_exog(
-            ds, self.freq_, m, self.country, terms, int(self.year_terms)
-        )
+        return model_calendar(self, ds)
 
     def _fit_errors(self, errors: np.ndarray) -> Any:
         """Fit the ARIMA(p, d, q) errors with statsmodels' SARIMAX."""
@@ -205,13 +231,7 @@ class HarmonicRegression(BaseForecaster):
         history = self.max_history or _DEFAULT_HISTORY[self.freq_]
         y, ds = y[-int(history) :], ds[-int(history) :]
         exog = self._exog(ds)
-        # Yearly terms need well over a year of history, or they wander.
-        short = (ds[-1] - ds[0]) < pd.Timedelta(days=548)
-        keep = [
-            c
-            for c in exog
-            if exog[c].std() > 1e-9 and not (short and c.startswith("year_"))
-        ]
+        keep = informative_columns(exog, ds)
         n_params = len(keep) + sum(self.order) + 1
         if y.size < n_params + 10:
             raise ValueError(
