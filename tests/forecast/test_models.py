@@ -165,3 +165,26 @@ def test_daily_profile_splits_each_day_by_the_weekday_shares():
     day_totals = out.set_index("ds")["mean"].resample("D").sum()
     np.testing.assert_allclose(day_totals.to_numpy(), daily.to_numpy()[-7:-5])
     assert (out["lo_95"] <= out["lo_80"]).all() and (out["hi_80"] <= out["hi_95"]).all()
+
+
+def test_fallbacks_inside_auto_validation_are_info_not_warnings(caplog):
+    # 30 months: ETS cannot start its seasonals on the shorter validation
+    # windows, which is routine there; a direct fit still warns.
+    rng = np.random.default_rng(0)
+    series = pd.DataFrame(
+        {
+            "unique_id": "x",
+            "ds": pd.date_range("2021-01-01", periods=30, freq="MS"),
+            "y": rng.poisson(50, 30).astype(float),
+        }
+    )
+    caplog.set_level("INFO", logger="demand.forecast.base")
+    make_model("auto", freq="M", candidates=("seasonal_naive", "auto_ets")).fit(series)
+    fallbacks = [r for r in caplog.records if "could not fit" in r.message]
+    assert fallbacks and all(r.levelname == "INFO" for r in fallbacks)
+    caplog.clear()
+    make_model("auto_ets", freq="M").fit(series.iloc[:20])
+    assert any(
+        r.levelname == "WARNING" and "could not fit" in r.message
+        for r in caplog.records
+    )

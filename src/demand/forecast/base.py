@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import numpy as np
@@ -22,6 +24,7 @@ __all__ = [
     "map_streams",
     "normalise_freq",
     "period_offset",
+    "routine_fallbacks",
     "validate_demand",
 ]
 
@@ -227,6 +230,20 @@ def _fit_or_error(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapped
 
 
+_ROUTINE_FALLBACKS: ContextVar[bool] = ContextVar("routine_fallbacks", default=False)
+
+
+@contextmanager
+def routine_fallbacks() -> Iterator[None]:
+    """Log fallbacks at INFO, not WARNING, within the block: for validation
+    windows, where short histories make them routine and expected."""
+    token = _ROUTINE_FALLBACKS.set(True)
+    try:
+        yield
+    finally:
+        _ROUTINE_FALLBACKS.reset(token)
+
+
 class BaseForecaster(BaseEstimator):
     """Base of every forecaster: validation, per-stream fitting, fallback, output shape.
 
@@ -339,7 +356,8 @@ class BaseForecaster(BaseEstimator):
     def _fit_fallback(
         self, series: pd.DataFrame, uid: Hashable, error: Exception
     ) -> Any:
-        """Fit the fallback model on stream `uid`, logging why at WARNING."""
+        """Fit the fallback model on stream `uid`, logging why (at WARNING; at
+        INFO inside `routine_fallbacks`)."""
         from demand.forecast import make_model  # the registry imports this module
 
         alias = getattr(self, "alias", type(self).__name__)
@@ -348,7 +366,8 @@ class BaseForecaster(BaseEstimator):
             raise ValueError(
                 f"{alias} could not fit stream {uid!r}: {error}"
             ) from error
-        logger.warning(
+        logger.log(
+            logging.INFO if _ROUTINE_FALLBACKS.get() else logging.WARNING,
             "%s could not fit stream %r (%s: %s); using fallback %s.",
             alias,
             uid,

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from demand.forecast.backtest import cross_validate, score_backtests
-from demand.forecast.base import BaseForecaster, interval_columns
+from demand.forecast.base import BaseForecaster, interval_columns, routine_fallbacks
 from demand.forecast.count import count_quantile
 from demand.forecast.ensemble import combine_forecasts, make_member
 from demand.forecast.reuse import fit_once
@@ -354,7 +354,8 @@ class AutoSelect(BaseForecaster):
     def _fit(self, series: pd.DataFrame) -> None:
         """Validate, choose per stream, and refit the choices on all the data."""
         plan = self._plan(series)
-        inner = self._validate(series, plan) if plan else {}
+        with routine_fallbacks():  # short windows: the choice records the rest
+            inner = self._validate(series, plan) if plan else {}
         scores = self._score(series, inner) if inner else None
         records = []
         for uid in sorted(series["unique_id"].unique()):
