@@ -17,10 +17,31 @@ __all__ = ["ProphetModel", "make_prophet"]
 logger = logging.getLogger(__name__)
 
 
+class _ShortHistoryNote(logging.Filter):
+    """Prophet warns at every fit on under two years of history that yearly
+    seasonality may be under-identified. Hourly windows (16 weeks) and
+    validation windows make that routine: the record goes on at INFO (the run's
+    log file keeps it; the console does not repeat it per fit)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.getMessage().startswith("Yearly seasonality is enabled with less"):
+            record.levelno, record.levelname = logging.INFO, "INFO"
+        return True
+
+
 def _quiet_prophet_logs() -> None:
-    """Silence cmdstanpy's and prophet's per-fit INFO chatter."""
-    for name in ("cmdstanpy", "prophet", "prophet.plot"):
+    """Silence cmdstanpy's and prophet's per-fit chatter."""
+    from cmdstanpy.utils import get_logger
+
+    get_logger()  # makes cmdstanpy's logger (level DEBUG) on first use: then quiet it
+    for name in ("cmdstanpy", "prophet"):
         logging.getLogger(name).setLevel(logging.WARNING)
+    # Prophet's plotting needs plotly, which `demand` never uses; it logs an
+    # ERROR at import in every process without it.
+    logging.getLogger("prophet.plot").setLevel(logging.CRITICAL)
+    forecaster = logging.getLogger("prophet")
+    if not any(isinstance(f, _ShortHistoryNote) for f in forecaster.filters):
+        forecaster.addFilter(_ShortHistoryNote())
 
 
 def make_prophet(
