@@ -15,6 +15,9 @@ from demand.forecast.calendar import holiday_frame
 __all__ = ["ProphetModel", "make_prophet"]
 
 logger = logging.getLogger(__name__)
+# Prophet's plotting needs plotly, which `demand` never uses; prophet logs an
+# ERROR when it is imported without it, also when a fitted model is unpickled.
+logging.getLogger("prophet.plot").setLevel(logging.CRITICAL)
 
 
 class _ShortHistoryNote(logging.Filter):
@@ -36,9 +39,6 @@ def _quiet_prophet_logs() -> None:
     get_logger()  # makes cmdstanpy's logger (level DEBUG) on first use: then quiet it
     for name in ("cmdstanpy", "prophet"):
         logging.getLogger(name).setLevel(logging.WARNING)
-    # Prophet's plotting needs plotly, which `demand` never uses; it logs an
-    # ERROR at import in every process without it.
-    logging.getLogger("prophet.plot").setLevel(logging.CRITICAL)
     forecaster = logging.getLogger("prophet")
     if not any(isinstance(f, _ShortHistoryNote) for f in forecaster.filters):
         forecaster.addFilter(_ShortHistoryNote())
