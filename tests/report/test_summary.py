@@ -42,3 +42,17 @@ def test_sentences_follow_the_forecasts_and_the_capacity(report_run) -> None:
     assert "more than chance" in calls_after
     assert any("more people than the 1 FTE" in s for s in after["People"])
     assert before["People"] != after["People"]
+
+
+def test_forecasts_are_read_when_auto_chose_another_model(report_run, tmp_path) -> None:
+    # `auto` (or a fallback) records the model it chose in model_choices.chosen,
+    # while the forecasts keep the configured alias: the report must follow the
+    # configured alias, or it finds no forecasts at all.
+    db = tmp_path / "copy.duckdb"
+    db.write_bytes(report_run.db.read_bytes())
+    with Store(db) as store:
+        store.con.execute("UPDATE model_choices SET chosen = 'some_other_model'")
+    with Store(db, read_only=True) as store:
+        data = read_report_data(store, "rep")
+    assert len(data.forecasts) > 0
+    assert data.forecasts["unique_id"].str.startswith("calls").any()

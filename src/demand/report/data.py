@@ -138,7 +138,7 @@ def read_report_data(
         "c.run_id = f.run_id AND c.unique_id = f.unique_id AND c.freq = f.freq "
         "AND c.measure = f.measure WHERE f.run_id = ? AND f.freq = 'M' AND "
         "f.measure = 'count' AND f.horizon = 'strategic' AND "
-        "f.model = coalesce(c.chosen, f.model) ORDER BY f.unique_id, f.ds",
+        "f.model = coalesce(c.model, f.model) ORDER BY f.unique_id, f.ds",
         [forecast_run],
     )
     forecasts = forecasts.drop_duplicates(["unique_id", "ds"])
