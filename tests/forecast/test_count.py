@@ -66,3 +66,18 @@ def test_median_point_sits_below_a_low_mean_and_on_a_high_one():
     assert point[0] == 2.0  # Poisson(2.6) has median 2
     assert abs(point[1] - 300.0) <= 1.0
     assert point[2] == 0.0
+
+
+def test_auto_with_try_median_records_which_point_it_kept():
+    # Off by default (staffing sums means); when asked, auto keeps the median
+    # point only where inner validation says it lowers MASE, and says which.
+    series = _low_counts(500)
+    kwargs = {"freq": "D", "candidates": ("seasonal_naive", "count_glm")}
+    asked = make_model("auto", try_median=True, **kwargs).fit(series)
+    # About 3 a day: the median (a whole count) beats the mean on MASE here.
+    assert asked.choices_.set_index("unique_id").loc["a", "point"] == "median"
+    assert "median point" in asked.choices_["reason"].iloc[0]
+    forecast = asked.predict(14)
+    assert np.allclose(forecast["mean"], np.round(forecast["mean"]))
+    default = make_model("auto", **kwargs).fit(series)
+    assert default.choices_.set_index("unique_id").loc["a", "point"] == "mean"
