@@ -291,7 +291,9 @@ def main() -> None:
         help="models timed on every series; the others on --model-series",
     )
     parser.add_argument("--model-series", type=int, default=100)
-    parser.add_argument("--select-series", type=int, default=None)
+    parser.add_argument(
+        "--select-series", type=int, default=None, help="default all; 0 skips"
+    )
     parser.add_argument("--backtest-windows", type=int, default=2)
     parser.add_argument("--baseline-series", type=int, default=0)
     parser.add_argument("--n-jobs", type=int, default=-1)
@@ -308,7 +310,8 @@ def main() -> None:
     streams = _streams(series, args.series)
     with PeakMemory() as memory:
         model_rows = time_models(streams, args.models, args) if args.models else []
-        select_rows = time_select(streams[: args.select_series or len(streams)], args)
+        n_select = len(streams) if args.select_series is None else args.select_series
+        select_rows = time_select(streams[:n_select], args) if n_select else []
     demo = None
     if args.demo_db:
         with PeakMemory() as demo_memory:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
-from demand.forecast import HarmonicRegression, SeasonalNaive
+from demand.forecast import CountRegression, HarmonicRegression, SeasonalNaive
 from demand.forecast.fitting import (
     BacktestTask,
     SeriesTask,
@@ -58,13 +59,14 @@ def test_forecast_and_backtest_equal_the_two_run_apart(make_demand) -> None:
     pd.testing.assert_frame_equal(windows, backtest_series(backtest))
 
 
-def test_harmonic_regression_forecasts_years_without_the_training_one_offs(
-    make_demand,
+@pytest.mark.parametrize("model_class", [HarmonicRegression, CountRegression])
+def test_calendar_models_forecast_years_without_the_training_one_offs(
+    make_demand, model_class
 ) -> None:
     # Training covers 2022's state funeral, a one-off bank holiday; the
     # forecast years do not, and the forecast must still be made.
     demand = make_demand(1092, "D", streams=("north",))
-    model = HarmonicRegression(country="GB", freq="D", fallback=None).fit(demand)
+    model = model_class(country="GB", freq="D", fallback=None).fit(demand)
     forecast = model.predict(28, (80,))
     assert len(forecast) == 28
     assert forecast["mean"].notna().all()

@@ -237,7 +237,11 @@ class CountRegression(BaseForecaster):
     ) -> dict[str, np.ndarray]:
         """Forecast h periods: the calendar at future dates, trend held, level."""
         future = future_ds(state["last"], h, self.freq_)
-        calendar = self._calendar(future)[state["columns"]].to_numpy()
+        # Reindexed: a one-off holiday of the training years is absent here.
+        calendar = self._calendar(future).reindex(
+            columns=state["columns"], fill_value=0.0
+        )
+        calendar = calendar.to_numpy()
         trend = np.repeat(state["trend_last"][None, :], h, axis=0)
         x = np.column_stack([np.ones(h), trend, calendar])
         mu = np.exp(np.clip(x @ state["beta"], -30.0, 30.0)) * state["level"]
