@@ -112,7 +112,9 @@ def test_train_end_holds_back_the_later_history(store: Store, section) -> None:
     ]
 
 
-def test_reuse_refuses_changed_data_and_other_versions(store: Store, section) -> None:
+def test_reuse_refuses_changed_data_and_other_versions_or_code(
+    store: Store, section
+) -> None:
     daily = _daily()
     _fill(store, daily)
     run_forecast(store, section, "r1")
@@ -123,6 +125,12 @@ def test_reuse_refuses_changed_data_and_other_versions(store: Store, section) ->
     meta["versions"]["pandas"] = "0.0.1"
     meta_path.write_text(json.dumps(meta))
     with pytest.raises(ArtefactError, match=r"other library versions \(pandas 0.0.1"):
+        run_forecast(store, reuse, "r3")
+    run_forecast(store, section, "r1")  # refit and save again
+    meta = json.loads(meta_path.read_text())
+    meta["code_version"] = "0.0.0+older"
+    meta_path.write_text(json.dumps(meta))
+    with pytest.raises(ArtefactError, match=r"other forecasting code \(0.0.0\+older"):
         run_forecast(store, reuse, "r3")
     run_forecast(store, section, "r1")  # refit and save again
     changed = daily.copy()

@@ -14,6 +14,7 @@ from typing import Any
 import joblib
 import pandas as pd
 
+from demand.code_version import stage_code_version
 from demand.forecast.base import BaseForecaster
 
 __all__ = [
@@ -138,6 +139,7 @@ def save_models(
     meta = {
         "run_id": run_id,
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "code_version": stage_code_version("forecast"),
         "versions": library_versions(),
         "models": entries,
     }
@@ -161,7 +163,8 @@ def load_models(
 
     Raises:
         ArtefactError: the folder or a group's file is missing, a library version
-            differs from the one that saved them, or a group's data fingerprint
+            or the forecasting code differs from the one that saved them
+            (`stage_code_version("forecast")`), or a group's data fingerprint
             differs (the stored series changed since: refit instead).
     """
     path = folder / "metadata.json"
@@ -181,6 +184,13 @@ def load_models(
         raise ArtefactError(
             f"Saved models in {folder} were made with other library versions "
             f"({', '.join(changed)}); refit them (leave reuse_models empty)."
+        )
+    code = stage_code_version("forecast")
+    if meta.get("code_version") != code:
+        raise ArtefactError(
+            f"Saved models in {folder} were made by other forecasting code "
+            f"({meta.get('code_version')} → {code}); a model may keep another "
+            "state there. Refit them (leave reuse_models empty)."
         )
     out = {}
     for key, fingerprint in fingerprints.items():

@@ -217,14 +217,17 @@ class HarmonicRegression(BaseForecaster):
         """Return the regressors for `ds` with this model's settings."""
         return model_calendar(self, ds)
 
-    def _fit_errors(self, errors: np.ndarray) -> Any:
-        """Fit the ARIMA(p, d, q) errors with statsmodels' SARIMAX."""
+    def _errors_model(self, errors: np.ndarray) -> Any:
+        """Return statsmodels' SARIMAX for the ARIMA(p, d, q) errors."""
         from statsmodels.tsa.statespace.sarimax import SARIMAX
 
-        model = SARIMAX(errors, order=tuple(self.order), trend="n")
+        return SARIMAX(errors, order=tuple(self.order), trend="n")
+
+    def _fit_errors(self, errors: np.ndarray) -> Any:
+        """Fit the ARIMA(p, d, q) errors."""
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # convergence chatter; checked below
-            return model.fit(disp=False, maxiter=int(self.maxiter))
+            return self._errors_model(errors).fit(disp=False, maxiter=int(self.maxiter))
 
     def _fit_stream(self, y: np.ndarray, ds: pd.DatetimeIndex) -> dict[str, Any]:
         """Fit the harmonic regression with ARIMA errors to one stream."""
@@ -246,11 +249,21 @@ class HarmonicRegression(BaseForecaster):
                 ar = np.asarray(result.arparams if p else [], dtype=float)
                 ma = np.asarray(result.maparams if q else [], dtype=float)
                 beta = _gls(y, x, d, ar, ma)
+        errors = y - x @ beta if keep else y
         if keep:
-            result = self._fit_errors(y - x @ beta)
+            result = self._fit_errors(errors)
         if not np.isfinite(result.params).all() or not np.isfinite(result.llf):
             raise ValueError("SARIMAX gave non-finite parameters.")
-        return {"result": result, "columns": keep, "beta": beta, "last": ds[-1]}
+        # The errors and parameters, not statsmodels' results (3 MB a daily
+        # stream, in memory for every series of a run): refiltering at predict
+        # time gives the same forecast.
+        return {
+            "errors": errors,
+            "params": np.asarray(result.params, dtype=float),
+            "columns": keep,
+            "beta": beta,
+            "last": ds[-1],
+        }
 
     def _predict_stream(
         self, state: dict[str, Any], h: int, level: tuple[float, ...]
@@ -260,7 +273,8 @@ class HarmonicRegression(BaseForecaster):
         columns = state["columns"]
         exog = self._exog(future).reindex(columns=columns, fill_value=0.0)
         regression = exog.to_numpy() @ state["beta"]
-        forecast = state["result"].get_forecast(h)
+        filtered = self._errors_model(state["errors"]).filter(state["params"])
+        forecast = filtered.get_forecast(h)
         shift = regression if columns else np.zeros(h)
         mean = np.asarray(forecast.predicted_mean, dtype=float) + shift
         if not np.isfinite(mean).all():
