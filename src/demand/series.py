@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 import pandas as pd
 
@@ -180,7 +181,7 @@ def build_hierarchy(
     stream: str,
     freq: str = "D",
     levels: Sequence[Sequence[str]] = ((), ("area",)),
-    **kwargs: object,
+    **kwargs: Any,
 ) -> pd.DataFrame:
     """Build one stream's series at several levels, e.g. force and area.
 

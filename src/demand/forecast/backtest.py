@@ -124,7 +124,7 @@ def protocol_cutoffs(series: pd.DataFrame, freq: str) -> BacktestPlan:
         raise ValueError(f"The protocol covers D, M and H series, not {freq!r}.")
     spec = PROTOCOL[family]
     data, family = validate_demand(series, family)
-    h, n_windows, step = int(spec["h"]), int(spec["n_windows"]), int(spec["step"])
+    h, n_windows, step = (int(spec[k] or 0) for k in ("h", "n_windows", "step"))
     cutoffs = make_cutoffs(data["ds"].max(), h, n_windows, step, family)
     return BacktestPlan(
         family,

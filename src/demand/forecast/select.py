@@ -264,7 +264,8 @@ class AutoSelect(BaseForecaster):
         eligible = guarded if not guarded.empty else rows
         ranked = eligible.sort_values("mase", kind="stable")
         best = ranked.index[0]
-        members, weights = (best,), (1.0,)
+        members: tuple[str, ...] = (best,)
+        weights: tuple[float, ...] = (1.0,)
         mase = float(ranked["mase"].iloc[0])
         reason = f"lowest inner MASE {mase:.3f}"
         note = ""
