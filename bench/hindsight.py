@@ -21,7 +21,7 @@ MASE is scored as the protocol scores it (`s_k`: the seasonal-naive MAE of
 cutoff k's training window), and averaged over each file's series.
 
 Example:
-    .venv/bin/python bench/hindsight.py --out bench/out/hindsight.md
+    .venv/bin/python bench/hindsight.py > bench/out/hindsight.md
 """
 
 from __future__ import annotations
@@ -147,7 +147,6 @@ def run(series_dir: Path) -> pd.DataFrame:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--series-dir", type=Path, default=SERIES_DIR)
-    parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
     table = run(args.series_dir)
     lines = [
@@ -160,11 +159,7 @@ def main() -> None:
         f"| {r.poisson_part:.3f} |"
         for r in table.itertuples()
     ]
-    text = "\n".join(lines)
-    print(text)  # noqa: T201
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text + "\n")
+    print("\n".join(lines))  # noqa: T201 - the table is the output
 
 
 if __name__ == "__main__":
