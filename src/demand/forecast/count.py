@@ -158,10 +158,6 @@ class CountRegression(BaseForecaster):
         self.fallback = fallback
         self.alias = alias
 
-    def _calendar(self, ds: pd.DatetimeIndex) -> pd.DataFrame:
-        """Return the deterministic regressors for period starts `ds`."""
-        return model_calendar(self, ds)
-
     def _knot(self) -> float:
         """Return the periods between the trend's knots."""
         return float(self.knot_periods or _KNOT_PERIODS[self.freq_])
@@ -182,7 +178,7 @@ class CountRegression(BaseForecaster):
             raise ValueError("count_glm needs non-negative counts.")
         if y.sum() <= 0:
             raise ValueError("the stream has no events to fit.")
-        calendar = self._calendar(ds)
+        calendar = model_calendar(self, ds)
         keep = informative_columns(calendar, ds)
         position = _position(ds, self.freq_)
         start = float(position[0])
@@ -237,11 +233,7 @@ class CountRegression(BaseForecaster):
     ) -> dict[str, np.ndarray]:
         """Forecast h periods: the calendar at future dates, trend held, level."""
         future = future_ds(state["last"], h, self.freq_)
-        # Reindexed: a one-off holiday of the training years is absent here.
-        calendar = self._calendar(future).reindex(
-            columns=state["columns"], fill_value=0.0
-        )
-        calendar = calendar.to_numpy()
+        calendar = model_calendar(self, future, state["columns"]).to_numpy()
         trend = np.repeat(state["trend_last"][None, :], h, axis=0)
         x = np.column_stack([np.ones(h), trend, calendar])
         mu = np.exp(np.clip(x @ state["beta"], -30.0, 30.0)) * state["level"]

@@ -43,10 +43,16 @@ def _position(ds: pd.DatetimeIndex, freq: str) -> np.ndarray:
     return ((ds - _EPOCH) / unit).to_numpy(dtype=float)
 
 
-def model_calendar(model: Any, ds: pd.DatetimeIndex) -> pd.DataFrame:
+def model_calendar(
+    model: Any, ds: pd.DatetimeIndex, columns: list[str] | None = None
+) -> pd.DataFrame:
     """`harmonic_exog` with a fitted model's settings (`freq_`, `season_length_`,
-    `country`, `season_terms`, `year_terms`): one calendar for every model on it."""
-    return harmonic_exog(
+    `country`, `season_terms`, `year_terms`): one calendar for every model on it.
+
+    With `columns` (those the model was fitted on), exactly those, in that order:
+    a one-off holiday of the training years that `ds` lacks is a column of zeros.
+    """
+    calendar = harmonic_exog(
         ds,
         model.freq_,
         model.season_length_,
@@ -54,6 +60,9 @@ def model_calendar(model: Any, ds: pd.DatetimeIndex) -> pd.DataFrame:
         model.season_terms,
         int(model.year_terms),
     )
+    if columns is None:
+        return calendar
+    return calendar.reindex(columns=columns, fill_value=0.0)
 
 
 def informative_columns(exog: pd.DataFrame, ds: pd.DatetimeIndex) -> list[str]:
@@ -213,10 +222,6 @@ class HarmonicRegression(BaseForecaster):
         self.fallback = fallback
         self.alias = alias
 
-    def _exog(self, ds: pd.DatetimeIndex) -> pd.DataFrame:
-        """Return the regressors for `ds` with this model's settings."""
-        return model_calendar(self, ds)
-
     def _errors_model(self, errors: np.ndarray) -> Any:
         """Return statsmodels' SARIMAX for the ARIMA(p, d, q) errors."""
         from statsmodels.tsa.statespace.sarimax import SARIMAX
@@ -233,7 +238,7 @@ class HarmonicRegression(BaseForecaster):
         """Fit the harmonic regression with ARIMA errors to one stream."""
         history = self.max_history or _DEFAULT_HISTORY[self.freq_]
         y, ds = y[-int(history) :], ds[-int(history) :]
-        exog = self._exog(ds)
+        exog = model_calendar(self, ds)
         keep = informative_columns(exog, ds)
         n_params = len(keep) + sum(self.order) + 1
         if y.size < n_params + 10:
@@ -271,7 +276,7 @@ class HarmonicRegression(BaseForecaster):
         """Forecast h periods with the future regressors and analytic intervals."""
         future = future_ds(state["last"], h, self.freq_)
         columns = state["columns"]
-        exog = self._exog(future).reindex(columns=columns, fill_value=0.0)
+        exog = model_calendar(self, future, columns)
         regression = exog.to_numpy() @ state["beta"]
         filtered = self._errors_model(state["errors"]).filter(state["params"])
         forecast = filtered.get_forecast(h)
