@@ -12,9 +12,9 @@ from typing import Any, TypeVar
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
+from demand.cli_progress import progress_for
 from demand.store import default_db_path
 
 __all__ = ["cli", "main"]
@@ -55,14 +55,8 @@ def csv_option(func: F) -> F:
     )(func)
 
 
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        console=err,
-        transient=True,
-    )
+def _progress() -> Any:
+    return progress_for(err)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
