@@ -6,6 +6,7 @@ import functools
 import logging
 import numbers
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
@@ -94,14 +95,80 @@ def cli(verbose: int) -> None:
 )
 @click.option("--seed", type=int, default=2024, show_default=True)
 @click.option("--faults", is_flag=True, help="Add realistic bad rows and files.")
+@click.option(
+    "--forces",
+    type=click.IntRange(1, 200),
+    default=None,
+    help="Write this many forces of different sizes, one folder each under --out.",
+)
+@click.option("--name", default=None, help="The force's name (default Northshire).")
+@click.option(
+    "--areas",
+    default=None,
+    help="The force's areas, e.g. 'Ashford:urban,Elmby:rural' (equal shares).",
+)
+@click.option(
+    "--scale",
+    type=click.FloatRange(0.01, 100),
+    default=1.0,
+    show_default=True,
+    help="Demand and establishment relative to Northshire.",
+)
+@click.option(
+    "--growth-shift",
+    type=float,
+    default=0.0,
+    show_default=True,
+    help="Added to every stream's yearly growth (0.01 = one point faster).",
+)
 @_user_errors
-def synth(out: Path, years: int, end: Any, seed: int, faults: bool) -> None:
-    """Write the synthetic force Northshire's raw extracts (replacing an earlier run's).
+def synth(
+    out: Path,
+    years: int,
+    end: Any,
+    seed: int,
+    faults: bool,
+    forces: int | None,
+    name: str | None,
+    areas: str | None,
+    scale: float,
+    growth_shift: float,
+) -> None:
+    """Write a synthetic force's raw extracts (Northshire unless told otherwise).
 
     Example: demand synth --out data/raw --years 4 --seed 2024
     """
-    from demand.synth import generate_force
+    from demand.synth import ForceProfile, generate_force, generate_forces, parse_areas
 
+    last_day = date.fromisoformat(str(end.date()))
+    if forces is not None:
+        if name or areas or scale != 1.0 or growth_shift:
+            raise click.UsageError("--forces chooses every force's shape itself.")
+        with _progress() as bar:
+            task = bar.add_task("generating forces", total=6 * forces)
+            truths = generate_forces(
+                out,
+                forces,
+                seed=seed,
+                years=years,
+                end=last_day,
+                faults=faults,
+                progress=lambda s: bar.update(task, advance=1, description=s),
+            )
+        for t in truths:
+            console.print(
+                f"{t['force']}: {len(t['areas'])} areas, {t['profile']['scale']:g} "
+                f"× Northshire, under {out / t['force']}/"
+            )
+        return
+    profile = ForceProfile(scale=scale, growth_shift_per_year=growth_shift)
+    if name:
+        profile = replace(profile, name=name)
+    if areas:
+        pairs = parse_areas(areas)
+        profile = replace(
+            profile, areas=pairs, area_shares=(1 / len(pairs),) * len(pairs)
+        )
     with _progress() as bar:
         task = bar.add_task("generating streams", total=6)
 
@@ -111,14 +178,15 @@ def synth(out: Path, years: int, end: Any, seed: int, faults: bool) -> None:
         truth = generate_force(
             out,
             years=years,
-            end=date.fromisoformat(str(end.date())),
+            end=last_day,
             seed=seed,
             faults=faults,
             progress=step,
+            profile=profile,
         )
     rows = sum(f["rows"] + f["fault_rows"] for f in truth["files"].values())
     console.print(
-        f"Northshire: {rows:,} rows in {len(truth['files'])} files under {out}/"
+        f"{truth['force']}: {rows:,} rows in {len(truth['files'])} files under {out}/"
     )
 
 
