@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
+import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -24,11 +27,37 @@ class EngineError(RuntimeError):
     """The engine asked for cannot run here (unknown, or its extra is missing)."""
 
 
+def _exit_with_parent(parent_pid: int, every_seconds: float = 0.5) -> None:
+    """Make this worker process end when the process that started it does.
+
+    loky's workers outlive a driver killed by SIGKILL (a scheduler's timeout, the
+    OOM killer): they wait for work that never comes, each holding hundreds of MB.
+    A daemon thread in every worker checks that its parent is still the driver
+    and ends the worker once it is not. It polls rather than use Linux's
+    PR_SET_PDEATHSIG, which fires when the *thread* that spawned a worker ends
+    (loky also spawns from its manager thread) and exists on Linux only.
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(every_seconds)
+        os._exit(1)  # the driver is gone: nobody will read this worker's results
+
+    if os.getppid() != parent_pid:  # the driver died before this worker started
+        os._exit(1)
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
 @contextmanager
 def _backend(engine: str) -> Iterator[str]:
-    """Yield the joblib backend name of `engine`, set up for the block."""
+    """Set up joblib's backend for `engine` in the block; yield the engine."""
     if engine == "local":
-        yield "loky"
+        from joblib import parallel_config
+
+        with parallel_config(
+            backend="loky", initializer=_exit_with_parent, initargs=(os.getpid(),)
+        ):
+            yield "local"
         return
     if engine != "dask":
         raise EngineError(
@@ -45,7 +74,7 @@ def _backend(engine: str) -> Iterator[str]:
     from joblib import parallel_config
 
     with parallel_config(backend="dask"):
-        yield "dask"
+        yield "dask"  # workers are the cluster's, not this process's children
 
 
 def run_tasks(
@@ -79,16 +108,16 @@ def run_tasks(
         EngineError: unknown engine, or "dask" without Dask installed.
     """
     total = len(tasks)
-    with _backend(engine) as backend:
+    with _backend(engine):
         if (n_jobs == 1 and engine == "local") or total <= 1:
             results_iter: Any = (func(t) for t in tasks)
         else:
             from joblib import Parallel, delayed
 
-            parallel = Parallel(n_jobs=n_jobs, backend=backend, return_as="generator")
+            parallel = Parallel(n_jobs=n_jobs, return_as="generator")
             results_iter = parallel(delayed(func)(t) for t in tasks)
             logger.debug(
-                "Running %d tasks on %s with n_jobs=%d.", total, backend, n_jobs
+                "Running %d tasks on %s with n_jobs=%d.", total, engine, n_jobs
             )
         results = []
         for done, (task, result) in enumerate(
