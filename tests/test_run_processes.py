@@ -11,6 +11,7 @@ import time
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from demand.config import load_pipeline
@@ -143,3 +144,102 @@ def test_run_killed_mid_forecast_leaves_no_process_behind(
         if run.poll() is None:
             run.kill()
             run.wait()
+
+
+# --- a busy store ---------------------------------------------------------------
+
+
+def _one_sentence_or_exit_0(result: subprocess.CompletedProcess[str]) -> None:
+    assert "Traceback" not in result.stderr + result.stdout, result.stderr
+    if result.returncode != 0:
+        assert result.returncode == 1, result.stderr
+        errors = [line for line in result.stderr.splitlines() if line.strip()]
+        assert len(errors) == 1 and errors[0].startswith("Error: "), errors
+
+
+def test_commands_during_a_run_answer_in_one_sentence(
+    tmp_path: Path, raw: Path
+) -> None:
+    db = tmp_path / "s.duckdb"
+    pipeline = _pipeline(tmp_path, raw, "busy", ["ingest", "series", "forecast"])
+    run = subprocess.Popen(
+        _demand("-v", "run", str(pipeline), "--db", str(db)),
+        cwd=tmp_path,
+        env=_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert run.stderr is not None
+        for line in run.stderr:  # the run has the store from its first stage on
+            if "stage ingest starts" in line:
+                break
+        commands = [
+            ["status"],
+            ["runs"],
+            ["quality"],
+            ["run", str(pipeline), "--dry-run"],
+            ["ingest", str(raw)],
+        ]
+        started = [
+            subprocess.Popen(
+                _demand(*args, "--db", str(db)),
+                cwd=tmp_path,
+                env=_env(DEMAND_BUSY_WAIT_SECONDS="0.5"),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for args in commands
+        ]
+        answers = {}
+        for args, process in zip(commands, started, strict=True):
+            out, errors = process.communicate(timeout=120)
+            answers[args[0]] = result = subprocess.CompletedProcess(
+                args, process.returncode, out, errors
+            )
+            _one_sentence_or_exit_0(result)
+        assert run.poll() is None, "the run finished before the store was busy"
+        status = answers["status"]
+        assert status.returncode == 1 and f"pid {run.pid}" in status.stderr
+        assert "Another run" in answers["ingest"].stderr
+    finally:
+        run.kill()
+        run.wait()
+
+
+def test_a_store_a_notebook_holds_fails_the_run_in_one_sentence(
+    tmp_path: Path, raw: Path
+) -> None:
+    db = tmp_path / "s.duckdb"
+    duckdb.connect(str(db)).close()
+    notebook = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time, duckdb\n"
+            "con = duckdb.connect(sys.argv[1], read_only=True)\n"
+            "print('open', flush=True)\ntime.sleep(120)\n",
+            str(db),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert notebook.stdout is not None
+        assert notebook.stdout.readline().strip() == "open"
+        pipeline = _pipeline(tmp_path, raw, "nb", ["ingest", "series"])
+        result = subprocess.run(
+            _demand("run", str(pipeline), "--db", str(db)),
+            cwd=tmp_path,
+            env=_env(DEMAND_BUSY_WAIT_SECONDS="0.5"),
+            capture_output=True,
+            text=True,
+        )
+    finally:
+        notebook.kill()
+        notebook.wait()
+    _one_sentence_or_exit_0(result)
+    assert result.returncode == 1
+    assert f"pid {notebook.pid}" in result.stderr and "in use by" in result.stderr
