@@ -303,3 +303,26 @@ def test_ingest_takes_the_run_lock(tmp_path: Path, incidents_csv: Path) -> None:
     assert not db.exists()  # nothing loaded while the run held the store
     again = CliRunner().invoke(cli, args)
     assert again.exit_code == 0 and not lock.exists()
+
+
+def test_csv_on_stdout_is_data_only(tmp_path: Path, incidents_csv: Path) -> None:
+    # Run as notebooks and `python -c` do, where DuckDB's own progress bar is on by
+    # default; it draws on stdout for queries over 2 s (tests/test_store.py checks
+    # that every connection has it off, whatever the query's length).
+    adapter = str(incidents_csv.with_suffix(".toml"))
+    args = ["ingest", str(incidents_csv), "--adapter", adapter, "--csv"]
+    shown = subprocess.run(
+        [sys.executable, "-c", "from demand.cli import main; main()", *args],
+        capture_output=True,
+        text=True,
+        env={
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join(sys.path),
+            "DEMAND_DB": str(tmp_path / "s.duckdb"),
+        },
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert "\r" not in shown.stdout and "%" not in shown.stdout
+    rows = list(csv.reader(io.StringIO(shown.stdout)))
+    assert rows[0] == ["file", "stream", "status", "read", "loaded", "rejected"]
+    assert rows[1:] == [[str(incidents_csv), "incidents", "loaded", "20", "19", "1"]]

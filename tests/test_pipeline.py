@@ -188,18 +188,18 @@ def test_failed_stage_is_one_sentence_and_its_traceback_goes_to_the_log(
     assert "Traceback" in log.read_text(encoding="utf-8")
 
 
+@pytest.mark.parametrize("command", ["run", "forecast"])
 def test_forecast_without_series_suggests_a_command_that_exists(
-    tmp_path: Path,
+    tmp_path: Path, command: str
 ) -> None:
     pipeline = tmp_path / "f.toml"
     pipeline.write_text(
         '[pipeline]\nname = "f"\nstages = ["forecast"]\n', encoding="utf-8"
     )
-    result = _run_cli(
-        "run", str(pipeline), "--db", str(tmp_path / "s.db"), cwd=tmp_path
-    )
+    args = [str(pipeline)] if command == "run" else ["--pipeline", str(pipeline)]
+    result = _run_cli(command, *args, "--db", str(tmp_path / "s.db"), cwd=tmp_path)
     error = _one_error_line(result)
-    assert "No demand series to forecast" in error
+    assert "failed in stage forecast: No demand series to forecast" in error
     suggested = re.findall(r"`demand ([a-z-]+)", error)
     assert suggested and set(suggested) <= set(cli.commands), suggested
 

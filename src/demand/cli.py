@@ -453,8 +453,17 @@ def _run_stage(pipeline_path: Path, db: Path, stage: str, **section: Any) -> str
     with err.status(f"{stage}: {config.name}"):
         result = run_pipeline(config, db, force=True)
     if result.status != "ok":
-        raise click.ClickException(f"{stage} failed: {result.error}")
+        raise click.ClickException(_failure(result))
     return result.run_id
+
+
+def _failure(result: Any) -> str:
+    """One sentence for a failed run: the stage, its error, where the traceback is."""
+    failed = next(s for s in result.stages if s.status == "failed")
+    return (
+        f"Run {result.run_id} failed in stage {failed.stage}: {failed.reason} "
+        f"(traceback in the log: {result.log_file})"
+    )
 
 
 def _run_and_show(
@@ -667,11 +676,7 @@ def run_command(pipeline: Path, force: bool, dry_run: bool, db: Path) -> None:
         table.add_row(s.stage, s.status, s.reason, f"{s.seconds:.1f}", f"{s.rows:,}")
     console.print(table)
     if result.status != "ok":
-        failed = next(s for s in result.stages if s.status == "failed")
-        raise click.ClickException(
-            f"Run {result.run_id} failed in stage {failed.stage}: {failed.reason} "
-            f"(traceback in the log: {result.log_file})"
-        )
+        raise click.ClickException(_failure(result))
     if not dry_run:
         console.print(f"Run {result.run_id} ok; store {db}; log {result.log_file}")
 
