@@ -93,6 +93,16 @@ def _descendants(root: int) -> dict[int, str]:
     return found
 
 
+def _threads(worker: int) -> int:
+    """Threads of a loky worker process; 0 for any other process."""
+    try:
+        if b"LokyProcess" not in Path(f"/proc/{worker}/cmdline").read_bytes():
+            return 0
+        return len(list(Path(f"/proc/{worker}/task").iterdir()))
+    except OSError:
+        return 0
+
+
 def _alive(processes: dict[int, str]) -> list[int]:
     """The processes that still run (a zombie holds no memory and counts as gone)."""
     return [
@@ -119,11 +129,12 @@ def test_run_killed_mid_forecast_leaves_no_process_behind(
         stderr=subprocess.DEVNULL,
     )
     try:
-        # Mid-forecast: both of the run's worker processes have started.
+        # Mid-forecast: both of the run's worker processes run more than one
+        # thread (set up, and taking series).
         deadline = time.monotonic() + 120
-        workers: dict[int, str] = {}
+        workers: list[int] = []
         while time.monotonic() < deadline and run.poll() is None:
-            workers = _descendants(run.pid)
+            workers = [p for p in _descendants(run.pid) if _threads(p) > 1]
             if len(workers) >= 2:
                 break
             time.sleep(0.1)

@@ -5,10 +5,13 @@ from __future__ import annotations
 import logging
 import os
 import threading
-import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
+
+# Not under demand.forecast: a worker imports its initializer's module before
+# anything else, and that package takes seconds to import.
+from demand.worker_lifetime import exit_with_parent
 
 __all__ = ["ENGINES", "EngineError", "Progress", "run_tasks"]
 
@@ -27,35 +30,17 @@ class EngineError(RuntimeError):
     """The engine asked for cannot run here (unknown, or its extra is missing)."""
 
 
-def _exit_with_parent(parent_pid: int, every_seconds: float = 0.5) -> None:
-    """Make this worker process end when the process that started it does.
-
-    loky's workers outlive a driver killed by SIGKILL (a scheduler's timeout, the
-    OOM killer): they wait for work that never comes, each holding hundreds of MB.
-    A daemon thread in every worker checks that its parent is still the driver
-    and ends the worker once it is not. It polls rather than use Linux's
-    PR_SET_PDEATHSIG, which fires when the *thread* that spawned a worker ends
-    (loky also spawns from its manager thread) and exists on Linux only.
-    """
-
-    def watch() -> None:
-        while os.getppid() == parent_pid:
-            time.sleep(every_seconds)
-        os._exit(1)  # the driver is gone: nobody will read this worker's results
-
-    if os.getppid() != parent_pid:  # the driver died before this worker started
-        os._exit(1)
-    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
-
-
 @contextmanager
 def _backend(engine: str) -> Iterator[str]:
     """Set up joblib's backend for `engine` in the block; yield the engine."""
     if engine == "local":
         from joblib import parallel_config
 
+        main = threading.current_thread() is threading.main_thread()
         with parallel_config(
-            backend="loky", initializer=_exit_with_parent, initargs=(os.getpid(),)
+            backend="loky",
+            initializer=exit_with_parent,
+            initargs=(os.getpid(), main),
         ):
             yield "local"
         return
