@@ -87,3 +87,14 @@ def test_the_lock_appears_whole_and_leaves_nothing_behind(tmp_path: Path) -> Non
         held = json.loads(lock.read_text())
         assert held["run_id"] == "r1" and held["pid"] == os.getpid()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_missing_folder_is_created_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    lock = tmp_path / "new" / "s.duckdb.lock"
+    with caplog.at_level(logging.WARNING, logger="demand.lock"), run_lock(lock, "r"):
+        assert lock.exists()
+    assert [r.getMessage() for r in caplog.records] == [
+        f"Creating the folder {lock.parent} for a new store."
+    ]

@@ -115,7 +115,9 @@ def run_lock(lock: Path, run_id: str) -> Iterator[bool]:
         RunLockedError: a live process on this host, or a process on another host,
             holds the lock.
     """
-    lock.parent.mkdir(parents=True, exist_ok=True)
+    if not lock.parent.is_dir():  # said out loud: a mistyped path starts a new store
+        log.warning("Creating the folder %s for a new store.", lock.parent)
+        lock.parent.mkdir(parents=True, exist_ok=True)
     me = {
         "pid": os.getpid(),
         "host": socket.gethostname(),
