@@ -196,3 +196,12 @@ def test_a_new_folder_for_the_store_is_announced(
         pass
     assert any(str(db.parent) in r.getMessage() for r in caplog.records)
     assert os.path.isdir(db.parent)
+
+
+@pytest.mark.parametrize("wait", ["abc", "-1", "nan", "inf"])
+def test_a_bad_busy_wait_is_one_sentence(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, wait: str
+) -> None:
+    monkeypatch.setenv("DEMAND_BUSY_WAIT_SECONDS", wait)
+    with pytest.raises(ValueError, match="DEMAND_BUSY_WAIT_SECONDS: expected"):
+        Store(tmp_path / "s.duckdb")

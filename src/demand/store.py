@@ -47,8 +47,20 @@ def busy_wait_seconds() -> float:
 
     `$DEMAND_BUSY_WAIT_SECONDS` if set, else 10 s: enough to ride out another
     short command (`demand status`, a BI refresh), not a pipeline run.
+
+    Raises:
+        ValueError: the variable is not a number of seconds ≥ 0.
     """
-    return float(os.environ.get("DEMAND_BUSY_WAIT_SECONDS", "10"))
+    text = os.environ.get("DEMAND_BUSY_WAIT_SECONDS", "10")
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < float("inf"):
+        raise ValueError(
+            f"DEMAND_BUSY_WAIT_SECONDS: expected seconds ≥ 0, e.g. 10; found {text!r}."
+        )
+    return seconds
 
 
 class StoreBusyError(RuntimeError):
