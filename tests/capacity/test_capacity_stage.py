@@ -133,3 +133,18 @@ def test_scenarios_leave_the_baseline_as_it_was(result, northshire, assumptions)
         rcrp.loc[late, "hours_mean"].to_numpy()
         < result.capacity.loc[late, "hours_mean"].to_numpy()
     ).all()
+
+
+def test_cover_does_not_move_with_the_hourly_window_level(northshire, assumptions):
+    # Issue 15, finding 2: a 14-day window running 6.7 % above its year used to
+    # size the year's cover 6.7 % high. Cover is now scaled to the year's level.
+    store, _ = northshire
+    covers = []
+    for level in (1.0, 1.067):
+        hourly = make_hourly().assign(mean=lambda f, k=level: f["mean"] * k)
+        out = run_capacity(
+            store, make_forecasts(0.1), assumptions, "run-w", hourly_forecasts=hourly
+        ).capacity
+        cover = out[(out["basis"] == "cover") & (out["financial_year"] == "2026/27")]
+        covers.append(float(cover["fte_demand"].iloc[0]))
+    assert covers[1] == pytest.approx(covers[0], rel=0.02)
