@@ -3,7 +3,6 @@ supervision, so required FTE compares like with like against the establishment."
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from demand.capacity.assumptions import Assumptions, DepartmentRequirement
