@@ -210,6 +210,7 @@ def main() -> None:
     parser.add_argument("--sweep", action="store_true")
     parser.add_argument("--moved-db", help="store whose data end 14 days later")
     parser.add_argument("--results", type=Path)
+    parser.add_argument("--setup", help="how the stores were made, for the record")
     args = parser.parse_args()
 
     section = load_pipeline(args.pipeline).capacity
@@ -227,6 +228,7 @@ def main() -> None:
         f"- forecasts: run {run_id} of {args.db}; assumptions "
         f"{section.assumptions}; hourly window scaled to its year by "
         f"{arrivals.attrs['window_to_year_ratio']:.4f}",
+        *([f"- stores: {args.setup}"] if args.setup else []),
         "",
     ]
     lines += simulation_section(arrivals, assumptions, args.weeks, args.seed)
