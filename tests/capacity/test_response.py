@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import tomllib
 
 import numpy as np
 import pandas as pd
@@ -11,6 +12,7 @@ from capacity_helpers import MIXES, make_hourly
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from demand.capacity.assumptions import AssumptionsError, parse_assumptions
 from demand.capacity.response import (
     FEASIBILITY,
     compare_shift_pattern,
@@ -210,3 +212,18 @@ def test_time_varying_simulation_agrees_with_the_cover_model(assumptions):
     sim = simulate_week(arrivals, cover, assumptions, weeks=8, seed=3)
     assert sim.g1_incidents > 7_000
     assert abs(sim.share - expected) <= max(0.015, 4 * sim.standard_error)
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("g1_units_per_incident_shares", [0.5, 0.25]),
+        ("g1_units_per_incident_shares", []),
+        ("queue_allowance_fraction", 1.5),
+    ],
+)
+def test_bad_crewing_or_allowance_names_the_key(assumptions, key, value):
+    data = tomllib.loads(assumptions.path.read_text(encoding="utf-8"))
+    data["response"][key] = value
+    with pytest.raises(AssumptionsError, match=f"response.{key}"):
+        parse_assumptions(data, assumptions.path)
