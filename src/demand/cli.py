@@ -38,14 +38,31 @@ def _user_errors(func: F) -> F:
 
 
 def db_option(func: F) -> F:
-    """Add `--db PATH`: the store (default `$DEMAND_DB` or the data/processed one)."""
+    """Add `--db PATH`: the store (default `$DEMAND_DB` or the demo pipeline's)."""
     return click.option(
         "--db",
         type=click.Path(dir_okay=False, path_type=Path),
         default=default_db_path,
-        show_default="$DEMAND_DB or data/processed/demand.duckdb",
+        show_default="$DEMAND_DB or data/processed/demo/demand.duckdb",
+        help="DuckDB store to read and write (each pipeline has its own).",
+    )(func)
+
+
+def pipeline_db_option(func: F) -> F:
+    """Add `--db PATH` to a command that runs a pipeline: default its own store."""
+    return click.option(
+        "--db",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        show_default="$DEMAND_DB, else the pipeline's [store] db, else "
+        "data/processed/<pipeline>/demand.duckdb",
         help="DuckDB store to read and write.",
     )(func)
+
+
+def _pipeline_db(config: Any, db: Path | None) -> Path:
+    """The store a pipeline uses: `--db`, else `default_db_path` for it."""
+    return db if db is not None else default_db_path(config.name, config.store.db)
 
 
 def csv_option(func: F) -> F:
@@ -373,8 +390,10 @@ def backtest(
     with err.status(f"backtesting {input_path.name}"):
         scores = backtest_file(input_path, freq, models=list(models) or None)
     columns = ["unique_id", "model", "mase", "smape", "rmse", "bias", "cov80", "cov95"]
+    from demand.report.safe_cells import write_safe_csv
+
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    scores[columns].to_csv(out_path, index=False)
+    write_safe_csv(scores[columns], out_path)
     summary = scores.groupby("model")[["mase", "smape", "cov80", "cov95"]].mean()
     table = Table("model", "mean MASE", "sMAPE %", "cov80", "cov95")
     for model, row in summary.sort_values("mase").iterrows():
@@ -401,8 +420,11 @@ def pipeline_option(func: F) -> F:
     )(func)
 
 
-def _run_stage(pipeline_path: Path, db: Path, stage: str, **section: Any) -> str:
-    """Run one stage of a pipeline now (a recorded run); return its run id."""
+def _run_stage(
+    pipeline_path: Path, db: Path | None, stage: str, **section: Any
+) -> tuple[str, Path]:
+    """Run one stage of a pipeline now (a recorded run); return its run id and
+    the store it used."""
     import dataclasses
 
     from demand.config import load_pipeline
@@ -414,6 +436,7 @@ def _run_stage(pipeline_path: Path, db: Path, stage: str, **section: Any) -> str
         changed = dataclasses.replace(getattr(config, stage), **section)
         config = dataclasses.replace(config, **{stage: changed})
     config = dataclasses.replace(config, stages=(stage,))
+    db = _pipeline_db(config, db)
     try:
         with err.status(f"{stage}: {config.name}"):
             result = run_pipeline(config, db, force=True)
@@ -421,12 +444,12 @@ def _run_stage(pipeline_path: Path, db: Path, stage: str, **section: Any) -> str
         raise click.ClickException(str(exc)) from None
     if result.status != "ok":
         raise click.ClickException(f"{stage} failed: {result.error}")
-    return result.run_id
+    return result.run_id, db
 
 
 def _run_and_show(
     pipeline_path: Path,
-    db: Path,
+    db: Path | None,
     stage: str,
     *,
     title: str,
@@ -435,7 +458,7 @@ def _run_and_show(
     **section: Any,
 ) -> None:
     """Run one stage, then print what `sql` (with the run id as its parameter) finds."""
-    run_id = _run_stage(pipeline_path, db, stage, **section)
+    run_id, db = _run_stage(pipeline_path, db, stage, **section)
     with _read_store(db) as store:
         summary = store.con.execute(sql, [run_id]).df()
     _print_frame(summary, title.format(run_id), as_csv)
@@ -443,7 +466,9 @@ def _run_and_show(
 
 def _print_frame(frame: Any, title: str, as_csv: bool = False) -> None:
     if as_csv:
-        click.echo(frame.to_csv(index=False), nl=False)
+        from demand.report.safe_cells import write_safe_csv
+
+        click.echo(write_safe_csv(frame), nl=False)  # no cell runs in a spreadsheet
         return
     table = Table(title=title)
     for name in frame.columns:
@@ -470,10 +495,10 @@ def _cell(value: Any) -> str:
 
 @cli.command()
 @pipeline_option
-@db_option
+@pipeline_db_option
 @csv_option
 @_user_errors
-def forecast(pipeline_path: Path, db: Path, as_csv: bool) -> None:
+def forecast(pipeline_path: Path, db: Path | None, as_csv: bool) -> None:
     """Forecast every stored demand series with the pipeline's [forecast] settings.
 
     Example: demand forecast --pipeline pipelines/demo.toml
@@ -494,10 +519,10 @@ def forecast(pipeline_path: Path, db: Path, as_csv: bool) -> None:
 
 @cli.command()
 @pipeline_option
-@db_option
+@pipeline_db_option
 @csv_option
 @_user_errors
-def capacity(pipeline_path: Path, db: Path, as_csv: bool) -> None:
+def capacity(pipeline_path: Path, db: Path | None, as_csv: bool) -> None:
     """Turn the latest forecasts into hours, FTE and gaps per department and year.
 
     Example: demand capacity --pipeline pipelines/demo.toml
@@ -526,11 +551,11 @@ def capacity(pipeline_path: Path, db: Path, as_csv: bool) -> None:
     type=click.Path(exists=True, dir_okay=False),
 )
 @pipeline_option
-@db_option
+@pipeline_db_option
 @csv_option
 @_user_errors
 def scenario(
-    scenario_files: tuple[str, ...], pipeline_path: Path, db: Path, as_csv: bool
+    scenario_files: tuple[str, ...], pipeline_path: Path, db: Path | None, as_csv: bool
 ) -> None:
     """Compare scenarios with the baseline; the baseline itself never changes.
 
@@ -554,35 +579,37 @@ def scenario(
 
 @cli.command()
 @pipeline_option
-@db_option
+@pipeline_db_option
 @_user_errors
-def report(pipeline_path: Path, db: Path) -> None:
+def report(pipeline_path: Path, db: Path | None) -> None:
     """Write the planners' HTML report, the FMS workbook and the exports.
 
     Example: demand report --pipeline pipelines/demo.toml
     """
     from demand.config import load_pipeline
+    from demand.store import pipeline_folder
 
     config = load_pipeline(pipeline_path)
-    run_id = _run_stage(pipeline_path, db, "report")
+    run_id, db = _run_stage(pipeline_path, db, "report")
     section = config.report
     folder = Path(section.out_dir) / config.name / run_id
+    exports = section.exports_dir or pipeline_folder(config.name) / "exports"
     console.print(f"Report: {folder / 'report.html'}")
     console.print(f"FMS workbook: {folder / 'fms.xlsx'}; CSV files beside it")
-    console.print(f"Parquet exports in {section.exports_dir}/; fms_* views in {db}")
+    console.print(f"Parquet exports in {exports}/; fms_* views in {db}")
 
 
 @cli.command()
 @pipeline_option
-@db_option
+@pipeline_db_option
 @csv_option
 @_user_errors
-def fms(pipeline_path: Path, db: Path, as_csv: bool) -> None:
+def fms(pipeline_path: Path, db: Path | None, as_csv: bool) -> None:
     """Write the FMS risk tables (with the report) and print the risk register.
 
     Example: demand fms --pipeline pipelines/demo.toml --csv
     """
-    run_id = _run_stage(pipeline_path, db, "report")
+    run_id, db = _run_stage(pipeline_path, db, "report")
     with _read_store(db) as store:
         risks = store.con.execute(
             "SELECT stream, area, CAST(current_demand AS BIGINT) AS current, "
@@ -607,9 +634,9 @@ def _read_store(db: Path) -> Any:
 @click.option(
     "--dry-run", is_flag=True, help="Say what would run and why; change nothing."
 )
-@db_option
+@pipeline_db_option
 @_user_errors
-def run_command(pipeline: Path, force: bool, dry_run: bool, db: Path) -> None:
+def run_command(pipeline: Path, force: bool, dry_run: bool, db: Path | None) -> None:
     """Run a pipeline file's stages in order, skipping what is unchanged.
 
     Example: demand run pipelines/demo.toml
@@ -619,6 +646,7 @@ def run_command(pipeline: Path, force: bool, dry_run: bool, db: Path) -> None:
     from demand.pipeline import run_pipeline
 
     config = load_pipeline(pipeline)
+    db = _pipeline_db(config, db)
     try:
         with _progress() as bar:
             tasks: dict[str, Any] = {}

@@ -50,3 +50,16 @@ def test_nothing_small_nothing_hidden_and_input_unchanged() -> None:
     out = _suppress(frame)
     assert not out["suppressed"].any()
     assert "suppressed" not in frame.columns
+
+
+def test_blanked_cells_keep_a_range_at_least_the_threshold_wide() -> None:
+    # 4 + 7 = 11 would pin each to [1, 10]: narrower than the threshold of 10.
+    out = _suppress(_table({"A": 4, "B": 30, "C": 7}))
+    assert set(out.loc[out["suppressed"], "area"]) == {"A", "B", "C"}
+
+
+def test_a_lone_small_cell_with_nothing_to_hide_behind_hides_its_total() -> None:
+    out = _suppress(_table({"A": 4, "B": 0, "C": 0}))
+    hidden = set(out.loc[out["suppressed"], "area"])
+    assert hidden == {"A", "force"}  # else force − 0 − 0 gives A back
+    assert out.loc[out["area"] == "force", "demand"].isna().all()
