@@ -89,6 +89,11 @@ def write_safe_csv(frame: pd.DataFrame, path: Path | None = None) -> str:
         The CSV text.
     """
     safe = safe_frame(frame)
+    if not len(safe.columns):  # nothing to write but an empty line
+        text = "\n"
+        if path is not None:
+            path.write_text(text, encoding="utf-8", newline="")
+        return text
     text_columns = [_is_text_column(safe[c]) for c in safe.columns]
     # pandas formats the cells (numbers, dates, missing values) as it always
     # does, quoting all text so that it reads back exactly; each field is then
