@@ -201,3 +201,18 @@ def test_fms_csv_on_stdout_is_inert(injected, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     fields = _assert_csv_inert(result.stdout, "demand fms --csv")
     assert {"'" + name for name in AREA_NAMES.values()} <= set(fields)
+
+
+def test_backtest_scores_file_is_inert(tmp_path: Path) -> None:
+    ds = pd.date_range("2018-01-01", "2019-06-30", freq="D")
+    y = 100 + 10 * (ds.day_of_week == 5)
+    series = pd.concat(
+        [pd.DataFrame({"unique_id": uid, "ds": ds, "y": y}) for uid in PAYLOADS[:4]]
+    )
+    series.to_csv(tmp_path / "s.csv", index=False)
+    out = tmp_path / "scores.csv"
+    args = ["--input", str(tmp_path / "s.csv"), "--freq", "D", "--out", str(out)]
+    result = CliRunner().invoke(cli, ["backtest", *args, "--model", "seasonal_naive"])
+    assert result.exit_code == 0, result.output
+    fields = _assert_csv_inert(out.read_bytes().decode("utf-8"), out)
+    assert {"'" + p for p in PAYLOADS[:4]} <= set(fields)
