@@ -198,7 +198,7 @@ def ingest(paths: tuple[Path, ...], adapter: str, db: Path, as_csv: bool) -> Non
 def status(db: Path) -> None:
     """Show how many rows each table of the store holds.
 
-    Example: demand status --db data/processed/demand.duckdb
+    Example: demand status --db data/processed/fms_annual/demand.duckdb
     """
     from demand.store import Store
 
