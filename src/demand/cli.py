@@ -386,12 +386,11 @@ def backtest(
     Example: demand backtest --input series.csv --freq D --out scores.csv
     """
     from demand.forecast.backtest import backtest_file
+    from demand.report.safe_cells import write_safe_csv
 
     with err.status(f"backtesting {input_path.name}"):
         scores = backtest_file(input_path, freq, models=list(models) or None)
     columns = ["unique_id", "model", "mase", "smape", "rmse", "bias", "cov80", "cov95"]
-    from demand.report.safe_cells import write_safe_csv
-
     out_path.parent.mkdir(parents=True, exist_ok=True)
     write_safe_csv(scores[columns], out_path)
     summary = scores.groupby("model")[["mase", "smape", "cov80", "cov95"]].mean()
