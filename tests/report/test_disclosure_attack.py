@@ -82,6 +82,7 @@ def _attacks(areas: pd.DataFrame, risks: pd.DataFrame, row: pd.Series) -> list[f
         out.append(row["workload_hours"] / row["hours_per_unit"])
     if row["kind"] == "actual":  # the current year, from each later year
         for _, later in same[same["kind"] == "forecast"].iterrows():
+            out.append(later["demand"])  # a naive forecast is the count itself
             pairs = [
                 ("demand", "change_fraction"),
                 ("demand_lo_80", "change_lo_80"),

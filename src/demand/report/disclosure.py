@@ -21,6 +21,7 @@ def suppress_small_counts(
     groups: Sequence[str],
     total_mask: pd.Series | None = None,
     derived: Sequence[str] = (),
+    also_hide: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Blank counts below `threshold`, with secondary suppression within groups.
 
@@ -43,6 +44,9 @@ def suppress_small_counts(
             are not candidates for suppression of others' cells.
         derived: Columns computed from the count (intervals, rates, hours) that
             would reveal it; they are blanked with it.
+        also_hide: True on further cells to blank whatever their count (e.g.
+            ones that would give another hidden cell back); they are protected
+            like small counts.
 
     Returns:
         A copy with blanked cells as NaN and a boolean ``suppressed`` column.
@@ -55,6 +59,8 @@ def suppress_small_counts(
     )
     values = pd.to_numeric(out[count], errors="coerce")
     hidden = (values > 0) & (values < threshold) & ~is_total
+    if also_hide is not None:
+        hidden |= also_hide.reindex(out.index).fillna(False).astype(bool) & ~is_total
     keys = list(groups)
     totals = {
         key: group.index
@@ -137,15 +143,31 @@ def suppress_fms_areas(areas: pd.DataFrame, threshold: int) -> pd.DataFrame:
         A copy with blanked cells empty (``z_flag`` becomes a nullable boolean)
         and a boolean ``suppressed`` column (True where the count is blanked).
     """
-    out = suppress_small_counts(
-        areas,
-        "demand",
-        threshold,
-        groups=("stream", "financial_year"),
-        total_mask=areas["area"].eq("force"),
-        derived=_OWN_DERIVED,
-    )
+
+    def suppress(also_hide: pd.Series | None = None) -> pd.DataFrame:
+        return suppress_small_counts(
+            areas,
+            "demand",
+            threshold,
+            groups=("stream", "financial_year"),
+            total_mask=areas["area"].eq("force"),
+            derived=_OWN_DERIVED,
+            also_hide=also_hide,
+        )
+
+    out = suppress()
+    # A forecast equal to its hidden current year (a seasonal naive one is the
+    # last twelve months) gives that count back: hide it, and protect it too.
     series = pd.MultiIndex.from_frame(out[["stream", "area"]])
+    is_current = out["kind"].eq("actual")
+    current = pd.Series(
+        areas.loc[is_current, "demand"].to_numpy(), index=series[is_current]
+    )
+    hidden_current = current[out.loc[is_current, "suppressed"].to_numpy()]
+    base = pd.Series(series.map(hidden_current.get), index=out.index, dtype=float)
+    echoes = ~is_current & (areas["demand"].astype(float) - base).abs().lt(0.5)
+    if echoes.any():
+        out = suppress(echoes)
     hidden = out["suppressed"]
     base_hidden = series.isin(series[hidden & out["kind"].eq("actual")])
     touched = series.isin(series[hidden])
