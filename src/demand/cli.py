@@ -67,15 +67,34 @@ def _existing_folder(ctx: click.Context, param: click.Parameter, db: Any) -> Any
 
 
 def db_option(func: F) -> F:
-    """Add `--db PATH`: the store (default `$DEMAND_DB` or the data/processed one)."""
+    """Add `--db PATH`: the store (default `$DEMAND_DB` or the demo pipeline's)."""
     return click.option(
         "--db",
         type=click.Path(dir_okay=False, path_type=Path),
         default=default_db_path,
-        show_default="$DEMAND_DB or data/processed/demand.duckdb",
+        show_default="$DEMAND_DB or data/processed/demo/demand.duckdb",
+        help="DuckDB store to read and write (each pipeline has its own); its "
+        "folder must exist.",
+        callback=_existing_folder,
+    )(func)
+
+
+def pipeline_db_option(func: F) -> F:
+    """Add `--db PATH` to a command that runs a pipeline: default its own store."""
+    return click.option(
+        "--db",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        show_default="$DEMAND_DB, else the pipeline's [store] db, else "
+        "data/processed/<pipeline>/demand.duckdb",
         help="DuckDB store to read and write; its folder must exist.",
         callback=_existing_folder,
     )(func)
+
+
+def _pipeline_db(config: Any, db: Path | None) -> Path:
+    """The store a pipeline uses: `--db`, else `default_db_path` for it."""
+    return db if db is not None else default_db_path(config.name, config.store.db)
 
 
 def csv_option(func: F) -> F:
@@ -280,7 +299,7 @@ def ingest(paths: tuple[Path, ...], adapter: str, db: Path, as_csv: bool) -> Non
 def status(db: Path) -> None:
     """Show how many rows each table of the store holds.
 
-    Example: demand status --db data/processed/demand.duckdb
+    Example: demand status --db data/processed/fms_annual/demand.duckdb
     """
     from demand.store import Store
 
@@ -468,12 +487,13 @@ def backtest(
     Example: demand backtest --input series.csv --freq D --out scores.csv
     """
     from demand.forecast.backtest import backtest_file
+    from demand.report.safe_cells import write_safe_csv
 
     with err.status(f"backtesting {input_path.name}"):
         scores = backtest_file(input_path, freq, models=list(models) or None)
     columns = ["unique_id", "model", "mase", "smape", "rmse", "bias", "cov80", "cov95"]
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    scores[columns].to_csv(out_path, index=False)
+    write_safe_csv(scores[columns], out_path)
     summary = scores.groupby("model")[["mase", "smape", "cov80", "cov95"]].mean()
     table = Table("model", "mean MASE", "sMAPE %", "cov80", "cov95")
     for model, row in summary.sort_values("mase").iterrows():
@@ -500,8 +520,11 @@ def pipeline_option(func: F) -> F:
     )(func)
 
 
-def _run_stage(pipeline_path: Path, db: Path, stage: str, **section: Any) -> str:
-    """Run one stage of a pipeline now (a recorded run); return its run id."""
+def _run_stage(
+    pipeline_path: Path, db: Path | None, stage: str, **section: Any
+) -> tuple[str, Path]:
+    """Run one stage of a pipeline now (a recorded run); return its run id and
+    the store it used."""
     import dataclasses
 
     from demand.config import load_pipeline
@@ -512,11 +535,12 @@ def _run_stage(pipeline_path: Path, db: Path, stage: str, **section: Any) -> str
         changed = dataclasses.replace(getattr(config, stage), **section)
         config = dataclasses.replace(config, **{stage: changed})
     config = dataclasses.replace(config, stages=(stage,))
+    db = _pipeline_db(config, db)
     with err.status(f"{stage}: {config.name}"):
         result = run_pipeline(config, db, force=True)
     if result.status != "ok":
         raise click.ClickException(_failure(result))
-    return result.run_id
+    return result.run_id, db
 
 
 def _failure(result: Any) -> str:
@@ -530,7 +554,7 @@ def _failure(result: Any) -> str:
 
 def _run_and_show(
     pipeline_path: Path,
-    db: Path,
+    db: Path | None,
     stage: str,
     *,
     title: str,
@@ -539,7 +563,7 @@ def _run_and_show(
     **section: Any,
 ) -> None:
     """Run one stage, then print what `sql` (with the run id as its parameter) finds."""
-    run_id = _run_stage(pipeline_path, db, stage, **section)
+    run_id, db = _run_stage(pipeline_path, db, stage, **section)
     with _read_store(db) as store:
         summary = store.con.execute(sql, [run_id]).df()
     _print_frame(summary, title.format(run_id), as_csv)
@@ -547,7 +571,9 @@ def _run_and_show(
 
 def _print_frame(frame: Any, title: str, as_csv: bool = False) -> None:
     if as_csv:
-        click.echo(frame.to_csv(index=False), nl=False)
+        from demand.report.safe_cells import write_safe_csv
+
+        click.echo(write_safe_csv(frame), nl=False)  # no cell runs in a spreadsheet
         return
     table = Table(title=title)
     for name in frame.columns:
@@ -574,10 +600,10 @@ def _cell(value: Any) -> str:
 
 @cli.command()
 @pipeline_option
-@db_option
+@pipeline_db_option
 @csv_option
 @_user_errors
-def forecast(pipeline_path: Path, db: Path, as_csv: bool) -> None:
+def forecast(pipeline_path: Path, db: Path | None, as_csv: bool) -> None:
     """Forecast every stored demand series with the pipeline's [forecast] settings.
 
     Example: demand forecast --pipeline pipelines/demo.toml
@@ -598,10 +624,10 @@ def forecast(pipeline_path: Path, db: Path, as_csv: bool) -> None:
 
 @cli.command()
 @pipeline_option
-@db_option
+@pipeline_db_option
 @csv_option
 @_user_errors
-def capacity(pipeline_path: Path, db: Path, as_csv: bool) -> None:
+def capacity(pipeline_path: Path, db: Path | None, as_csv: bool) -> None:
     """Turn the latest forecasts into hours, FTE and gaps per department and year.
 
     Example: demand capacity --pipeline pipelines/demo.toml
@@ -630,11 +656,11 @@ def capacity(pipeline_path: Path, db: Path, as_csv: bool) -> None:
     type=click.Path(exists=True, dir_okay=False),
 )
 @pipeline_option
-@db_option
+@pipeline_db_option
 @csv_option
 @_user_errors
 def scenario(
-    scenario_files: tuple[str, ...], pipeline_path: Path, db: Path, as_csv: bool
+    scenario_files: tuple[str, ...], pipeline_path: Path, db: Path | None, as_csv: bool
 ) -> None:
     """Compare scenarios with the baseline; the baseline itself never changes.
 
@@ -658,35 +684,37 @@ def scenario(
 
 @cli.command()
 @pipeline_option
-@db_option
+@pipeline_db_option
 @_user_errors
-def report(pipeline_path: Path, db: Path) -> None:
+def report(pipeline_path: Path, db: Path | None) -> None:
     """Write the planners' HTML report, the FMS workbook and the exports.
 
     Example: demand report --pipeline pipelines/demo.toml
     """
     from demand.config import load_pipeline
+    from demand.store import pipeline_folder
 
     config = load_pipeline(pipeline_path)
-    run_id = _run_stage(pipeline_path, db, "report")
+    run_id, db = _run_stage(pipeline_path, db, "report")
     section = config.report
     folder = Path(section.out_dir) / config.name / run_id
+    exports = section.exports_dir or pipeline_folder(config.name) / "exports"
     console.print(f"Report: {folder / 'report.html'}")
     console.print(f"FMS workbook: {folder / 'fms.xlsx'}; CSV files beside it")
-    console.print(f"Parquet exports in {section.exports_dir}/; fms_* views in {db}")
+    console.print(f"Parquet exports in {exports}/; fms_* views in {db}")
 
 
 @cli.command()
 @pipeline_option
-@db_option
+@pipeline_db_option
 @csv_option
 @_user_errors
-def fms(pipeline_path: Path, db: Path, as_csv: bool) -> None:
+def fms(pipeline_path: Path, db: Path | None, as_csv: bool) -> None:
     """Write the FMS risk tables (with the report) and print the risk register.
 
     Example: demand fms --pipeline pipelines/demo.toml --csv
     """
-    run_id = _run_stage(pipeline_path, db, "report")
+    run_id, db = _run_stage(pipeline_path, db, "report")
     with _read_store(db) as store:
         risks = store.con.execute(
             "SELECT stream, area, CAST(current_demand AS BIGINT) AS current, "
@@ -711,9 +739,9 @@ def _read_store(db: Path) -> Any:
 @click.option(
     "--dry-run", is_flag=True, help="Say what would run and why; change nothing."
 )
-@db_option
+@pipeline_db_option
 @_user_errors
-def run_command(pipeline: Path, force: bool, dry_run: bool, db: Path) -> None:
+def run_command(pipeline: Path, force: bool, dry_run: bool, db: Path | None) -> None:
     """Run a pipeline file's stages in order, skipping what is unchanged.
 
     Example: demand run pipelines/demo.toml
@@ -722,6 +750,7 @@ def run_command(pipeline: Path, force: bool, dry_run: bool, db: Path) -> None:
     from demand.pipeline import run_pipeline
 
     config = load_pipeline(pipeline)
+    db = _pipeline_db(config, db)
     with _progress() as bar:
         tasks: dict[str, Any] = {}
 

@@ -18,10 +18,13 @@ from demand.tables import DERIVED_TABLES
 
 __all__ = [
     "DEFAULT_DB",
+    "DEFAULT_PIPELINE",
+    "PROCESSED_DIR",
     "Store",
     "StoreBusyError",
     "busy_wait_seconds",
     "default_db_path",
+    "pipeline_folder",
     "memory_limit",
     "quote",
     "stream_table_ddl",
@@ -29,12 +32,46 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-DEFAULT_DB = Path("data/processed/demand.duckdb")
+PROCESSED_DIR = Path("data/processed")
+"""Where each pipeline's own folder (store and exports) is made by default."""
+
+DEFAULT_PIPELINE = "demo"
+"""The pipeline whose store commands without a pipeline (status, runs, ...) use."""
+
+DEFAULT_DB = PROCESSED_DIR / DEFAULT_PIPELINE / "demand.duckdb"
 
 
-def default_db_path() -> Path:
-    """Return the store path: `$DEMAND_DB` if set, else data/processed/demand.duckdb."""
-    return Path(os.environ.get("DEMAND_DB", str(DEFAULT_DB)))
+def pipeline_folder(pipeline: str) -> Path:
+    """Return `data/processed/<pipeline>`: the pipeline's own store and exports.
+
+    Raises:
+        ValueError: the name is not a plain folder name (a separator, `..`).
+    """
+    if not pipeline or pipeline in (".", "..") or any(c in pipeline for c in "/\\:\0"):
+        raise ValueError(
+            f"Pipeline name {pipeline!r} cannot name a folder; use letters, digits, "
+            "'_' or '-' in [pipeline] name."
+        )
+    return PROCESSED_DIR / pipeline
+
+
+def default_db_path(pipeline: str = DEFAULT_PIPELINE, configured: str = "") -> Path:
+    """Return the store to use when no `--db` is given.
+
+    `$DEMAND_DB` if set; else the pipeline's `[store] db` (`configured`), which
+    pipelines that share a store on purpose both name; else the pipeline's own
+    store, `data/processed/<pipeline>/demand.duckdb`.
+
+    Args:
+        pipeline: The pipeline's name (default the demo's).
+        configured: The pipeline's `[store] db`; "" for none.
+    """
+    env = os.environ.get("DEMAND_DB")
+    if env:
+        return Path(env)
+    if configured:
+        return Path(configured)
+    return pipeline_folder(pipeline) / "demand.duckdb"
 
 
 def memory_limit() -> str:
