@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from demand.capacity.workload import parse_unique_id as workload_parse
+from demand.report.data import split_unique_id
 from demand.series import (
     build_hierarchy,
     build_series,
@@ -12,6 +16,7 @@ from demand.series import (
     to_financial_years,
     write_demand,
 )
+from demand.series_ids import format_unique_id, parse_unique_id, unique_ids
 from demand.store import Store
 
 
@@ -141,3 +146,28 @@ def test_write_demand_replaces_earlier_series(store: Store) -> None:
     assert write_demand(store, s, "incidents", "D") == 1
     assert write_demand(store, s, "incidents", "D") == 1
     assert store.count("demand") == 1
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    area=st.text(),
+    grade=st.text(alphabet=st.sampled_from("/=%aZ 9\n"), max_size=6),
+)
+def test_any_level_text_round_trips_through_the_series_id(area: str, grade: str):
+    frame = pd.DataFrame({"area": [area], "grade": [grade]})
+    (uid,) = unique_ids("incidents", ["area", "grade"], frame)
+    assert uid == format_unique_id("incidents", {"area": area, "grade": grade})
+    # capacity reads the ids back with the same parser
+    assert parse_unique_id(uid) == ("incidents", {"area": area, "grade": grade})
+    assert workload_parse(uid) == ("incidents", {"area": area, "grade": grade})
+
+
+def test_areas_with_slashes_round_trip_from_the_store(store: Store) -> None:
+    awkward = ["N/A", "a=b", "100%2F", "x/y=z%", "Northtown"]
+    _add_incidents(store, [("2024-01-10 08:15", a, "G1", 1.0) for a in awkward])
+    s = build_series(store, "incidents", "D", by=["area"])
+    parsed = [parse_unique_id(u) for u in s["unique_id"]]
+    assert sorted(p[1]["area"] for p in parsed) == sorted(awkward)
+    assert all(p[0] == "incidents" for p in parsed)
+    assert "incidents/area=Northtown" in set(s["unique_id"])  # readable as before
+    assert list(split_unique_id(s["unique_id"])) == list(s["area"])
