@@ -14,6 +14,7 @@ import duckdb
 
 from demand.ingest.adapter import Adapter
 from demand.ingest.errors import IngestError
+from demand.ingest.plausible import date_window, layout_hints
 from demand.ingest.sources import (
     EXCEL_DATE_FORMAT,
     EXCEL_DATETIME_FORMAT,
@@ -339,8 +340,9 @@ def stage_file(
         else:
             sources = {c: source.columns[h] for c, h in adapter.columns.items()}
             filters = {h: source.columns[h] for h in (*adapter.where, *adapter.exclude)}
+            window = date_window(path, adapter.earliest_date, adapter.future_days)
             query = build_parse_query(
-                _with_excel_formats(adapter, fmt), source.sql, sources, filters
+                _with_excel_formats(adapter, fmt), source.sql, sources, window, filters
             )
             sql, params = query.sql, query.params
             checks = [(c.column, c.reason) for c in query.checks]
@@ -350,12 +352,20 @@ def stage_file(
     rows = scalar(con, f"SELECT count(*) FROM {ROWS}")
     left_out = scalar(con, f"SELECT count(*) FROM {ROWS} WHERE NOT _keep")
     note = ""
+    dates = [
+        c.name for c in adapter.schema.columns if c.dtype in ("TIMESTAMPTZ", "DATE")
+    ]
+    hints = "" if message else layout_hints(con, BAD, dates)
+    if hints:
+        logger.warning("%s: %s", path, hints)
+        note = hints
     if spanned:
-        note = (
+        spans = (
             f"{spanned} line(s) belong to quoted fields spanning several lines; "
             "line numbers after them count each such record as one line."
         )
-        logger.warning("%s: %s", path, note)
+        logger.warning("%s: %s", path, spans)
+        note = f"{note}; {spans}" if note else spans
     if left_out:
         kept = f"{left_out} row(s) left to other maps by the map's where/exclude"
         note = f"{kept}; {note}" if note else kept
