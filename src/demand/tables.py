@@ -172,6 +172,16 @@ DERIVED_TABLES: dict[str, str] = {
         officers_rostered DOUBLE,
         g1_attendance DOUBLE
     """,
+    "normalised": """
+        file VARCHAR NOT NULL,
+        sha256 VARCHAR NOT NULL,
+        stream VARCHAR NOT NULL,
+        "column" VARCHAR NOT NULL,
+        original VARCHAR NOT NULL,
+        normalised VARCHAR NOT NULL,
+        "rows" BIGINT NOT NULL,
+        loaded_at TIMESTAMPTZ NOT NULL
+    """,
     "rejects": """
         file VARCHAR NOT NULL,
         sha256 VARCHAR NOT NULL,
