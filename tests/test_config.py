@@ -71,3 +71,51 @@ def test_bad_pipeline_file_names_file_key_and_reason(
 def test_missing_pipeline_file_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="no such pipeline file"):
         load_pipeline(tmp_path / "nope.toml")
+
+
+@pytest.mark.parametrize(
+    ("levels", "bad"),
+    [('[["areas"]]', "areas"), ('[[], ["area", "grdae"]]', "grdae")],
+)
+def test_a_misspelt_level_is_an_error_naming_file_key_and_the_valid_ones(
+    tmp_path: Path, levels: str, bad: str
+) -> None:
+    path = _write(
+        tmp_path,
+        '[pipeline]\nname = "x"\n[series]\nstreams = ["incidents"]\n'
+        f"levels = {levels}\n",
+    )
+    with pytest.raises(ConfigError) as info:
+        load_pipeline(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}: series.levels: expected level columns")
+    assert f"found {bad!r}" in message
+    assert "one of area, category, deployed, grade, qualifiers" in message
+    assert "\n" not in message
+
+
+def test_levels_of_any_chosen_stream_are_accepted(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        '[pipeline]\nname = "x"\n[series]\nstreams = ["crimes", "asb"]\n'
+        'levels = [[], ["offence_group"], ["area"]]\n',
+    )
+    assert load_pipeline(path).series.levels == ((), ("offence_group",), ("area",))
+
+
+@pytest.mark.parametrize(
+    "name", ["../../x", "a/b", "..", ".hidden", "a..b", "", "x y", "C:\\\\x", "é"]
+)
+def test_an_unsafe_pipeline_name_is_an_error(tmp_path: Path, name: str) -> None:
+    path = _write(tmp_path, f'[pipeline]\nname = "{name}"\n')
+    with pytest.raises(ConfigError) as info:
+        load_pipeline(path)
+    assert str(info.value).startswith(f"{path}: name: expected a safe folder name")
+    assert f"found {name.replace(chr(92) * 2, chr(92))!r}" in str(info.value)
+
+
+@pytest.mark.parametrize("name", ["demo", "fms_annual", "weekly-2024.v2", "A1"])
+def test_safe_pipeline_names_load(tmp_path: Path, name: str) -> None:
+    assert (
+        load_pipeline(_write(tmp_path, f'[pipeline]\nname = "{name}"\n')).name == name
+    )

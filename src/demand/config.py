@@ -21,6 +21,7 @@ __all__ = [
     "PipelineConfig",
     "ReportConfig",
     "SeriesConfig",
+    "level_columns",
     "load_pipeline",
 ]
 
@@ -76,6 +77,15 @@ class SeriesConfig:
         )
         _check_members("freqs", self.freqs, tuple(FREQS))
         _check_members("measures", self.measures, ("count", "officer_hours"))
+        columns = level_columns(self.streams)
+        for level in self.levels:
+            for name in level:
+                if name not in columns:
+                    raise ConfigError(
+                        f"levels: expected level columns of the streams "
+                        f"{', '.join(self.streams)} (one of {', '.join(columns)}); "
+                        f"found {name!r}"
+                    )
         if self.fill_missing not in ("interpolate", "zero"):
             try:
                 float(self.fill_missing)
@@ -86,9 +96,25 @@ class SeriesConfig:
                 ) from None
 
 
+def level_columns(streams: tuple[str, ...]) -> tuple[str, ...]:
+    """Columns a series may be split by: the streams' text and yes/no columns.
+
+    Keys and times are not levels (one series per incident or per instant).
+    """
+    found: dict[str, None] = {}
+    for stream in streams:
+        schema = STREAMS[stream]
+        for col in schema.columns:
+            is_key = col.name in schema.key or col.name == schema.time_column
+            if col.dtype in ("VARCHAR", "BOOLEAN") and not is_key:
+                found[col.name] = None
+    return tuple(sorted(found))
+
+
 EVENT_KINDS = ("level_shift", "exclude")
 """How a dated event is handled: a lasting step in level, or a period to ignore."""
 _ALIAS = re.compile(r"^[a-z][a-z0-9_]*$")
+_SAFE_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*")
 _FORECAST_LEVELS = (80, 95)
 _RECONCILIATION = ("none", "bottom_up", "ols", "wls_struct", "mint_shrink")
 
@@ -320,6 +346,13 @@ class PipelineConfig:
     path: Path | None = None
 
     def __post_init__(self) -> None:
+        # The name becomes a folder (logs/<name>, reports/<name>): no '/', '..'
+        # or leading '.', so it can never point outside them or hide.
+        if not _SAFE_NAME.fullmatch(self.name) or ".." in self.name:
+            raise ConfigError(
+                "name: expected a safe folder name (letters, digits, '_', '-' and "
+                f"'.', not first, no '..'); found {self.name!r}"
+            )
         _check_members("stages", self.stages, STAGES)
         if not self.report.assumptions:  # one assumptions file unless told otherwise
             report = replace(self.report, assumptions=self.capacity.assumptions)
