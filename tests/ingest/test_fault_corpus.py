@@ -473,3 +473,118 @@ def test_the_corpus_has_at_least_thirty_kinds_for_every_stream() -> None:
     for spec in STREAM_SPECS:
         applies = [f.kind for f in FAULTS if f.build(spec)]
         assert len(applies) >= 30, (spec.name, len(applies))
+
+
+_E2E_PIPELINE = """
+[pipeline]
+name = "faulty"
+stages = ["ingest", "series", "forecast", "capacity", "report"]
+
+[ingest]
+paths = ["raw"]
+
+[series]
+streams = ["calls", "incidents", "crimes"]
+freqs = ["M"]
+levels = [[], ["area"]]
+
+[forecast]
+models = ["seasonal_naive"]
+hourly_streams = []
+operational_days = 0
+backtest = false
+n_jobs = 1
+
+[capacity]
+assumptions = "{root}/pipelines/assumptions/northshire.toml"
+
+[report]
+out_dir = "reports"
+exports_dir = "processed"
+publish = true
+disclosure_threshold = 10
+"""
+_DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text.replace(",", ""))
+    except ValueError:
+        return False
+    return True
+
+
+def _unsafe_cells(folder: Path) -> list[str]:
+    """Cells of every CSV and workbook under `folder` that a spreadsheet would run."""
+    import openpyxl
+
+    found = []
+    for path in sorted(folder.rglob("*.csv")):
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            for row in csv.reader(fh):
+                found += [
+                    f"{path.name}: {cell!r}"
+                    for cell in row
+                    if cell.startswith(_DANGEROUS_START) and not _is_number(cell)
+                ]
+    for path in sorted(folder.rglob("*.xlsx")):
+        book = openpyxl.load_workbook(path)  # formulas as written, not values
+        for sheet in book.worksheets:
+            for row in sheet.iter_rows():
+                for cell in row:
+                    value = cell.value
+                    if cell.data_type == "f" or (
+                        isinstance(value, str)
+                        and value.startswith(_DANGEROUS_START)
+                        and not _is_number(value)
+                    ):
+                        found.append(f"{path.name}!{sheet.title}: {value!r}")
+    return found
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="formula neutralisation lands with i13-outputs")
+def test_formula_text_and_odd_areas_never_reach_an_export_as_formulas(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import date
+
+    from demand.synth import generate_force
+
+    root = Path(__file__).resolve().parents[2]
+    generate_force(tmp_path / "raw", years=2, end=date(2025, 3, 31), seed=5)
+    # A faulty extract beside the clean ones: formula text and odd spellings in
+    # the area and category of incidents and calls, in several months.
+    incidents = next(s for s in STREAM_SPECS if s.name == "incidents")
+    calls = next(s for s in STREAM_SPECS if s.name == "calls")
+    odd = [*FORMULAS, "nORTHTOWN", "N/A", "North\ntown"]
+    for spec, folder in ((incidents, "incidents"), (calls, "calls")):
+        rows = []
+        for i, text in enumerate(odd * 4):
+            row = spec.row(1)
+            row[0] = f"ZZ{i}"
+            row[spec.time] = row[spec.time].replace("03/2024", f"{1 + i % 12:02d}/2024")
+            row[spec.area or 0] = text
+            row[spec.text] = text if spec.text != spec.area else row[spec.text]
+            rows.append(row)
+        (tmp_path / "raw" / folder / "zz_faults.csv").write_text(
+            _csv(spec, rows), encoding="utf-8"
+        )
+    (tmp_path / "pipeline.toml").write_text(
+        _E2E_PIPELINE.format(root=root), encoding="utf-8"
+    )
+    monkeypatch.chdir(tmp_path)
+    run = CliRunner().invoke(cli, ["run", "pipeline.toml", "--db", "s.duckdb"])
+    assert run.exit_code == 0, run.output
+    with duckdb.connect("s.duckdb", read_only=True) as con:
+        areas = {
+            r[0] for r in con.execute("SELECT DISTINCT area FROM incidents").fetchall()
+        }
+    assert {"=1+2", "N/A", "North town"} <= areas and "nORTHTOWN" not in areas
+    exports = [p for p in (tmp_path / "reports", tmp_path / "processed") if p.exists()]
+    assert exports and any(p.rglob("*.csv") for p in exports)
+    published = [f for p in exports for f in p.rglob("published/*")]
+    assert any(f.suffix == ".xlsx" for f in published), "nothing published"
+    unsafe = [cell for folder in exports for cell in _unsafe_cells(folder)]
+    assert unsafe == []
