@@ -335,7 +335,8 @@ FAULTS = (
     ),
     Fault("negative_number", lambda s: _with(s, s.number, "-1.5", "-0"), rejected=2),
     Fault("unknown_code", lambda s: _with(s, s.code[0], s.code[1]), rejected=1),
-    Fault("end_before_start", lambda s: s.end and _with(s, *s.end), rejected=None),
+    # Kept: the demand happened; only its duration is doubtful (and not stored).
+    Fault("end_before_start", lambda s: s.end and _with(s, *s.end), rejected=0),
     Fault("duplicate_key", lambda s: _duplicate(s, False), rejected=1),
     Fault("conflicting_key", lambda s: _duplicate(s, True), rejected=1),
     Fault("missing_key", _missing_id, rejected=1),
@@ -348,7 +349,7 @@ FAULTS = (
         lambda s: (_csv(s, _clean(s), newline="\r\n").encode(), ".csv"),
     ),
     Fault("truncated_mid_row", _truncated_mid_row, rejected=1),
-    Fault("truncated_mid_quote", _truncated_mid_quote, rejected=None),
+    Fault("truncated_mid_quote", _truncated_mid_quote, rejected=1),
     Fault("empty_file", lambda s: (b"", ".csv"), exit_code=1),
     Fault("only_blank_lines", lambda s: (b"\n\n\n", ".csv"), exit_code=1),
     Fault("header_only", lambda s: (_csv(s, []).encode(), ".csv")),
@@ -469,6 +470,36 @@ def test_fault_corpus(spec: Stream, fault: Fault, tmp_path: Path) -> None:
             folded = {" ".join(a.split()).casefold() for a in areas}
             assert len(folded) == len(areas)
             assert all(a == " ".join(a.split()) for a in areas)
+
+
+@pytest.mark.parametrize("spec", STREAM_SPECS, ids=lambda s: s.name)
+def test_a_later_file_with_conflicting_keys_replaces_rows_and_counts_them(
+    spec: Stream, tmp_path: Path
+) -> None:
+    adapter = _adapter(spec, tmp_path)
+    db = tmp_path / "store.duckdb"
+    first = tmp_path / f"{spec.name}_1.csv"
+    first.write_text(_csv(spec, _clean(spec)), encoding="utf-8")
+    assert run_ingest(first, adapter, db).exit_code == 0
+    # the same keys again with another value, plus one bad date
+    rows = _clean(spec)
+    for row in rows:
+        row[spec.text if spec.name != "establishment" else 3] = "9.5"
+    rows.append(spec.row(4))
+    rows[-1][spec.time] = spec.dates["future"]
+    second = tmp_path / f"{spec.name}_2.csv"
+    second.write_text(_csv(spec, rows), encoding="utf-8")
+    done = run_ingest(second, adapter, db)
+    assert done.exit_code == 0, done.output
+    with duckdb.connect(str(db), read_only=True) as con:
+        logged = con.execute(
+            "SELECT rows_read, rows_loaded, rows_updated, rows_rejected "
+            "FROM ingest_log WHERE file = ?",
+            [str(second)],
+        ).fetchone()
+        assert logged == (4, 3, 3, 1)
+        assert con.execute(f"SELECT count(*) FROM {spec.name}").fetchone() == (3,)
+        _assert_nothing_implausible(con, spec.name)
 
 
 def test_the_corpus_has_at_least_thirty_kinds_for_every_stream() -> None:
