@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from demand.config import ConfigError, load_pipeline
+from demand.config import ConfigError, IngestConfig, load_pipeline
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -119,3 +119,32 @@ def test_safe_pipeline_names_load(tmp_path: Path, name: str) -> None:
     assert (
         load_pipeline(_write(tmp_path, f'[pipeline]\nname = "{name}"\n')).name == name
     )
+
+
+def test_the_ingest_date_window_can_be_set_for_a_pipeline(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        '[pipeline]\nname = "x"\n[ingest]\nearliest_date = 1980-01-01\n'
+        "future_days = 30\n",
+    )
+    section = load_pipeline(path).ingest
+    assert (section.earliest_date, section.future_days) == ("1980-01-01", 30)
+    assert load_pipeline(_write(tmp_path, '[pipeline]\nname = "x"\n')).ingest == (
+        IngestConfig()
+    )
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ('earliest_date = "last year"', "ingest.earliest_date: expected an ISO date"),
+        ("future_days = -3", "ingest.future_days: expected 0 or more days; found -3"),
+    ],
+)
+def test_a_bad_ingest_date_window_is_named(
+    tmp_path: Path, line: str, expected: str
+) -> None:
+    path = _write(tmp_path, f'[pipeline]\nname = "x"\n[ingest]\n{line}\n')
+    with pytest.raises(ConfigError, match=expected) as info:
+        load_pipeline(path)
+    assert str(info.value).startswith(str(path))

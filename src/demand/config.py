@@ -37,10 +37,24 @@ class IngestConfig:
     Args:
         paths: Files or folders, relative to the folder the pipeline runs from.
         adapter: A built-in column-map name, a TOML file or a folder of them.
+        earliest_date: First plausible day of any date (ISO); None keeps each
+            map's `earliest_date` (default 1990-01-01). Earlier rows are rejected.
+        future_days: Days after the later of a file's modification and the run
+            date that a date may fall on; None keeps each map's (default 7).
     """
 
     paths: tuple[str, ...] = ("data/raw",)
     adapter: str = "northshire"
+    earliest_date: str | None = None
+    future_days: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.earliest_date is not None:
+            _check_iso_date("earliest_date", self.earliest_date)
+        if self.future_days is not None and self.future_days < 0:
+            raise ConfigError(
+                f"future_days: expected 0 or more days; found {self.future_days!r}"
+            )
 
 
 @dataclass(frozen=True)

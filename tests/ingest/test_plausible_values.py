@@ -195,3 +195,27 @@ def test_a_values_table_of_only_star_maps_every_code(store: Store, tmp_path: Pat
     (file,) = ingest(store, [path], adapter).files
     assert (file.status, file.rows_loaded, file.rows_rejected) == ("loaded", 3, 0)
     assert rows(store, "SELECT DISTINCT category FROM incidents") == [("Any incident",)]
+
+
+def test_a_pipeline_window_overrides_every_map(tmp_path: Path):
+    path = write_incidents(
+        tmp_path / "incidents_p.csv",
+        [_line("G1", "01/06/1985 10:00"), _line("G2", "01/01/2099 00:00")],
+    )
+    config = tmp_path / "p.toml"
+    config.write_text(
+        '[pipeline]\nname = "w"\nstages = ["ingest"]\n'
+        f'[ingest]\npaths = ["{path}"]\nadapter = "{INCIDENTS_MAP}"\n'
+        "earliest_date = 1980-01-01\nfuture_days = 30000\n",
+        encoding="utf-8",
+    )
+    from demand.config import load_pipeline
+    from demand.pipeline import run_pipeline
+
+    result = run_pipeline(
+        load_pipeline(config), tmp_path / "s.duckdb", log_dir=tmp_path
+    )
+    assert result.status == "ok", result.error
+    with Store(tmp_path / "s.duckdb", read_only=True) as store:
+        assert scalar(store, "SELECT count(*) FROM incidents") == 2
+        assert scalar(store, "SELECT count(*) FROM rejects") == 0

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -234,6 +235,8 @@ def ingest(
     paths: Sequence[Path],
     adapter: str | Path = "northshire",
     progress: Callable[[FileResult], None] | None = None,
+    earliest_date: date | None = None,
+    future_days: int | None = None,
 ) -> IngestResult:
     """Load extracts (CSV, Parquet, Excel) into the store, one transaction per file.
 
@@ -243,6 +246,10 @@ def ingest(
         adapter: A built-in map name (`northshire`), or the path of a `.toml`
             map or of a folder of maps.
         progress: Called with each file's result as soon as it is done.
+        earliest_date: First plausible day of any date, for every map; None
+            keeps each map's own.
+        future_days: Days after the later of a file's modification and today
+            that a date may fall on, for every map; None keeps each map's own.
 
     Returns:
         Per-file results; `ok` is False if any file was rejected whole.
@@ -252,6 +259,10 @@ def ingest(
             a file matches no map. Nothing is loaded then.
     """
     adapters = load_adapters(adapter)
+    if earliest_date is not None:
+        adapters = [replace(a, earliest_date=earliest_date) for a in adapters]
+    if future_days is not None:
+        adapters = [replace(a, future_days=future_days) for a in adapters]
     pairs = find_files(paths, adapters)
     results = []
     for file, file_adapter in pairs:
