@@ -178,7 +178,7 @@ DERIVED_TABLES: dict[str, str] = {
         stream VARCHAR NOT NULL,
         "column" VARCHAR NOT NULL,
         original VARCHAR NOT NULL,
-        normalised VARCHAR NOT NULL,
+        normalised VARCHAR,
         "rows" BIGINT NOT NULL,
         loaded_at TIMESTAMPTZ NOT NULL
     """,

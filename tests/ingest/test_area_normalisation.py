@@ -104,3 +104,16 @@ def test_quality_shows_what_was_normalised(tmp_path: Path):
     )
     assert done.exit_code == 0, done.output
     assert "incidents,area,nORTHTOWN,Northtown,1" in done.output
+
+
+def test_an_area_of_only_whitespace_is_no_area(store: Store, tmp_path: Path):
+    path = write_incidents(
+        tmp_path / "incidents_ws.csv", [_line("D1", "\t"), _line("D2", " \n ")]
+    )
+    (file,) = ingest(store, [path], INCIDENTS_MAP).files
+    assert (file.rows_loaded, file.rows_rejected) == (2, 0)
+    assert rows(store, "SELECT area FROM incidents") == [(None,), (None,)]
+    assert rows(store, "SELECT original, normalised FROM normalised ORDER BY 1") == [
+        ("\t", None),
+        ("\n", None),
+    ]

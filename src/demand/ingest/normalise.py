@@ -33,13 +33,14 @@ class Normalised:
     Args:
         column: The canonical column (`area`).
         original: The value as the file gave it (trimmed).
-        normalised: The value stored.
+        normalised: The value stored; None (no area) for one of only
+            whitespace, such as a tab.
         rows: Rows of the file that held `original`.
     """
 
     column: str
     original: str
-    normalised: str
+    normalised: str | None
     rows: int
 
 
@@ -57,7 +58,7 @@ def _rank(spelling: str, count: int) -> tuple[int, bool, str]:
 
 def canonical_spellings(
     file_counts: Counter[str], store_counts: Counter[str]
-) -> dict[str, str]:
+) -> dict[str, str | None]:
     """Return each source spelling's canonical form.
 
     Policy: whitespace is collapsed; spellings that then differ only in case
@@ -71,7 +72,8 @@ def canonical_spellings(
         store_counts: Spelling in the store's stream tables -> rows.
 
     Returns:
-        Every spelling of `file_counts` -> its canonical spelling.
+        Every spelling of `file_counts` -> its canonical spelling; None for
+        one of only whitespace (a tab, a line break), which is no value.
     """
     by_key: dict[str, Counter[str]] = {}
     for spelling, count in file_counts.items():
@@ -80,8 +82,10 @@ def canonical_spellings(
     known: dict[str, Counter[str]] = {}
     for spelling, count in store_counts.items():
         known.setdefault(spelling.casefold(), Counter())[spelling] += count
-    chosen = {}
+    chosen: dict[str, str | None] = {"": None}
     for key, spellings in by_key.items():
+        if not key:
+            continue
         pool = known.get(key) or spellings
         chosen[key] = min(pool.items(), key=lambda sc: _rank(*sc))[0]
     return {s: chosen[_collapse(s).casefold()] for s in file_counts}
