@@ -644,7 +644,6 @@ def test_odd_areas_go_through_every_stage(faulty_run: FaultyRun) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="formula neutralisation lands with i13-outputs")
 def test_formula_text_and_odd_areas_never_reach_an_export_as_formulas(
     faulty_run: FaultyRun,
 ) -> None:
