@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from demand.capacity.assumption_checks import AssumptionsError, validate_assumptions
+from demand.partner.assumptions import PartnerAssumptions
 from demand.risk import RiskScheme
 from demand.toml_tables import build_frozen
 
@@ -275,6 +276,8 @@ class Assumptions:
             listed needs its demand hours only).
         risk: The risk matrix that grades FMS risks (optional `[risk]` table;
             a 5×5 default otherwise).
+        partner: Partner demand: the agency map and the RCRP counterfactual's
+            settings (optional `[partner]` table; no agency map otherwise).
         path: The file it was loaded from (not part of the file).
     """
 
@@ -293,6 +296,7 @@ class Assumptions:
     unit_times_by_category: dict[str, UnitTime] = field(default_factory=dict)
     departments: dict[str, DepartmentRequirement] = field(default_factory=dict)
     risk: RiskScheme = field(default_factory=RiskScheme)
+    partner: PartnerAssumptions = field(default_factory=PartnerAssumptions)
     path: Path | None = None
 
     def __post_init__(self) -> None:
