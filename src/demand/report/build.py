@@ -23,6 +23,7 @@ from demand.report.exports import (
 )
 from demand.report.fms import FMS_COLUMNS, build_fms_areas, build_fms_risks
 from demand.report.html import html_table, render_report
+from demand.report.partner import build_partner_section, partner_context
 from demand.report.sections import assumption_rows, capacity_view, scenario_view
 from demand.report.summary import STREAM_NAMES, summary_sentences
 from demand.store import Store
@@ -286,16 +287,19 @@ def build_report(store: Store, section: ReportConfig, run_id: str) -> ReportResu
         data.cover,
         assessed=data.has_capacity,
     )
+    partner = build_partner_section(store, data, assumptions)
+    sentences["Partner demand"] = list(partner.sentences)
     folder = Path(section.out_dir) / pipeline / run_id
     folder.mkdir(parents=True, exist_ok=True)
-    tables = {"fms_areas": fms.areas, "fms_risks": fms.risks}
+    partner_rows = partner.table()
+    tables = {
+        "fms_areas": fms.areas,
+        "fms_risks": fms.risks,
+        "partner_demand": partner_rows,
+    }
     html = folder / "report.html"
-    html.write_text(
-        render_report(
-            _html_context(data, fms, assumptions, section, run_id, sentences, False)
-        ),
-        encoding="utf-8",
-    )
+    context = _html_context(data, fms, assumptions, section, run_id, sentences, False)
+    html.write_text(render_report(context | partner_context(partner)), encoding="utf-8")
     about = {
         "pipeline": pipeline,
         "report run": run_id,
@@ -305,7 +309,7 @@ def build_report(store: Store, section: ReportConfig, run_id: str) -> ReportResu
         "risk matrix": assumptions.risk.source,
         "made at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
-    sheets = _sheets(fms, data)
+    sheets = {**_sheets(fms, data), "partner_demand": partner_rows}
     workbook = write_workbook(folder / "fms.xlsx", sheets, _descriptions(), about)
     files = [html, workbook, *write_csvs(folder, sheets)]
     if section.publish:
@@ -332,9 +336,14 @@ def _sheets(fms: FmsTables, data: ReportData) -> dict[str, pd.DataFrame]:
 
 
 def _descriptions() -> dict[str, dict[str, str]]:
+    from demand.partner.table import PARTNER_COLUMNS
     from demand.report.sections import TABLE_COLUMNS
 
-    return {"fms_areas": FMS_COLUMNS, **TABLE_COLUMNS}
+    return {
+        "fms_areas": FMS_COLUMNS,
+        **TABLE_COLUMNS,
+        "partner_demand": PARTNER_COLUMNS,
+    }
 
 
 def _write_published(
