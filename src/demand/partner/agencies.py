@@ -27,8 +27,9 @@ def assign_agency(rows: pd.DataFrame, partner: PartnerAssumptions) -> pd.Series:
     Returns:
         A string series aligned with `rows`.
     """
-    agency = rows["rcrp_category"].map(partner.rcrp_categories)
-    agency = agency.fillna(rows["category"].map(partner.incident_categories))
+    agency = rows["rcrp_category"].map(partner.rcrp_categories).astype(object)
+    by_category = rows["category"].map(partner.incident_categories).astype(object)
+    agency = agency.fillna(by_category)
     flags = rows["qualifiers"].fillna("").str.split(";")
     for flag, name in partner.qualifiers.items():
         hit = flags.map(lambda f, flag=flag: flag in f) & agency.isna()
