@@ -132,14 +132,16 @@ class MentalHealthTimes:
     """Officer hours per mental-health incident before and after RCRP went live.
 
     Hours are per incident reported (attended or not), so they carry the fall in
-    attendance as well as in time at scene.
+    attendance as well as in time at scene. A force without RCRP leaves out
+    `rcrp_date` (None): every period then uses the "after" hours, and partner
+    demand says that no hours returned are measured.
     """
 
-    rcrp_date: date
     hours_per_incident_before_rcrp: float
     hours_per_incident_after_rcrp: float
     department: str
     source: str
+    rcrp_date: date | None = None
 
 
 @dataclass(frozen=True)
