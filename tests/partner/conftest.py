@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import json
-import shutil
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import pytest
+from partner_helpers import ASSUMPTIONS, keep_streams
 
 from demand.capacity.assumptions import Assumptions, load_assumptions
 from demand.ingest import ingest
 from demand.store import Store
 from demand.synth import generate_force
-
-ROOT = Path(__file__).resolve().parents[2]
-ASSUMPTIONS = ROOT / "pipelines" / "assumptions" / "northshire.toml"
 
 
 @dataclass(frozen=True)
@@ -25,13 +22,6 @@ class Force:
 
     db: Path
     truth: dict
-
-
-def keep_streams(raw: Path, streams: set[str]) -> None:
-    """Delete the generated extracts of every stream not in `streams`."""
-    for folder in raw.iterdir():
-        if folder.is_dir() and folder.name not in streams:
-            shutil.rmtree(folder)
 
 
 @pytest.fixture(scope="session")

@@ -148,4 +148,7 @@ def test_agencies_are_forecast_and_summarised(result) -> None:
     assert fc["ds"].min() == pd.Timestamp("2026-04-01")
     assert (fc["lo_80"] <= fc["mean"]).all() and (fc["mean"] <= fc["hi_80"]).all()
     assert set(result.trends["agency"]) == agencies
+    # RCRP categories start at go-live: the lines step there, so the trend and
+    # forecast are fitted on the months since, and the section says why
+    assert any("RCRP categories are recorded from July 2023" in n for n in result.notes)
     assert any("share of incidents" in s for s in result.sentences)

@@ -8,12 +8,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from partner_helpers import ASSUMPTIONS, keep_streams
 
 from demand.config import load_pipeline
 from demand.pipeline import run_pipeline
 from demand.synth import generate_force
-
-from .conftest import ASSUMPTIONS, keep_streams
 
 PIPELINE = """
 [pipeline]

@@ -118,6 +118,19 @@ def load_phases(
     return phases
 
 
+def _rcrp_categories_from(
+    rows: pd.DataFrame, partner: PartnerAssumptions
+) -> pd.Timestamp | None:
+    """The month RCRP categories start in the data, when the map uses them and
+    they start after the data does; None otherwise."""
+    if not partner.rcrp_categories:
+        return None
+    named = rows.loc[rows["rcrp_category"].notna(), "month"]
+    if named.empty or named.min() <= rows["month"].min():
+        return None
+    return pd.Timestamp(named.min())
+
+
 def _window(months: pd.DataFrame, last: int) -> pd.DataFrame:
     """The last `last` months (0: all), force-wide, summed over the go-live split."""
     rows = months.sort_values("month")
@@ -250,9 +263,22 @@ def build_partner_demand(
             phase_rows.append(projected.assign(phase=phase.name, kind="projected"))
     agencies = trends = forecasts = pd.DataFrame()
     if partner.has_agency_map and store.count("incidents"):
-        agencies = agency_months(read_agency_months(store, timezone), partner)
-        trends = agency_trends(agencies)
-        forecasts = agency_forecasts(agencies, partner.forecast_months)
+        rows = read_agency_months(store, timezone)
+        agencies = agency_months(rows, partner)
+        since = _rcrp_categories_from(rows, partner)
+        recent = agencies
+        if since is not None:
+            # Before RCRP categories were recorded, incidents fall to the other
+            # maps: the lines step there, so trend and forecast start after it.
+            notes.append(
+                f"RCRP categories are recorded from {since:%B %Y}; before that, "
+                "incidents fall to the opening-category and qualifier maps, so "
+                "agency lines step that month. Trends and forecasts use the "
+                "months since."
+            )
+            recent = agencies[agencies["month"] >= since]
+        trends = agency_trends(recent)
+        forecasts = agency_forecasts(recent, partner.forecast_months)
     elif not partner.has_agency_map:
         notes.append(
             "No agency map: set the [partner] table of the assumptions file to "
