@@ -360,5 +360,11 @@ def agency_chart(months: pd.DataFrame, forecasts: pd.DataFrame, title: str) -> s
         ax.set_ylabel("incidents a month")
         ax.set_ylim(bottom=0)
         ax.yaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:,.0f}"))
-        ax.legend(loc="lower left", ncol=4, frameon=False, fontsize=8)
+        ax.legend(
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.12),
+            ncol=4,
+            frameon=False,
+            fontsize=8,
+        )
         return _svg(fig, title)
