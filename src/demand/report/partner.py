@@ -178,18 +178,32 @@ def _area_table(result: PartnerDemand) -> str:
     )
 
 
-def _agency_table(trends: pd.DataFrame) -> str:
-    shown = trends.assign(agency=trends["agency"].str.replace("_", " "))
+def _agency_table(trends: pd.DataFrame, months: pd.DataFrame) -> str:
+    """Each agency's incidents and police hours in the last 12 months, and trend."""
+    last = sorted(months["month"].unique())[-12:]
+    totals = (
+        months[months["month"].isin(last)]
+        .groupby("agency", as_index=False)[["incidents", "officer_hours"]]
+        .sum()
+    )
+    shown = trends.merge(totals, on="agency", how="left")
+    shown["agency"] = shown["agency"].str.replace("_", " ")
+    columns = [
+        "agency", "incidents", "officer_hours", "share_now",
+        "share_change_per_year", "t_statistic", "growing",
+    ]  # fmt: skip
     return html_table(
-        shown[
-            ["agency", "share_now", "share_change_per_year", "t_statistic", "growing"]
-        ],
+        shown[columns],
         {
+            "incidents": "{:,.0f}",
+            "officer_hours": "{:,.0f}",
             "share_now": "{:.1%}",
             "share_change_per_year": "{:+.2%}",
             "t_statistic": "{:+.1f}",
         },
         {
+            "incidents": "incidents (last 12 months)",
+            "officer_hours": "police hours (last 12 months)",
             "share_now": "share of incidents (last 12 months)",
             "share_change_per_year": "change a year",
             "t_statistic": "t",
@@ -241,7 +255,7 @@ def partner_context(result: PartnerDemand | None) -> dict[str, object]:
             )
             if not result.agencies.empty
             else "",
-            "agency_table": _agency_table(result.trends)
+            "agency_table": _agency_table(result.trends, result.agencies)
             if not result.trends.empty
             else "",
         }
