@@ -6,7 +6,12 @@ import pandas as pd
 import pytest
 
 from demand.capacity.workload import productive_hours_per_fte
-from demand.partner.agencies import agency_months, agency_trends, assign_agency
+from demand.partner.agencies import (
+    agency_forecasts,
+    agency_months,
+    agency_trends,
+    assign_agency,
+)
 from demand.partner.assumptions import PartnerAssumptions
 from demand.partner.build import build_partner_demand
 from demand.store import Store
@@ -152,3 +157,20 @@ def test_agencies_are_forecast_and_summarised(result) -> None:
     # forecast are fitted on the months since, and the section says why
     assert any("RCRP categories are recorded from July 2023" in n for n in result.notes)
     assert any("share of incidents" in s for s in result.sentences)
+
+
+def test_short_agency_histories_get_a_model_they_support(caplog) -> None:
+    # 18 months: too short for ETS with a yearly season; seasonal naive is chosen
+    # on purpose, so no fit fails and no fallback warning reaches the user.
+    months = pd.DataFrame(
+        {
+            "month": pd.date_range("2024-01-01", periods=18, freq="MS"),
+            "agency": "health",
+            "incidents": [100 + (i % 12) * 5 for i in range(18)],
+        }
+    )
+    with caplog.at_level("WARNING"):
+        out = agency_forecasts(months, 6)
+    assert set(out["model"]) == {"seasonal_naive"} and len(out) == 6
+    assert out["mean"].tolist() == [130.0, 135.0, 140.0, 145.0, 150.0, 155.0]
+    assert not [r for r in caplog.records if r.levelname == "WARNING"]

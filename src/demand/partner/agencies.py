@@ -118,16 +118,26 @@ def agency_trends(months: pd.DataFrame, window_months: int = 24) -> pd.DataFrame
     return pd.DataFrame(rows)
 
 
+def _model_for(n_months: int) -> str:
+    """The registered model a series of `n_months` supports: ETS with a yearly
+    season needs two years; seasonal naive more than one; naive otherwise."""
+    if n_months >= 24:
+        return "auto_ets"
+    return "seasonal_naive" if n_months > 12 else "naive"
+
+
 def agency_forecasts(
-    months: pd.DataFrame, horizon_months: int, model: str = "auto_ets"
+    months: pd.DataFrame, horizon_months: int, model: str | None = None
 ) -> pd.DataFrame:
     """Forecast each agency's monthly incidents with a registered forecaster.
 
     Args:
         months: From `agency_months`.
         horizon_months: Months ahead (0: no forecast).
-        model: Alias of a registered model (`demand.forecast.MODELS`); a series
-            it cannot fit falls back as that model's `fallback` says.
+        model: Alias of a registered model (`demand.forecast.MODELS`); None
+            picks by history: `auto_ets` from 24 months, `seasonal_naive` from
+            13, `naive` below. A series the model cannot fit falls back as the
+            model's `fallback` says (logged).
 
     Returns:
         The `forecasts` shape without `run_id` (80 % interval), with
@@ -145,6 +155,9 @@ def agency_forecasts(
             "y": months["incidents"].astype(float),
         }
     )
+    if model is None:
+        model = _model_for(months["month"].nunique())
+        log.info("agency forecasts: %s on %d months", model, months["month"].nunique())
     fitted = make_model(model).fit(series)
     out = fitted.predict(horizon_months, level=(80,))
     out["agency"] = out["unique_id"].str.removeprefix("partner/agency=")
