@@ -184,7 +184,12 @@ def demand_lines(
     mh = _select(f, "mental_health", None)
     if len(mh):
         m = a.mental_health
-        after = mh["ds"] >= pd.Timestamp(m.rcrp_date)
+        # No go-live date: the force has no RCRP, so today's ("after") hours apply.
+        after = (
+            mh["ds"] >= pd.Timestamp(m.rcrp_date)
+            if m.rcrp_date is not None
+            else np.ones(len(mh), dtype=bool)
+        )
         hours = np.where(
             after, m.hours_per_incident_after_rcrp, m.hours_per_incident_before_rcrp
         )
