@@ -128,7 +128,8 @@ def test_time_only_column_rolls_past_midnight_and_bad_times_are_rejected(
 def test_exclude_and_where_take_prefixes_and_patterns(tmp_path: Path):
     extra = (
         '[where]\nCode = ["prefix:MH", "pattern:^25[A-E]", "BURG"]\n'
-        '[exclude]\nRemarks = ["pattern:STORED COMPLAINT DUP:", "pattern:\\\\bTEST\\\\b"]\n'
+        '[exclude]\nRemarks = ["pattern:STORED COMPLAINT DUP:", '
+        '"pattern:\\\\bTEST\\\\b"]\n'
     )
     store = _load(
         tmp_path,
@@ -199,7 +200,9 @@ def test_missing_time_header_rejects_the_file_naming_constants(tmp_path: Path):
         "Id,Date,Dispatched,Priority,Code\nA1,09/14/21,07:20,1,X\n"
     )
     store = Store(tmp_path / "s.duckdb")
-    result = ingest(store, [tmp_path / "raw"], adapter=write_map(tmp_path / "m.toml", MAP))
+    result = ingest(
+        store, [tmp_path / "raw"], adapter=write_map(tmp_path / "m.toml", MAP)
+    )
     assert not result.ok
     message = result.files[0].message or ""
     assert "'Received'" in message and "[constants]" in message

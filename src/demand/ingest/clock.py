@@ -64,7 +64,9 @@ def read_column_specs(
             columns[canonical] = spec
             continue
         if not isinstance(spec, dict):
-            raise err(key, f"must be a source header or {{ date, time }}, found {spec!r}")
+            raise err(
+                key, f"must be a source header or {{ date, time }}, found {spec!r}"
+            )
         unknown = sorted(set(spec) - {"date", "time"})
         if unknown or "time" not in spec:
             raise err(
@@ -88,7 +90,9 @@ def read_column_specs(
                 f'{{ date = "<header>", time = "{spec["time"]}" }}',
             )
         if not isinstance(table.get(anchor), (str, dict)):
-            raise err(key, f"is a time only, so {anchor!r} must be mapped to give it a day")
+            raise err(
+                key, f"is a time only, so {anchor!r} must be mapped to give it a day"
+            )
         columns[canonical] = spec["time"]
         time_only.append(canonical)
     return ColumnSpecs(columns, times, tuple(time_only))

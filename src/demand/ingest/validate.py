@@ -109,8 +109,8 @@ def _parse_expr(col: Column, text: str, src_dtype: str | None) -> str:
 
 def _unparsed_reason(col: Column, adapter: Adapter) -> str:
     if col.name in adapter.times:
-        formats = joined_formats(adapter.date_formats, adapter.time_formats)
-        return "unparseable date and time: expected " + " or ".join(formats)
+        joined = joined_formats(adapter.date_formats, adapter.time_formats)
+        return "unparseable date and time: expected " + " or ".join(joined)
     if col.name in adapter.time_only:
         times = " or ".join(adapter.time_formats)
         return f"unparseable time of day: expected {times}"
@@ -171,7 +171,9 @@ def _keep_expr(
     return " AND ".join(terms)
 
 
-def _mapped_sql(r: str, i: int, table: Mapping[str, Any], params: dict[str, Any]) -> str:
+def _mapped_sql(
+    r: str, i: int, table: Mapping[str, Any], params: dict[str, Any]
+) -> str:
     """SQL of the canonical value of code `r` under a `[values.x]` table, else NULL.
 
     Exact codes are one CASE; then each `prefix:`/`pattern:` code in the map's
@@ -316,7 +318,9 @@ def build_parse_query(
             if col.name in adapter.values:
                 m = quote(f"m{i}")
                 mapped = _mapped_sql(r, i, adapter.values[col.name], params)
-                parsed.append(f"CASE WHEN {r} IS NULL THEN NULL ELSE {mapped} END AS {m}")
+                parsed.append(
+                    f"CASE WHEN {r} IS NULL THEN NULL ELSE {mapped} END AS {m}"
+                )
                 codes = ", ".join(adapter.values[col.name])
                 check(
                     col.name,
