@@ -13,6 +13,7 @@ from demand.series_ids import unique_ids
 from demand.store import Store, quote
 
 __all__ = [
+    "FINANCIAL_YEAR_START_MONTH",
     "FREQS",
     "build_series",
     "build_hierarchy",
@@ -187,22 +188,47 @@ def build_hierarchy(
     return pd.concat(frames, ignore_index=True)
 
 
-def financial_year(ds: pd.Series | pd.DatetimeIndex) -> pd.Series:
-    """Label each date with its UK financial year (April–March), e.g. "2025/26"."""
+FINANCIAL_YEAR_START_MONTH = 4
+"""Month a financial year starts in: April in the UK (US agencies: 7 or 10)."""
+
+
+def financial_year(
+    ds: pd.Series | pd.DatetimeIndex, start_month: int = FINANCIAL_YEAR_START_MONTH
+) -> pd.Series:
+    """Label each date with its financial year, e.g. "2025/26".
+
+    Args:
+        ds: Dates.
+        start_month: Month (1-12) the year starts in; the label names the
+            calendar years it spans ("2025/26": April 2025 to March 2026), or
+            one year ("2025") when it starts in January.
+    """
     ts = pd.DatetimeIndex(ds)
-    start = ts.year - (ts.month < 4)
-    labels = [f"{y}/{(y + 1) % 100:02d}" for y in start]
+    start = ts.year - (ts.month < start_month)
+    if start_month == 1:
+        labels = [str(y) for y in start]
+    else:
+        labels = [f"{y}/{(y + 1) % 100:02d}" for y in start]
     return pd.Series(labels, index=getattr(ds, "index", None), dtype=object)
 
 
-def to_financial_years(demand: pd.DataFrame, value: str = "y") -> pd.DataFrame:
-    """Sum a demand (or forecast) frame to UK financial years per series.
+def to_financial_years(
+    demand: pd.DataFrame,
+    value: str = "y",
+    start_month: int = FINANCIAL_YEAR_START_MONTH,
+) -> pd.DataFrame:
+    """Sum a demand (or forecast) frame to financial years per series.
+
+    Args:
+        demand: A frame with `unique_id, ds` and `value`.
+        value: Column to sum.
+        start_month: Month the financial year starts in (`financial_year`).
 
     Returns:
         `unique_id, financial_year, <value>, periods`, where `periods` counts the
         periods summed, so a part year is visible.
     """
-    fy = financial_year(demand["ds"]).to_numpy()
+    fy = financial_year(demand["ds"], start_month).to_numpy()
     grouped = demand.assign(financial_year=fy).groupby(
         ["unique_id", "financial_year"], sort=True
     )

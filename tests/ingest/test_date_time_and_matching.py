@@ -13,6 +13,8 @@ from demand.ingest import IngestError, ingest, load_adapters
 from demand.store import Store
 
 US_CAD = DATA / "us_cad"
+US_RAW = US_CAD / "raw"
+US_MAPS = US_CAD / "maps"
 
 HEADER = "Id,Date,Received,Dispatched,Priority,Code,Remarks"
 MAP = """
@@ -44,7 +46,7 @@ def _load(tmp_path: Path, lines: list[str], extra: str = "") -> Store:
 
 def test_us_cad_fixture_loads_date_and_time_columns_by_configuration(tmp_path: Path):
     store = Store(tmp_path / "s.duckdb")
-    result = ingest(store, [US_CAD], adapter=US_CAD)
+    result = ingest(store, [US_RAW], adapter=US_MAPS)
     assert result.ok
     by_stream = {f.stream: f for f in result.files}
     # 58 lines: the stored duplicate and the test call are excluded by pattern.
@@ -77,14 +79,14 @@ def test_values_match_exact_codes_then_prefixes_and_patterns_then_any(
     tmp_path: Path,
 ):
     store = Store(tmp_path / "s.duckdb")
-    ingest(store, [US_CAD], adapter=US_CAD)
+    ingest(store, [US_RAW], adapter=US_MAPS)
     got = dict(
         rows(
             store,
             "SELECT i.category, count(*) FROM incidents i GROUP BY 1 ORDER BY 1",
         )
     )
-    source = (US_CAD / "calls_2021.csv").read_text().splitlines()[1:]
+    source = (US_RAW / "calls_2021.csv").read_text().splitlines()[1:]
     kept = [
         line.split(",")[7]
         for line in source

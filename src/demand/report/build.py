@@ -93,19 +93,40 @@ def _publishable(fms: FmsTables, threshold: int) -> FmsTables:
 def _stream_sections(data: ReportData, fms: FmsTables) -> list[dict[str, object]]:
     sections = []
     force = fms.areas[fms.areas["area"] == "force"]
-    for stream in sorted(data.forecasts["stream"].unique()):
+    daily = data.daily_forecasts
+    streams = set(data.forecasts["stream"])
+    streams |= set(daily["stream"]) if len(daily) else set()
+    for stream in sorted(streams):
         name = STREAM_NAMES.get(stream, stream)
         hist = data.history[data.history["unique_id"] == stream]
         fc = data.forecasts[data.forecasts["unique_id"] == stream]
         years = force[force["stream"] == stream]
         hours = data.hour_of_week[data.hour_of_week["stream"] == stream]
+        day_fc = daily[daily["unique_id"] == stream] if len(daily) else daily
+        day_hist = data.daily_history
+        if len(day_hist):
+            day_hist = day_hist[day_hist["unique_id"] == stream]
         sections.append(
             {
                 "stream": stream,
                 "name": name,
-                "current_year": next(iter(years["financial_year"]), ""),
-                "forecast_svg": charts.forecast_chart(hist, fc, f"{name} per month"),
-                "years_svg": charts.year_chart(years, f"{name} per financial year"),
+                "current_year": next(
+                    iter(years.loc[years["kind"] == "actual", "financial_year"]), ""
+                ),
+                "forecast_svg": charts.forecast_chart(hist, fc, f"{name} per month")
+                if len(fc)
+                else "",
+                "years_svg": charts.year_chart(years, f"{name} per financial year")
+                if len(years)
+                else "",
+                "daily_svg": charts.forecast_chart(
+                    day_hist,
+                    day_fc,
+                    f"{name} per day, next {len(day_fc)} days",
+                    "per day",
+                )
+                if len(day_fc)
+                else "",
                 "heatmap_svg": charts.heatmap_chart(
                     hours, "y", f"{name} by hour of week", "per hour"
                 )
@@ -275,7 +296,9 @@ def build_report(store: Store, section: ReportConfig, run_id: str) -> ReportResu
     """
     pipeline = _pipeline_name(store, run_id)
     assumptions = load_assumptions(section.assumptions)
-    data = read_report_data(store, pipeline, section.history_months)
+    data = read_report_data(
+        store, pipeline, section.history_months, section.financial_year_start_month
+    )
     fms = build_fms(data, assumptions)
     sentences = summary_sentences(
         fms.areas,
@@ -285,6 +308,9 @@ def build_report(store: Store, section: ReportConfig, run_id: str) -> ReportResu
         assumptions,
         data.cover,
         assessed=data.has_capacity,
+        daily_history=data.daily_history,
+        daily_forecasts=data.daily_forecasts,
+        monthly_history=data.history,
     )
     folder = Path(section.out_dir) / pipeline / run_id
     folder.mkdir(parents=True, exist_ok=True)

@@ -52,13 +52,16 @@ def _svg(fig: plt.Figure, title: str) -> str:
     )
 
 
-def forecast_chart(history: pd.DataFrame, forecast: pd.DataFrame, title: str) -> str:
-    """Monthly history and forecast with 80% and 95% intervals.
+def forecast_chart(
+    history: pd.DataFrame, forecast: pd.DataFrame, title: str, unit: str = "per month"
+) -> str:
+    """History and forecast (monthly, or daily) with 80% and 95% intervals.
 
     Args:
         history: ``ds, y`` of one series.
         forecast: ``ds, mean, lo_80, hi_80, lo_95, hi_95`` of the same series.
         title: Accessible title of the chart.
+        unit: Label of the y axis, e.g. "per day".
 
     Returns:
         An ``<svg>`` element.
@@ -90,7 +93,7 @@ def forecast_chart(history: pd.DataFrame, forecast: pd.DataFrame, title: str) ->
             lw=1.2,
             label="recorded",
         )
-        ax.set_ylabel("per month")
+        ax.set_ylabel(unit)
         ax.set_ylim(bottom=0)
         ax.yaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:,.0f}"))
         ax.legend(loc="lower left", ncol=4, frameon=False, fontsize=8)
