@@ -46,8 +46,9 @@ def test_us_call_log_goes_from_raw_file_to_a_report_of_daily_forecasts(
             "SELECT sum(rows_read), sum(rows_loaded) FROM ingest_log "
             "WHERE stream = 'incidents'"
         ).fetchone()
-        # 58 lines, less a stored duplicate and a test call dropped by pattern.
-        assert (read, loaded) == (56, 56)
+        # 60 lines, less a stored duplicate and a test call dropped by pattern,
+        # less two repeated calls rejected as duplicate keys.
+        assert (read, loaded) == (58, 56)
         hours = con.execute(
             "SELECT count(DISTINCT hour(timezone('America/New_York', created_at))) "
             "FROM incidents"
@@ -72,6 +73,11 @@ def test_us_call_log_goes_from_raw_file_to_a_report_of_daily_forecasts(
     )
     assert "7 months of history" in summary
     assert "There are no forecasts to summarise" not in html
+    # The incidents' two duplicates are one row of the data-quality table, not
+    # one each (the mental-health stream has one of them: its own row).
+    quality = html[html.index("Data quality") :]
+    assert quality.count("duplicate key") == 2
+    assert "first seen on line" not in quality
     # A chart of the daily forecast per stream, with its drawing.
     for stream in ("incidents", "mental_health"):
         start = html.index(f'data-chart="daily-{stream}"')

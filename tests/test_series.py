@@ -171,3 +171,22 @@ def test_areas_with_slashes_round_trip_from_the_store(store: Store) -> None:
     assert all(p[0] == "incidents" for p in parsed)
     assert "incidents/area=Northtown" in set(s["unique_id"])  # readable as before
     assert list(split_unique_id(s["unique_id"])) == list(s["area"])
+
+
+@pytest.mark.parametrize(
+    ("start_month", "labels"),
+    [
+        (4, ["2020/21", "2021/22", "2021/22", "2021/22"]),
+        (7, ["2020/21", "2020/21", "2021/22", "2021/22"]),
+        (10, ["2020/21", "2020/21", "2020/21", "2021/22"]),
+        (1, ["2021", "2021", "2021", "2021"]),
+    ],
+)
+def test_financial_year_starts_in_the_configured_month(start_month, labels) -> None:
+    ds = pd.Series(
+        pd.to_datetime(["2021-03-31", "2021-04-01", "2021-07-01", "2021-10-01"])
+    )
+    assert list(financial_year(ds, start_month)) == labels
+    frame = pd.DataFrame({"unique_id": "x", "ds": ds, "y": 1.0})
+    years = to_financial_years(frame, start_month=start_month)
+    assert years["y"].sum() == 4 and set(years["financial_year"]) == set(labels)

@@ -13,6 +13,7 @@ from demand.series import FINANCIAL_YEAR_START_MONTH, FREQS
 from demand.toml_tables import build_frozen
 
 __all__ = [
+    "CURRENCY_SYMBOLS",
     "CapacityConfig",
     "ConfigError",
     "EventConfig",
@@ -22,6 +23,7 @@ __all__ = [
     "ReportConfig",
     "SeriesConfig",
     "level_columns",
+    "currency_symbol",
     "load_pipeline",
 ]
 
@@ -401,6 +403,15 @@ class PipelineConfig:
 
 STAGES = ("ingest", "series", "forecast", "capacity", "report")
 """Every stage a pipeline can run, in the only order they run in."""
+
+
+CURRENCY_SYMBOLS = {"GBP": "£", "USD": "$", "EUR": "€", "CAD": "$", "AUD": "$"}
+"""Symbols the report writes before money; other codes are written as "NZD 1,000"."""
+
+
+def currency_symbol(currency: str) -> str:
+    """Return the symbol written before an amount of `currency` (an ISO code)."""
+    return CURRENCY_SYMBOLS.get(currency, f"{currency} ")
 
 
 def _check_locale(start_month: int, currency: str) -> None:

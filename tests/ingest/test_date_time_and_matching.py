@@ -49,9 +49,11 @@ def test_us_cad_fixture_loads_date_and_time_columns_by_configuration(tmp_path: P
     result = ingest(store, [US_RAW], adapter=US_MAPS)
     assert result.ok
     by_stream = {f.stream: f for f in result.files}
-    # 58 lines: the stored duplicate and the test call are excluded by pattern.
-    assert by_stream["incidents"].rows_read == 56
-    assert by_stream["incidents"].rows_rejected == 0
+    # 60 lines: the stored duplicate and the test call are excluded by pattern;
+    # two calls the export repeats are rejected as duplicate keys.
+    assert by_stream["incidents"].rows_read == 58
+    assert by_stream["incidents"].rows_rejected == 2
+    assert by_stream["incidents"].rows_loaded == 56
     # 02/13/21 23:50 EST, dispatched 00:05: the next day, not 23 hours before.
     created, dispatched, cleared = rows(
         store,
@@ -89,7 +91,7 @@ def test_values_match_exact_codes_then_prefixes_and_patterns_then_any(
     source = (US_RAW / "calls_2021.csv").read_text().splitlines()[1:]
     kept = [
         line.split(",")[7]
-        for line in source
+        for line in dict.fromkeys(source)  # a repeated line is a duplicate key
         if "STORED COMPLAINT" not in line and "TEST CALL" not in line
     ]
     mental = sum(c.startswith("MH") or c[:2] == "25" for c in kept)

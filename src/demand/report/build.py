@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from demand.capacity.assumptions import Assumptions, load_assumptions
-from demand.config import ReportConfig
+from demand.config import ReportConfig, currency_symbol
 from demand.report import charts
 from demand.report.data import NOT_ASSESSED, ReportData, read_report_data
 from demand.report.disclosure import suppress_small_counts
@@ -172,7 +172,9 @@ def _html_context(
     sentences: dict[str, list[str]],
     published: bool,
 ) -> dict[str, object]:
-    binding, capacity_table = capacity_view(data.capacity)
+    binding, capacity_table = capacity_view(
+        data.capacity, currency_symbol(section.currency)
+    )
     scenarios, scenario_year, scenario_table = scenario_view(
         data.scenarios, section.scenarios
     )
@@ -311,6 +313,7 @@ def build_report(store: Store, section: ReportConfig, run_id: str) -> ReportResu
         daily_history=data.daily_history,
         daily_forecasts=data.daily_forecasts,
         monthly_history=data.history,
+        currency_symbol=currency_symbol(section.currency),
     )
     folder = Path(section.out_dir) / pipeline / run_id
     folder.mkdir(parents=True, exist_ok=True)
@@ -332,7 +335,10 @@ def build_report(store: Store, section: ReportConfig, run_id: str) -> ReportResu
         "made at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     sheets = _sheets(fms, data)
-    workbook = write_workbook(folder / "fms.xlsx", sheets, _descriptions(), about)
+    symbol = currency_symbol(section.currency)
+    workbook = write_workbook(
+        folder / "fms.xlsx", sheets, _descriptions(), about, symbol
+    )
     files = [html, workbook, *write_csvs(folder, sheets)]
     if section.publish:
         files += _write_published(folder, fms, data, section, about)
@@ -380,5 +386,11 @@ def _write_published(
         "disclosure control": f"counts below {section.disclosure_threshold} "
         "suppressed, with secondary suppression across areas",
     }
-    book = write_workbook(out / "fms.xlsx", tables, _descriptions(), note)
+    book = write_workbook(
+        out / "fms.xlsx",
+        tables,
+        _descriptions(),
+        note,
+        currency_symbol(section.currency),
+    )
     return [book, *write_csvs(out, tables)]

@@ -73,7 +73,9 @@ def _stream_sentence(row: pd.Series) -> str:
     )
 
 
-def _department_sentence(row: pd.Series, assumptions: Assumptions) -> str:
+def _department_sentence(
+    row: pd.Series, assumptions: Assumptions, symbol: str = "£"
+) -> str:
     name = DEPARTMENT_NAMES.get(row["department"], row["department"])
     lo = row["fte_lo_80"] - row["establishment_fte"]
     hi = row["fte_hi_80"] - row["establishment_fte"]
@@ -102,7 +104,7 @@ def _department_sentence(row: pd.Series, assumptions: Assumptions) -> str:
         gap += f"{row['establishment_fte']:,.0f} FTE it has"
         cost = row["gap_cost_gbp"]
         if math.isfinite(cost):
-            gap += f" (about £{cost / 1e6:,.1f}m a year)"
+            gap += f" (about {symbol}{cost / 1e6:,.1f}m a year)"
         return f"{head}: {gap}."
     if hi < 0:
         return (
@@ -153,7 +155,9 @@ def _risk_sentence(risks: pd.DataFrame) -> str:
     )
 
 
-def _scenario_sentence(scenarios: pd.DataFrame, year: str) -> list[str]:
+def _scenario_sentence(
+    scenarios: pd.DataFrame, year: str, symbol: str = "£"
+) -> list[str]:
     rows = scenarios[
         (scenarios["scenario"] != "baseline")
         & (scenarios["financial_year"] == year)
@@ -169,7 +173,7 @@ def _scenario_sentence(scenarios: pd.DataFrame, year: str) -> list[str]:
         word = "more" if change > 0 else "fewer"
         out.append(
             f"Scenario {name} needs {abs(change):,.0f} {word} FTE than the baseline "
-            f"in {year} (£{abs(cost) / 1e6:,.1f}m a year {word})."
+            f"in {year} ({symbol}{abs(cost) / 1e6:,.1f}m a year {word})."
         )
     return out
 
@@ -244,6 +248,7 @@ def summary_sentences(
     daily_history: pd.DataFrame | None = None,
     daily_forecasts: pd.DataFrame | None = None,
     monthly_history: pd.DataFrame | None = None,
+    currency_symbol: str = "£",
 ) -> dict[str, list[str]]:
     """Write the report's summary: one sentence per stream, department, the top
     risk and each scenario, every figure taken from the tables given.
@@ -260,6 +265,7 @@ def summary_sentences(
         daily_history: Recent daily counts (`unique_id, stream, area, ds, y`).
         daily_forecasts: Daily operational forecasts (`ReportData`).
         monthly_history: Monthly counts, to say how long the history is.
+        currency_symbol: Written before money (`config.currency_symbol`).
 
     Returns:
         Sentences by topic, in reading order: "Demand", "Next weeks",
@@ -290,11 +296,16 @@ def summary_sentences(
         "Demand": [*short, *(_stream_sentence(row) for _, row in first.iterrows())],
         "Next weeks": operational,
         "People": [
-            *(_department_sentence(r, assumptions) for _, r in binding.iterrows()),
+            *(
+                _department_sentence(r, assumptions, currency_symbol)
+                for _, r in binding.iterrows()
+            ),
             *_cover_sentence(cover),
         ],
         "Risk": [_risk_sentence(fms_risks)],
-        "Scenarios": _scenario_sentence(scenarios, years[min(1, len(years) - 1)]),
+        "Scenarios": _scenario_sentence(
+            scenarios, years[min(1, len(years) - 1)], currency_symbol
+        ),
     }
     if not assessed:
         topics = {
