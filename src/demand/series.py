@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
@@ -13,9 +14,11 @@ from demand.series_ids import unique_ids
 from demand.store import Store, quote
 
 __all__ = [
+    "EMPTY_RUN_PROBABILITY",
     "FINANCIAL_YEAR_START_MONTH",
     "FREQS",
     "build_series",
+    "is_unlikely_empty",
     "build_hierarchy",
     "financial_year",
     "to_financial_years",
@@ -35,6 +38,63 @@ _EVENT_TIME = {
     "counts": "period_start",
 }
 _MEASURES = ("count", "officer_hours")
+
+EMPTY_RUN_PROBABILITY = 0.001
+"""Below this chance of happening by chance, a run of days with no events is
+not chance: a gap in the data (quality) or a part period outside the extract."""
+
+
+def is_unlikely_empty(rate_per_day: float, days: float) -> bool:
+    """True if `days` days without an event are too unlikely to be chance.
+
+    Events are taken as Poisson at the stream's mean rate: the chance of none
+    in `days` days is exp(-rate × days); below `EMPTY_RUN_PROBABILITY` the run
+    is a gap (about 7 expected events missing). A low-volume series' empty
+    days are expected, not gaps.
+    """
+    return days > 0 and rate_per_day * days > -math.log(EMPTY_RUN_PROBABILITY)
+
+
+def _part_periods(
+    store: Store, stream: str, freq: str, timezone: str
+) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+    """The first and last weeks or months the extract covers only in part.
+
+    The extract is taken to run from its first to its last event's local day.
+    A first (last) period is partial if the days of it before the first (after
+    the last) event would hold events at the stream's mean rate
+    (`is_unlikely_empty`): a series that stops on 17 May has no full May.
+
+    Returns:
+        (first period to drop or None, last period to drop or None).
+    """
+    if freq not in ("W", "M") or stream in ("asb", "counts"):
+        return None, None
+    column = quote(_EVENT_TIME[stream])
+    row = store.con.execute(
+        f"SELECT min(timezone(?, {column})), max(timezone(?, {column})), count(*) "
+        f"FROM {quote(stream)} WHERE {column} IS NOT NULL",
+        [timezone, timezone],
+    ).fetchone()
+    if row is None or row[0] is None:
+        return None, None
+    first_day = pd.Timestamp(row[0]).normalize()
+    last_day = pd.Timestamp(row[1]).normalize()
+    rate = row[2] / ((last_day - first_day).days + 1)
+    if freq == "M":
+        first_start = first_day.to_period("M").start_time
+        last_end = last_day.to_period("M").end_time.normalize()
+        last_start = last_day.to_period("M").start_time
+    else:
+        first_start = first_day - pd.Timedelta(days=first_day.day_of_week)
+        last_start = last_day - pd.Timedelta(days=last_day.day_of_week)
+        last_end = last_start + pd.Timedelta(days=6)
+    head = (first_day - first_start).days
+    tail = (last_end - last_day).days
+    return (
+        first_start if is_unlikely_empty(rate, head) else None,
+        last_start if is_unlikely_empty(rate, tail) else None,
+    )
 
 
 def _time_expression(store: Store, stream: str, freq: str, timezone: str) -> str:
@@ -89,6 +149,10 @@ def build_series(
         fill_missing: For `counts` only (sources that give counts per period):
             how a period without a row is filled, see
             `series_counts.fill_missing_periods`; "none" leaves it NaN.
+
+    A first or last week or month that the extract covers only in part (see
+    `_part_periods`) is left out, unless `start`/`end` are given: a part
+    month counted as a full one would look like a fall in demand.
 
     Returns:
         A frame satisfying `demand`: `unique_id, ds, y` plus the `by` columns, one
@@ -150,6 +214,11 @@ def build_series(
     """
     frame = store.con.execute(sql, [*params, start, end]).df()
     frame["y"] = frame["y"].astype(float)
+    first, last = _part_periods(store, stream, freq, timezone)
+    if first is not None and start is None:
+        frame = frame[frame["ds"] > first]
+    if last is not None and end is None:
+        frame = frame[frame["ds"] < last]
     if freq == "h":
         frame = _fill_spring_hour(frame, list(by), timezone)
     frame.insert(0, "unique_id", unique_ids(stream, by, frame))

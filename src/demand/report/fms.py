@@ -10,7 +10,7 @@ import pandas as pd
 from demand.capacity.assumptions import Assumptions
 from demand.report.data import NOT_ASSESSED, ReportData
 from demand.risk import RiskScheme, grade_risk
-from demand.series import financial_year
+from demand.series import FINANCIAL_YEAR_START_MONTH, financial_year
 
 __all__ = [
     "FMS_COLUMNS",
@@ -88,7 +88,8 @@ def stream_departments(assumptions: Assumptions) -> dict[str, str]:
 
 def _by_year(data: ReportData) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Actual and forecast demand per series and financial year."""
-    start = data.financial_year_start_month
+    # Duck-typed callers (tests) may leave the setting out: the UK's April.
+    start = getattr(data, "financial_year_start_month", FINANCIAL_YEAR_START_MONTH)
     hist = data.history.assign(financial_year=financial_year(data.history["ds"], start))
     actual = (
         hist.groupby(["unique_id", "stream", "area", "financial_year"])
