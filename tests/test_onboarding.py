@@ -73,6 +73,10 @@ def test_us_call_log_goes_from_raw_file_to_a_report_of_daily_forecasts(
     )
     assert "7 months of history" in summary
     assert "There are no forecasts to summarise" not in html
+    # "Models and why" names the series each choice covers.
+    models = html[html.index("Models and why") : html.index("Backtest accuracy")]
+    assert "<th" in models and ">areas<" in models
+    assert "force, Beat 1, Beat 2" in models
     # The incidents' two duplicates are one row of the data-quality table, not
     # one each (the mental-health stream has one of them: its own row).
     quality = html[html.index("Data quality") :]

@@ -12,7 +12,12 @@ import pandas as pd
 from demand.capacity.assumptions import Assumptions, load_assumptions
 from demand.config import ReportConfig, currency_symbol
 from demand.report import charts
-from demand.report.data import NOT_ASSESSED, ReportData, read_report_data
+from demand.report.data import (
+    NOT_ASSESSED,
+    ReportData,
+    read_report_data,
+    split_unique_id,
+)
 from demand.report.disclosure import suppress_small_counts
 from demand.report.excel import write_workbook
 from demand.report.exports import (
@@ -137,6 +142,11 @@ def _stream_sections(data: ReportData, fms: FmsTables) -> list[dict[str, object]
     return sections
 
 
+def _area_order(area: str) -> tuple[bool, str]:
+    """Sort key: the force first, then areas by name."""
+    return area != "force", area
+
+
 def _cover_context(cover: pd.DataFrame, assessed: bool) -> dict[str, str]:
     """The force-wide gap between officers needed and rostered by hour of week."""
     if not assessed:
@@ -201,9 +211,15 @@ def _html_context(
     scores = data.model_scores.groupby(["stream", "freq", "model"], as_index=False)[
         ["mase", "smape", "cov80", "cov95"]
     ].mean()
-    choices = data.model_choices.groupby(
-        ["stream", "freq", "chosen", "reason"], as_index=False
-    ).agg(series=("unique_id", "size"))
+    # Which series each choice covers: the force and its areas by name.
+    choices = (
+        data.model_choices.assign(area=split_unique_id(data.model_choices["unique_id"]))
+        .groupby(["stream", "freq", "chosen", "reason"], as_index=False)
+        .agg(
+            series=("unique_id", "size"),
+            areas=("area", lambda a: ", ".join(sorted(set(a), key=_area_order))),
+        )
+    )
     ingest = data.ingest.copy()
     return {
         "force": assumptions.force if assessed else data.pipeline,
