@@ -101,5 +101,5 @@ def test_fiscal_year_setting_is_refused_with_a_capacity_stage(tmp_path: Path):
     path.write_text(text.replace('"report"]', '"capacity", "report"]'))
     from demand.config import ConfigError, load_pipeline
 
-    with pytest.raises(ConfigError, match="financial_year_start_month"):
+    with pytest.raises(ConfigError, match="capacity stage counts financial years"):
         load_pipeline(path)
