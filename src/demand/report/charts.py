@@ -10,6 +10,7 @@ from typing import Any
 import matplotlib
 
 matplotlib.use("Agg")  # no display; must precede pyplot
+import matplotlib.dates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
@@ -95,7 +96,17 @@ def forecast_chart(
         )
         ax.set_ylabel(unit)
         ax.set_ylim(bottom=0)
-        ax.yaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:,.0f}"))
+        # A few a day need a decimal, or the ticks 0.5 and 1.5 read 0 and 2;
+        # larger counts get whole-number ticks only (2.5 would read 2).
+        small = ax.get_ylim()[1] < 5
+        if not small:
+            ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+        tick = "{x:,.1f}" if small else "{x:,.0f}"
+        ax.yaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter(tick))
+        if unit != "per month":  # days: month and day, not crowded full dates
+            locator = matplotlib.dates.AutoDateLocator()
+            ax.xaxis.set_major_locator(locator)
+            ax.xaxis.set_major_formatter(matplotlib.dates.ConciseDateFormatter(locator))
         ax.legend(loc="lower left", ncol=4, frameon=False, fontsize=8)
         return _svg(fig, title)
 
