@@ -82,7 +82,9 @@ def test_us_call_log_goes_from_raw_file_to_a_report_of_daily_forecasts(
     quality = html[html.index("Data quality") :]
     assert quality.count("duplicate key") == 2
     assert "first seen on line" not in quality
-    # A chart of the daily forecast per stream, with its drawing.
+    # A chart of the monthly forecast (the naive fallback's: the configured
+    # auto_ets could not fit seven months) and of the daily one per stream.
+    assert 'data-chart="forecast-incidents"' in html
     for stream in ("incidents", "mental_health"):
         start = html.index(f'data-chart="daily-{stream}"')
         assert "<svg" in html[start : start + 400]
