@@ -210,3 +210,34 @@ def test_missing_time_header_rejects_the_file_naming_constants(tmp_path: Path):
     assert not result.ok
     message = result.files[0].message or ""
     assert "'Received'" in message and "[constants]" in message
+
+
+def test_date_and_time_cells_of_a_workbook_make_one_timestamp(tmp_path: Path):
+    from datetime import date, time
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Id", "Date", "Received", "Dispatched", "Priority", "Code"])
+    sheet.append(["X1", date(2021, 9, 14), time(7, 8), time(7, 20), "1", "A"])
+    sheet.append(["X2", date(2021, 12, 31), time(23, 55), time(0, 3), "2", "A"])
+    (tmp_path / "raw").mkdir()
+    book.save(tmp_path / "raw" / "log.xlsx")
+    text = MAP.replace('glob = "log*.csv"', 'glob = "log*.xlsx"')
+    store = Store(tmp_path / "s.duckdb")
+    result = ingest(
+        store, [tmp_path / "raw"], adapter=write_map(tmp_path / "m.toml", text)
+    )
+    assert result.ok, result.files[0].message
+    got = rows(store, "SELECT created_at, dispatched_at FROM incidents ORDER BY 1")
+    assert got == [
+        (
+            datetime(2021, 9, 14, 11, 8, tzinfo=UTC),
+            datetime(2021, 9, 14, 11, 20, tzinfo=UTC),
+        ),
+        (
+            datetime(2022, 1, 1, 4, 55, tzinfo=UTC),
+            datetime(2022, 1, 1, 5, 3, tzinfo=UTC),
+        ),
+    ]

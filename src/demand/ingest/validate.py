@@ -218,7 +218,11 @@ def _clock_sql(
             adapter.date_formats, adapter.time_formats
         )
     for name, time_header in adapter.times.items():
-        date_text = _raw_expr(sources[name], nulls)
+        # A spreadsheet's date cell is a datetime at midnight ("2021-09-14
+        # 00:00:00" once converted): its date is the part before the time.
+        date_text = (
+            f"regexp_replace({_raw_expr(sources[name], nulls)}, ' 00:00(:00)?$', '')"
+        )
         time_text = _raw_expr(filters[time_header], nulls)
         raw[name] = f"({date_text} || ' ' || {time_text})"
         local[name] = f"try_strptime({quote(f'r{index[name]}')}, $joined_formats)"
