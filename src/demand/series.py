@@ -71,6 +71,13 @@ def _part_periods(
     if freq not in ("W", "M") or stream in ("asb", "counts"):
         return None, None
     column = quote(_EVENT_TIME[stream])
+    if stream == "crimes":
+        # Month-only crimes (police.uk) have no days: their months are whole.
+        nulls = store.con.execute(
+            f"SELECT count(*) FILTER (WHERE {column} IS NULL) FROM crimes"
+        ).fetchone()
+        if nulls and nulls[0]:
+            return None, None
     row = store.con.execute(
         f"SELECT min(timezone(?, {column})), max(timezone(?, {column})), count(*) "
         f"FROM {quote(stream)} WHERE {column} IS NOT NULL",
