@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -148,3 +149,34 @@ def test_a_bad_ingest_date_window_is_named(
     with pytest.raises(ConfigError, match=expected) as info:
         load_pipeline(path)
     assert str(info.value).startswith(str(path))
+
+
+def test_locale_defaults_to_the_uk_and_reaches_the_report(tmp_path: Path) -> None:
+    uk = load_pipeline(_write(tmp_path, '[pipeline]\nname = "uk"\n'))
+    assert (uk.financial_year_start_month, uk.currency) == (4, "GBP")
+    us = load_pipeline(
+        _write(
+            tmp_path,
+            '[pipeline]\nname = "us"\nstages = ["ingest", "series"]\n'
+            'financial_year_start_month = 10\ncurrency = "USD"\n',
+        )
+    )
+    assert us.report.financial_year_start_month == 10
+    assert us.report.currency == "USD"
+
+
+@pytest.mark.parametrize(
+    ("lines", "fragment"),
+    [
+        ("financial_year_start_month = 13", "financial_year_start_month: expected"),
+        ('currency = "dollars"', "currency: expected an ISO code"),
+        (
+            "financial_year_start_month = 7\n[report]\nfinancial_year_start_month = 10",
+            "set it once, in [pipeline]",
+        ),
+    ],
+)
+def test_bad_locale_names_the_key(tmp_path: Path, lines: str, fragment: str) -> None:
+    path = _write(tmp_path, f'[pipeline]\nname = "x"\n{lines}\n')
+    with pytest.raises(ConfigError, match=re.escape(fragment)):
+        load_pipeline(path)

@@ -199,3 +199,60 @@ def test_areas_with_slashes_round_trip_from_the_store(store: Store) -> None:
     assert all(p[0] == "incidents" for p in parsed)
     assert "incidents/area=Northtown" in set(s["unique_id"])  # readable as before
     assert list(split_unique_id(s["unique_id"])) == list(s["area"])
+
+
+@pytest.mark.parametrize(
+    ("start_month", "labels"),
+    [
+        (4, ["2020/21", "2021/22", "2021/22", "2021/22"]),
+        (7, ["2020/21", "2020/21", "2021/22", "2021/22"]),
+        (10, ["2020/21", "2020/21", "2020/21", "2021/22"]),
+        (1, ["2021", "2021", "2021", "2021"]),
+    ],
+)
+def test_financial_year_starts_in_the_configured_month(start_month, labels) -> None:
+    ds = pd.Series(
+        pd.to_datetime(["2021-03-31", "2021-04-01", "2021-07-01", "2021-10-01"])
+    )
+    assert list(financial_year(ds, start_month)) == labels
+    frame = pd.DataFrame({"unique_id": "x", "ds": ds, "y": 1.0})
+    years = to_financial_years(frame, start_month=start_month)
+    assert years["y"].sum() == 4 and set(years["financial_year"]) == set(labels)
+
+
+def _every(start: str, end: str, per_day: int) -> list[tuple[str, str, str, float]]:
+    """Incidents at noon UTC, `per_day` a day (negative: one every -per_day days)."""
+    days = pd.date_range(start, end, freq="D" if per_day > 0 else f"{-per_day}D")
+    return [
+        (f"{d:%Y-%m-%d} 12:{i:02d}", "A", "G1", 1.0)
+        for d in days
+        for i in range(max(per_day, 1))
+    ]
+
+
+def test_part_months_at_either_end_are_left_out_of_monthly_series(
+    store: Store,
+) -> None:
+    # Five a day from 15 January to 17 March: neither January nor March is full.
+    _add_incidents(store, _every("2021-01-15", "2021-03-17", 5))
+    monthly = build_series(store, "incidents", "M")
+    assert list(monthly["ds"]) == [pd.Timestamp("2021-02-01")]
+    assert list(monthly["y"]) == [5 * 28]
+    weekly = build_series(store, "incidents", "W")
+    # 15 Jan 2021 is a Friday and 17 Mar a Wednesday: both weeks are partial.
+    assert weekly["ds"].min() == pd.Timestamp("2021-01-18")
+    assert weekly["ds"].max() == pd.Timestamp("2021-03-08")
+    # An explicit start or end keeps the periods asked for.
+    kept = build_series(store, "incidents", "M", start=pd.Timestamp("2021-01-01"))
+    assert kept["ds"].min() == pd.Timestamp("2021-01-01")
+
+
+def test_a_quiet_stream_keeps_months_its_last_event_falls_early_in(
+    store: Store,
+) -> None:
+    # One incident every six days: four days without one end March by chance.
+    _add_incidents(store, _every("2021-01-01", "2021-03-27", -6))
+    monthly = build_series(store, "incidents", "M")
+    assert list(monthly["ds"]) == list(
+        pd.date_range("2021-01-01", periods=3, freq="MS")
+    )

@@ -337,15 +337,15 @@ def status(db: Path) -> None:
 )
 @click.option(
     "--timezone",
-    default="Europe/London",
-    show_default=True,
-    help="Local zone that days are counted in.",
+    default=None,
+    help="Local zone that days are counted in  [default: the column maps' "
+    "timezone, else Europe/London].",
 )
 @db_option
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV instead of a table.")
 @_user_errors
 def quality(
-    show: str, streams: tuple[str, ...], timezone: str, db: Path, as_csv: bool
+    show: str, streams: tuple[str, ...], timezone: str | None, db: Path, as_csv: bool
 ) -> None:
     """Report each source's coverage by day, gaps, duplicates, outliers and rejects.
 

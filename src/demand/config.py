@@ -9,10 +9,11 @@ from datetime import date
 from pathlib import Path
 
 from demand.schemas import STREAMS
-from demand.series import FREQS
+from demand.series import FINANCIAL_YEAR_START_MONTH, FREQS
 from demand.toml_tables import build_frozen
 
 __all__ = [
+    "CURRENCY_SYMBOLS",
     "CapacityConfig",
     "ConfigError",
     "EventConfig",
@@ -23,6 +24,7 @@ __all__ = [
     "SeriesConfig",
     "StoreConfig",
     "level_columns",
+    "currency_symbol",
     "load_pipeline",
 ]
 
@@ -329,6 +331,10 @@ class ReportConfig:
             `disclosure_threshold` are suppressed (with secondary suppression).
         disclosure_threshold: Smallest count shown in published outputs.
         history_months: Months of history the charts show before the forecasts.
+        financial_year_start_month: Month (1-12) financial years start in;
+            set once in `[pipeline]`, which copies it here.
+        currency: ISO code of the money figures (GBP, USD, EUR ...); set once
+            in `[pipeline]`, which copies it here.
     """
 
     out_dir: str = "reports"
@@ -338,8 +344,11 @@ class ReportConfig:
     publish: bool = False
     disclosure_threshold: int = 10
     history_months: int = 36
+    financial_year_start_month: int = FINANCIAL_YEAR_START_MONTH
+    currency: str = "GBP"
 
     def __post_init__(self) -> None:
+        _check_locale(self.financial_year_start_month, self.currency)
         if self.disclosure_threshold < 1:
             raise ConfigError(
                 "disclosure_threshold: expected a count ≥ 1; "
@@ -365,11 +374,16 @@ class PipelineConfig:
         report: The report stage's section; its `assumptions` default to those
             of `capacity`.
         store: Where the pipeline's store is (default its own).
+        financial_year_start_month: Month (1-12) a financial year starts in:
+            4 (April) in the UK; a US agency's fiscal year starts in 7 or 10.
+        currency: ISO 4217 code of costs, e.g. "GBP" (£) or "USD" ($).
         path: The file it was loaded from (not part of the file).
     """
 
     name: str
     stages: tuple[str, ...] = ("ingest", "series")
+    financial_year_start_month: int = FINANCIAL_YEAR_START_MONTH
+    currency: str = "GBP"
     ingest: IngestConfig = field(default_factory=IngestConfig)
     series: SeriesConfig = field(default_factory=SeriesConfig)
     forecast: ForecastConfig = field(default_factory=ForecastConfig)
@@ -387,13 +401,62 @@ class PipelineConfig:
                 f"'.', not first, no '..'); found {self.name!r}"
             )
         _check_members("stages", self.stages, STAGES)
-        if not self.report.assumptions:  # one assumptions file unless told otherwise
-            report = replace(self.report, assumptions=self.capacity.assumptions)
-            object.__setattr__(self, "report", report)
+        _check_locale(self.financial_year_start_month, self.currency)
+        locale: dict[str, object] = {
+            "financial_year_start_month": self.financial_year_start_month,
+            "currency": self.currency,
+        }
+        for key, value in locale.items():
+            own = getattr(self.report, key)
+            if own != value and own != getattr(ReportConfig, key):
+                raise ConfigError(
+                    f"report.{key}: set it once, in [pipeline]; found {own!r} in "
+                    f"[report] and {value!r} in [pipeline]"
+                )
+        # Capacity counts its years in the UK's April-March: until it takes the
+        # setting too, a pipeline sizing people must keep April.
+        if (
+            "capacity" in self.stages
+            and self.financial_year_start_month != FINANCIAL_YEAR_START_MONTH
+        ):
+            raise ConfigError(
+                "financial_year_start_month: the capacity stage counts financial "
+                f"years from April; found {self.financial_year_start_month} with "
+                "capacity in stages (run demand-only, or keep 4)"
+            )
+        report = replace(
+            self.report,
+            financial_year_start_month=self.financial_year_start_month,
+            currency=self.currency,
+        )
+        if not report.assumptions:  # one assumptions file unless told otherwise
+            report = replace(report, assumptions=self.capacity.assumptions)
+        object.__setattr__(self, "report", report)
 
 
 STAGES = ("ingest", "series", "forecast", "capacity", "report")
 """Every stage a pipeline can run, in the only order they run in."""
+
+
+CURRENCY_SYMBOLS = {"GBP": "£", "USD": "$", "EUR": "€", "CAD": "$", "AUD": "$"}
+"""Symbols the report writes before money; other codes are written as "NZD 1,000"."""
+
+
+def currency_symbol(currency: str) -> str:
+    """Return the symbol written before an amount of `currency` (an ISO code)."""
+    return CURRENCY_SYMBOLS.get(currency, f"{currency} ")
+
+
+def _check_locale(start_month: int, currency: str) -> None:
+    if isinstance(start_month, bool) or start_month not in range(1, 13):
+        raise ConfigError(
+            "financial_year_start_month: expected a month 1-12 (4 = April); "
+            f"found {start_month!r}"
+        )
+    if not re.fullmatch(r"[A-Z]{3}", currency):
+        raise ConfigError(
+            f"currency: expected an ISO code such as GBP or USD; found {currency!r}"
+        )
 
 
 def _check_members(key: str, values: tuple[str, ...], allowed: tuple[str, ...]) -> None:

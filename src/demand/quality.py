@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 import logging
+import math
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from demand.schemas import MONTH_ONLY_STREAMS, STREAMS
+from demand.series import is_unlikely_empty
 from demand.store import Store, quote
 
-__all__ = ["QUALITY_FRAMES", "QualityReport", "quality_report"]
+__all__ = [
+    "NO_TIME_OF_DAY",
+    "QUALITY_FRAMES",
+    "QualityReport",
+    "adapter_timezone",
+    "quality_report",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -49,12 +59,15 @@ class QualityReport:
     Args:
         summary: One row per stream: `stream, rows, first, last, freq,
             periods, empty_periods, gaps, rows_read, rows_rejected,
-            duplicates, outliers`.
+            duplicates, outliers, note` (`note` says, e.g., that every
+            timestamp is at 00:00: no time of day).
         files: `ingest_log` per file: `file, stream, status, rows_read,
             rows_loaded, rows_updated, rows_rejected, message`.
         coverage: Rows per local period: `stream, series, ds, rows` (days,
             months for month-only streams, source periods for `counts`).
-        gaps: Runs of periods with no rows: `stream, series, gap_start,
+        gaps: Runs of periods with no rows too long to be chance at the
+            series' mean rate (`series.is_unlikely_empty`; every missing
+            period of a `counts` source): `stream, series, gap_start,
             gap_end, periods`.
         duplicates: `stream, file, kind, rows`: keys repeated within a file
             (rejected) or replaced by a later file.
@@ -142,17 +155,32 @@ def _month_only(store: Store, stream: str) -> bool:
 
 
 def _gaps(coverage: pd.DataFrame) -> pd.DataFrame:
-    """Runs of consecutive empty periods per series."""
+    """Runs of consecutive empty periods per series that chance does not explain.
+
+    A stream's days with no events are expected when it is small: a run is a
+    gap only if no events in that many days is unlikely at the series' mean
+    rate (`is_unlikely_empty`). A `counts` source's missing period is always a
+    gap (its rows are periods, not events); so is a missing year of
+    establishment.
+    """
     rows = []
     for (stream, series), part in coverage.groupby(["stream", "series"], sort=True):
         empty = part["rows"].to_numpy() == 0
         ds = part["ds"].to_numpy()
+        # Days per period: coverage is by day, or by month for month-only data.
+        step = pd.Timedelta(ds[1] - ds[0]).days if len(ds) > 1 else 0
+        per_day = {1: 1.0, 28: 30.4375, 29: 30.4375, 30: 30.4375, 31: 30.4375}.get(step)
+        rate = float(part["rows"].mean()) / per_day if per_day else math.inf
+        if stream in ("counts", "establishment"):
+            rate = math.inf
         start = None
         for i, is_empty in enumerate([*empty, False]):
             if is_empty and start is None:
                 start = i
             elif not is_empty and start is not None:
-                rows.append((stream, series, ds[start], ds[i - 1], i - start))
+                run = i - start
+                if is_unlikely_empty(rate, run * (per_day or 1.0)):
+                    rows.append((stream, series, ds[start], ds[i - 1], run))
                 start = None
     return pd.DataFrame(
         rows, columns=["stream", "series", "gap_start", "gap_end", "periods"]
@@ -190,10 +218,54 @@ def _outliers(
     return pd.concat(found, ignore_index=True)[columns]
 
 
+NO_TIME_OF_DAY = "no time of day: hourly analysis is not possible"
+"""The summary's note on a stream whose every timestamp is at local 00:00."""
+_DEFAULT_TIMEZONE = "Europe/London"
+
+
+def adapter_timezone(store: Store, streams: Sequence[str] | None = None) -> str:
+    """Return the zone of the column maps that loaded the streams, from `ingest_log`.
+
+    The most used map's `timezone` wins; a map that can no longer be read is
+    passed over. Without any, Europe/London.
+    """
+    from demand.ingest import IngestError
+    from demand.ingest.adapter import load_adapter
+
+    rows = store.con.execute(
+        "SELECT adapter, count(*) FROM ingest_log WHERE status = 'loaded' AND "
+        "($all OR list_contains($streams, stream)) GROUP BY adapter",
+        {"all": streams is None, "streams": list(streams or [])},
+    ).fetchall()
+    zones: Counter[str] = Counter()
+    for adapter, files in rows:
+        try:
+            zones[load_adapter(Path(adapter)).timezone] += files
+        except (IngestError, OSError):
+            logger.info("column map %s cannot be read for its time zone", adapter)
+    return zones.most_common(1)[0][0] if zones else _DEFAULT_TIMEZONE
+
+
+def _time_of_day_note(store: Store, stream: str, timezone: str) -> str:
+    """`NO_TIME_OF_DAY` if every timestamp of a timed stream is at local 00:00."""
+    column = _TIME[stream]
+    if stream in ("asb", "counts", "establishment") or (
+        stream in MONTH_ONLY_STREAMS and _month_only(store, stream)
+    ):
+        return ""
+    row = store.con.execute(
+        f"SELECT count({quote(column)}), count(*) FILTER (WHERE "
+        f"CAST(timezone(?, {quote(column)}) AS TIME) <> TIME '00:00') "
+        f"FROM {quote(stream)}",
+        [timezone],
+    ).fetchone()
+    return NO_TIME_OF_DAY if row and row[0] and not row[1] else ""
+
+
 def quality_report(
     store: Store,
     streams: Sequence[str] | None = None,
-    timezone: str = "Europe/London",
+    timezone: str | None = None,
 ) -> QualityReport:
     """Describe the quality of each loaded source: coverage, gaps, duplicates,
     outliers and rejected rows by reason.
@@ -201,7 +273,8 @@ def quality_report(
     Args:
         store: The store after ingest.
         streams: Streams to report; None means every stream holding rows.
-        timezone: Local zone days are counted in.
+        timezone: Local zone days are counted in; None means the zone of the
+            column maps that loaded them (`adapter_timezone`).
 
     Returns:
         The report's frames (see `QualityReport`); each is empty, with its
@@ -210,6 +283,8 @@ def quality_report(
     Raises:
         ValueError: A stream is unknown.
     """
+    if timezone is None:
+        timezone = adapter_timezone(store, streams)
     timed = [s for s in STREAMS if s in _TIME]
     if streams is None:
         streams = [s for s in timed if store.count(s)]
@@ -256,6 +331,7 @@ def quality_report(
         params,
     ).df()
     summary = _summary(store, streams, cov, gaps, out, files, duplicates)
+    summary["note"] = [_time_of_day_note(store, s, timezone) for s in streams]
     normalised = _normalised(store, streams)
     return QualityReport(
         summary, files, cov, gaps, duplicates, out, rejects, normalised

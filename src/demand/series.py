@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
@@ -13,8 +14,11 @@ from demand.series_ids import unique_ids
 from demand.store import Store, quote
 
 __all__ = [
+    "EMPTY_RUN_PROBABILITY",
+    "FINANCIAL_YEAR_START_MONTH",
     "FREQS",
     "build_series",
+    "is_unlikely_empty",
     "build_hierarchy",
     "financial_year",
     "to_financial_years",
@@ -34,6 +38,70 @@ _EVENT_TIME = {
     "counts": "period_start",
 }
 _MEASURES = ("count", "officer_hours")
+
+EMPTY_RUN_PROBABILITY = 0.001
+"""Below this chance of happening by chance, a run of days with no events is
+not chance: a gap in the data (quality) or a part period outside the extract."""
+
+
+def is_unlikely_empty(rate_per_day: float, days: float) -> bool:
+    """True if `days` days without an event are too unlikely to be chance.
+
+    Events are taken as Poisson at the stream's mean rate: the chance of none
+    in `days` days is exp(-rate × days); below `EMPTY_RUN_PROBABILITY` the run
+    is a gap (about 7 expected events missing). A low-volume series' empty
+    days are expected, not gaps.
+    """
+    return days > 0 and rate_per_day * days > -math.log(EMPTY_RUN_PROBABILITY)
+
+
+def _part_periods(
+    store: Store, stream: str, freq: str, timezone: str
+) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+    """The first and last weeks or months the extract covers only in part.
+
+    The extract is taken to run from its first to its last event's local day.
+    A first (last) period is partial if the days of it before the first (after
+    the last) event would hold events at the stream's mean rate
+    (`is_unlikely_empty`): a series that stops on 17 May has no full May.
+
+    Returns:
+        (first period to drop or None, last period to drop or None).
+    """
+    if freq not in ("W", "M") or stream in ("asb", "counts"):
+        return None, None
+    column = quote(_EVENT_TIME[stream])
+    if stream == "crimes":
+        # Month-only crimes (police.uk) have no days: their months are whole.
+        nulls = store.con.execute(
+            f"SELECT count(*) FILTER (WHERE {column} IS NULL) FROM crimes"
+        ).fetchone()
+        if nulls and nulls[0]:
+            return None, None
+    row = store.con.execute(
+        f"SELECT min(timezone(?, {column})), max(timezone(?, {column})), count(*) "
+        f"FROM {quote(stream)} WHERE {column} IS NOT NULL",
+        [timezone, timezone],
+    ).fetchone()
+    if row is None or row[0] is None:
+        return None, None
+    first_day = pd.Timestamp(row[0]).normalize()
+    last_day = pd.Timestamp(row[1]).normalize()
+    rate = row[2] / ((last_day - first_day).days + 1)
+    if freq == "M":
+        first_start = first_day.to_period("M").start_time
+        last_end = last_day.to_period("M").end_time.normalize()
+        last_start = last_day.to_period("M").start_time
+    else:
+        first_start = first_day - pd.Timedelta(days=first_day.day_of_week)
+        last_start = last_day - pd.Timedelta(days=last_day.day_of_week)
+        last_end = last_start + pd.Timedelta(days=6)
+    head = (first_day - first_start).days
+    tail = (last_end - last_day).days
+    return (
+        first_start if is_unlikely_empty(rate, head) else None,
+        last_start if is_unlikely_empty(rate, tail) else None,
+    )
 
 
 def _time_expression(store: Store, stream: str, freq: str, timezone: str) -> str:
@@ -88,6 +156,10 @@ def build_series(
         fill_missing: For `counts` only (sources that give counts per period):
             how a period without a row is filled, see
             `series_counts.fill_missing_periods`; "none" leaves it NaN.
+
+    A first or last week or month that the extract covers only in part (see
+    `_part_periods`) is left out, unless `start`/`end` are given: a part
+    month counted as a full one would look like a fall in demand.
 
     Returns:
         A frame satisfying `demand`: `unique_id, ds, y` plus the `by` columns, one
@@ -149,6 +221,11 @@ def build_series(
     """
     frame = store.con.execute(sql, [*params, start, end]).df()
     frame["y"] = frame["y"].astype(float)
+    first, last = _part_periods(store, stream, freq, timezone)
+    if first is not None and start is None:
+        frame = frame[frame["ds"] > first]
+    if last is not None and end is None:
+        frame = frame[frame["ds"] < last]
     if freq == "h":
         frame = _fill_spring_hour(frame, list(by), timezone)
     frame.insert(0, "unique_id", unique_ids(stream, by, frame))
@@ -187,22 +264,47 @@ def build_hierarchy(
     return pd.concat(frames, ignore_index=True)
 
 
-def financial_year(ds: pd.Series | pd.DatetimeIndex) -> pd.Series:
-    """Label each date with its UK financial year (April–March), e.g. "2025/26"."""
+FINANCIAL_YEAR_START_MONTH = 4
+"""Month a financial year starts in: April in the UK (US agencies: 7 or 10)."""
+
+
+def financial_year(
+    ds: pd.Series | pd.DatetimeIndex, start_month: int = FINANCIAL_YEAR_START_MONTH
+) -> pd.Series:
+    """Label each date with its financial year, e.g. "2025/26".
+
+    Args:
+        ds: Dates.
+        start_month: Month (1-12) the year starts in; the label names the
+            calendar years it spans ("2025/26": April 2025 to March 2026), or
+            one year ("2025") when it starts in January.
+    """
     ts = pd.DatetimeIndex(ds)
-    start = ts.year - (ts.month < 4)
-    labels = [f"{y}/{(y + 1) % 100:02d}" for y in start]
+    start = ts.year - (ts.month < start_month)
+    if start_month == 1:
+        labels = [str(y) for y in start]
+    else:
+        labels = [f"{y}/{(y + 1) % 100:02d}" for y in start]
     return pd.Series(labels, index=getattr(ds, "index", None), dtype=object)
 
 
-def to_financial_years(demand: pd.DataFrame, value: str = "y") -> pd.DataFrame:
-    """Sum a demand (or forecast) frame to UK financial years per series.
+def to_financial_years(
+    demand: pd.DataFrame,
+    value: str = "y",
+    start_month: int = FINANCIAL_YEAR_START_MONTH,
+) -> pd.DataFrame:
+    """Sum a demand (or forecast) frame to financial years per series.
+
+    Args:
+        demand: A frame with `unique_id, ds` and `value`.
+        value: Column to sum.
+        start_month: Month the financial year starts in (`financial_year`).
 
     Returns:
         `unique_id, financial_year, <value>, periods`, where `periods` counts the
         periods summed, so a part year is visible.
     """
-    fy = financial_year(demand["ds"]).to_numpy()
+    fy = financial_year(demand["ds"], start_month).to_numpy()
     grouped = demand.assign(financial_year=fy).groupby(
         ["unique_id", "financial_year"], sort=True
     )

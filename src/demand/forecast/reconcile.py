@@ -133,7 +133,11 @@ def reconcile(
     res = None
     if residuals is not None:
         wide = residuals.pivot(index="ds", columns="unique_id", values="residual")
-        res = wide[ids].dropna().to_numpy()
+        # A history shorter than a season leaves no residuals (no columns at all):
+        # then intervals are taken as independent and MinT cannot run.
+        res = wide.reindex(columns=ids).dropna().to_numpy()
+        if len(res) < 2:
+            res = None
     g = _projection(method, s, res)
     corr = np.eye(len(ids))
     if res is not None and len(res) > 2:

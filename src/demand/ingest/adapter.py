@@ -14,7 +14,9 @@ from importlib import resources
 from pathlib import Path, PurePath
 from typing import Any
 
+from demand.ingest.clock import DEFAULT_TIME_FORMATS, read_column_specs
 from demand.ingest.errors import IngestError
+from demand.ingest.matching import check_match_text
 from demand.ingest.plausible import DEFAULT_EARLIEST_DATE, DEFAULT_FUTURE_DAYS
 from demand.schemas import STREAMS, StreamSchema
 
@@ -67,7 +69,11 @@ _TOP_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "timezone": ((str,), "a time zone name such as 'Europe/London'"),
     "datetime_formats": ((list,), "a list of strptime formats"),
     "date_formats": ((list,), "a list of strptime formats"),
-    "columns": ((dict,), "a table of canonical column = source header"),
+    "time_formats": ((list,), "a list of strptime formats such as '%H:%M'"),
+    "columns": (
+        (dict,),
+        "a table of canonical column = source header or { date, time }",
+    ),
     "values": ((dict,), "a table per column of source code = canonical value"),
     "constants": ((dict,), "a table of canonical column = value"),
     "where": ((dict,), "a table of source header = [values a row must have]"),
@@ -100,15 +106,25 @@ class Adapter:
         timezone: Zone of the local wall-clock times in the files; they are
             stored as UTC.
         datetime_formats: strptime formats tried in order for timestamps.
-        date_formats: strptime formats tried first for DATE columns.
+        date_formats: strptime formats tried first for DATE columns, and the
+            formats of the date header of a `{ date, time }` column.
+        time_formats: strptime formats of time-of-day headers.
+        times: Canonical column -> time header, for a timestamp written in a
+            date column plus a time column (`columns` holds the date header).
+        time_only: Timestamps written as a time of day only (`columns` holds
+            the time header): on the local day of the stream's time column,
+            the next day if earlier than it.
         values: Canonical column -> {source code: canonical value}; a code not
-            in the table rejects the row.
+            in the table rejects the row. A code written `prefix:X` or
+            `pattern:RE` matches by prefix or regular expression (exact codes
+            first, then these in order, then `*`).
         constants: Canonical column -> value given to every row.
         where: Source header -> texts; only rows whose value is one of them are
             this map's (others are left to other maps: neither loaded nor
-            rejected). How one extract feeds several streams.
-        exclude: Source header -> texts; rows whose value is one of them are
-            not this map's.
+            rejected). How one extract feeds several streams. Texts may be
+            `prefix:X` or `pattern:RE`, as in `values`.
+        exclude: Source header -> texts; rows whose value matches one of them
+            are not this map's.
         earliest_date: First plausible day of any date; earlier rows are rejected.
         future_days: Days after the later of the file's modification and the
             run date that a date may fall on; later rows are rejected.
@@ -127,6 +143,9 @@ class Adapter:
     timezone: str = "Europe/London"
     datetime_formats: tuple[str, ...] = DEFAULT_DATETIME_FORMATS
     date_formats: tuple[str, ...] = DEFAULT_DATE_FORMATS
+    time_formats: tuple[str, ...] = DEFAULT_TIME_FORMATS
+    times: Mapping[str, str] = field(default_factory=dict)
+    time_only: tuple[str, ...] = ()
     values: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     constants: Mapping[str, Any] = field(default_factory=dict)
     where: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
@@ -229,10 +248,9 @@ def _parse(path: Path, data: dict[str, Any]) -> Adapter:
         raise _err(
             path, "timezone", f"names no known time zone: {timezone!r}"
         ) from None
-    columns = data["columns"]
-    _check_columns(path, schema, columns, "columns")
-    for canonical, header in columns.items():
-        _check_type(path, f"columns.{canonical}", header, (str,))
+    _check_columns(path, schema, data["columns"], "columns")
+    specs = read_column_specs(schema, data["columns"], lambda k, p: _err(path, k, p))
+    columns = specs.columns
     values = {
         k: dict(v) if isinstance(v, dict) else v
         for k, v in data.get("values", {}).items()
@@ -251,10 +269,14 @@ def _parse(path: Path, data: dict[str, Any]) -> Adapter:
             raise _err(path, f"values.{canonical}", "must be a table of code = value")
         if canonical not in columns:
             raise _err(path, f"values.{canonical}", "maps values of an unmapped column")
+        if canonical in specs.times or canonical in specs.time_only:
+            raise _err(path, f"values.{canonical}", "maps a date-and-time column")
         for code, value in table.items():
             _check_type(
                 path, f"values.{canonical}.{code}", value, (str, bool, int, float)
             )
+            if problem := check_match_text(code):
+                raise _err(path, f"values.{canonical}.{code}", problem)
     constants = data.get("constants", {})
     _check_columns(path, schema, constants, "constants")
     for canonical, value in constants.items():
@@ -270,13 +292,18 @@ def _parse(path: Path, data: dict[str, Any]) -> Adapter:
         filters[key] = {
             h: _str_list(path, f"{key}.{h}", texts) for h, texts in table.items()
         }
+        for header, texts in filters[key].items():
+            for text in texts:
+                if problem := check_match_text(text):
+                    raise _err(path, f"{key}.{header}", f"{text!r} {problem}")
     for col in schema.columns:
         needed = col.required and col.derive is None
         if needed and col.name not in columns and col.name not in constants:
             raise _err(
                 path,
                 f"columns.{col.name}",
-                f"is missing; stream {stream!r} requires it, so map it to a header",
+                f"is missing; stream {stream!r} requires it, so map it to a header "
+                "in [columns] or give every row one value in [constants]",
             )
     earliest, future_days = _window_keys(path, data)
     return Adapter(
@@ -299,6 +326,11 @@ def _parse(path: Path, data: dict[str, Any]) -> Adapter:
         date_formats=_str_list(
             path, "date_formats", data.get("date_formats", DEFAULT_DATE_FORMATS)
         ),
+        time_formats=_str_list(
+            path, "time_formats", data.get("time_formats", DEFAULT_TIME_FORMATS)
+        ),
+        times=specs.times,
+        time_only=specs.time_only,
         values={k: dict(v) for k, v in values.items()},
         constants=dict(constants),
         where=filters["where"],

@@ -157,6 +157,7 @@ def _missing_message(
     """Return (first missing canonical column, one-sentence message) or ("", "")."""
     wanted = [
         *adapter.columns.items(),
+        *adapter.times.items(),
         *((f"where {h}", h) for h in (*adapter.where, *adapter.exclude)),
     ]
     missing = [(c, h) for c, h in wanted if h not in headers]
@@ -170,7 +171,8 @@ def _missing_message(
     return missing[0][0].removeprefix("where "), (
         f"{path} lacks column{'s' if len(parts) > 1 else ''} {', '.join(parts)}; "
         "fix the file's headers or the "
-        f"[columns] of {adapter.path}."
+        f"[columns] of {adapter.path} (a column every row shares can be given "
+        "in [constants] instead)."
     )
 
 
@@ -342,7 +344,8 @@ def stage_file(
             checks = [(missing, f"file rejected: {message}")]
         else:
             sources = {c: source.columns[h] for c, h in adapter.columns.items()}
-            filters = {h: source.columns[h] for h in (*adapter.where, *adapter.exclude)}
+            routing = (*adapter.where, *adapter.exclude, *adapter.times.values())
+            filters = {h: source.columns[h] for h in routing}
             window = date_window(path, adapter.earliest_date, adapter.future_days)
             query = build_parse_query(
                 _with_excel_formats(adapter, fmt), source.sql, sources, window, filters

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from demand.ingest.adapter import ANY_CODE, Adapter
+from demand.ingest.clock import joined_formats
+from demand.ingest.matching import match_sql, parse_match
 from demand.ingest.plausible import DateWindow, outside_sql, short_year_sql
 from demand.schemas import Column
 from demand.store import quote
@@ -106,6 +108,12 @@ def _parse_expr(col: Column, text: str, src_dtype: str | None) -> str:
 
 
 def _unparsed_reason(col: Column, adapter: Adapter) -> str:
+    if col.name in adapter.times:
+        joined = joined_formats(adapter.date_formats, adapter.time_formats)
+        return "unparseable date and time: expected " + " or ".join(joined)
+    if col.name in adapter.time_only:
+        times = " or ".join(adapter.time_formats)
+        return f"unparseable time of day: expected {times}"
     if col.dtype == "TIMESTAMPTZ":
         return "unparseable date: expected " + " or ".join(adapter.datetime_formats)
     if col.dtype == "DATE":
@@ -157,11 +165,92 @@ def _keep_expr(
     terms = ["true"]
     for kind, table in (("where", adapter.where), ("exclude", adapter.exclude)):
         for j, (header, texts) in enumerate(table.items()):
-            params[f"{kind}{j}"] = list(texts)
-            text = filters[header].identifier
-            hit = f"coalesce(list_contains(${kind}{j}, trim({text})), false)"
+            text = f"trim({filters[header].identifier})"
+            hit = match_sql(text, texts, f"{kind}{j}", params)
             terms.append(hit if kind == "where" else f"NOT {hit}")
     return " AND ".join(terms)
+
+
+def _mapped_sql(
+    r: str, i: int, table: Mapping[str, Any], params: dict[str, Any]
+) -> str:
+    """SQL of the canonical value of code `r` under a `[values.x]` table, else NULL.
+
+    Exact codes are one CASE; then each `prefix:`/`pattern:` code in the map's
+    order; then `*`. A table of only "*" gives every code the one value.
+    """
+    whens: list[str] = []
+    matches: list[str] = []
+    other = "NULL"
+    for j, (code, canonical) in enumerate(table.items()):
+        params[f"vv{i}_{j}"] = _code_text(canonical)
+        if code == ANY_CODE:
+            other = f"$vv{i}_{j}"
+        elif parse_match(code).kind == "exact":
+            params[f"vk{i}_{j}"] = code
+            whens.append(f"WHEN $vk{i}_{j} THEN $vv{i}_{j}")
+        else:
+            hit = match_sql(r, [code], f"vk{i}_{j}", params)
+            matches.append(f"WHEN {hit} THEN $vv{i}_{j}")
+    if matches:
+        other = f"CASE {' '.join(matches)} ELSE {other} END"
+    return f"CASE {r} {' '.join(whens)} ELSE {other} END" if whens else other
+
+
+def _clock_sql(
+    adapter: Adapter,
+    sources: Mapping[str, SourceColumn],
+    filters: Mapping[str, SourceColumn],
+    params: dict[str, Any],
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Raw text and local wall time of the map's date-plus-time and time-only columns.
+
+    Returns:
+        (canonical -> level-1 raw SQL, canonical -> level-2 SQL of the local
+        naive timestamp, over the `r<i>` raw columns).
+    """
+    raw: dict[str, str] = {}
+    local: dict[str, str] = {}
+    index = {c.name: i for i, c in enumerate(adapter.schema.columns)}
+    nulls = adapter.null_values
+    if adapter.times:
+        params["joined_formats"] = joined_formats(
+            adapter.date_formats, adapter.time_formats
+        )
+    for name, time_header in adapter.times.items():
+        # A spreadsheet's date cell is a datetime at midnight ("2021-09-14
+        # 00:00:00" once converted): its date is the part before the time.
+        date_text = (
+            f"regexp_replace({_raw_expr(sources[name], nulls)}, ' 00:00(:00)?$', '')"
+        )
+        time_text = _raw_expr(filters[time_header], nulls)
+        raw[name] = f"({date_text} || ' ' || {time_text})"
+        local[name] = f"try_strptime({quote(f'r{index[name]}')}, $joined_formats)"
+    if not adapter.time_only:
+        return raw, local
+    params["time_formats"] = list(adapter.time_formats)
+    anchor = adapter.schema.time_column
+    r_anchor = quote(f"r{index[anchor]}")
+    anchor_local = local.get(anchor)
+    if anchor_local is None:
+        dtype = sources[anchor].dtype
+        anchor_local = f"try_strptime({r_anchor}, $datetime_formats)"
+        if dtype == "TIMESTAMP WITH TIME ZONE":
+            anchor_local = f"timezone($tz, {r_anchor})"
+        elif dtype in ("TIMESTAMP", "DATE"):
+            anchor_local = f"CAST({r_anchor} AS TIMESTAMP)"
+    for name in adapter.time_only:
+        raw[name] = _raw_expr(sources[name], nulls)
+        on_day = (
+            f"(CAST({anchor_local} AS DATE) + CAST(try_strptime("
+            f"{quote(f'r{index[name]}')}, $time_formats) AS TIME))"
+        )
+        # Later than the anchor by definition: an earlier time is the next day.
+        local[name] = (
+            f"CASE WHEN {on_day} < {anchor_local} THEN {on_day} + INTERVAL 1 DAY "
+            f"ELSE {on_day} END"
+        )
+    return raw, local
 
 
 def build_parse_query(
@@ -188,7 +277,7 @@ def build_parse_query(
             column in `adapter.columns`.
         window: Days a date may fall on; others are rejected.
         filters: Source header -> where the source holds it, for every header
-            in the map's `where` and `exclude`.
+            in the map's `where` and `exclude` and every time header of `times`.
 
     Returns:
         The query, its parameters and the meaning of its failure codes.
@@ -202,6 +291,7 @@ def build_parse_query(
     if any(c.dtype == "DATE" for c in schema.columns):
         params["date_formats"] = [*adapter.date_formats, *adapter.datetime_formats]
 
+    clock_raw, clock_local = _clock_sql(adapter, sources, filters or {}, params)
     raw: list[str] = []  # level 1: trimmed source text, NULL for null literals
     parsed: list[str] = []  # level 2: typed canonical columns
     derived: list[str] = []  # level 3: columns computed from other columns
@@ -221,28 +311,19 @@ def build_parse_query(
             value_sql = r
             text = r
             typed = src.dtype in _TIMESTAMP_TYPES and col.name not in adapter.values
-            if typed:
+            if col.name in clock_raw:
+                typed = False
+                raw.append(f"{clock_raw[col.name]} AS {r}")
+            elif typed:
                 raw.append(f"{src.identifier} AS {r}")
                 value_sql = f"CAST({r} AS VARCHAR)"
             else:
                 raw.append(f"{_raw_expr(src, adapter.null_values)} AS {r}")
             if col.name in adapter.values:
                 m = quote(f"m{i}")
-                whens = []
-                other = "NULL"
-                for j, (code, canonical) in enumerate(adapter.values[col.name].items()):
-                    if code == ANY_CODE:
-                        params[f"vd{i}"] = _code_text(canonical)
-                        other = f"$vd{i}"
-                        continue
-                    params[f"vk{i}_{j}"] = code
-                    params[f"vv{i}_{j}"] = _code_text(canonical)
-                    whens.append(f"WHEN $vk{i}_{j} THEN $vv{i}_{j}")
-                # A table of only "*" has no WHEN: every code maps to the one value.
-                mapped = f"CASE {r} {' '.join(whens)} ELSE {other} END"
+                mapped = _mapped_sql(r, i, adapter.values[col.name], params)
                 parsed.append(
-                    f"CASE WHEN {r} IS NULL THEN NULL "
-                    f"ELSE {mapped if whens else other} END AS {m}"
+                    f"CASE WHEN {r} IS NULL THEN NULL ELSE {mapped} END AS {m}"
                 )
                 codes = ", ".join(adapter.values[col.name])
                 check(
@@ -252,9 +333,10 @@ def build_parse_query(
                     r,
                 )
                 text = m
-            parsed.append(
-                f"{_parse_expr(col, text, src.dtype if typed else None)} AS {name}"
-            )
+            expr = _parse_expr(col, text, src.dtype if typed else None)
+            if col.name in clock_local:
+                expr = f"timezone($tz, {clock_local[col.name]})"
+            parsed.append(f"{expr} AS {name}")
             if col.dtype != "VARCHAR":
                 check(
                     col.name,

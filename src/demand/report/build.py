@@ -10,9 +10,14 @@ from pathlib import Path
 import pandas as pd
 
 from demand.capacity.assumptions import Assumptions, load_assumptions
-from demand.config import ReportConfig
+from demand.config import ReportConfig, currency_symbol
 from demand.report import charts
-from demand.report.data import NOT_ASSESSED, ReportData, read_report_data
+from demand.report.data import (
+    NOT_ASSESSED,
+    ReportData,
+    read_report_data,
+    split_unique_id,
+)
 from demand.report.disclosure import suppress_fms_areas
 from demand.report.excel import write_workbook
 from demand.report.exports import (
@@ -100,19 +105,40 @@ def _labelled(frame: pd.DataFrame, pipeline: str, run_id: str) -> pd.DataFrame:
 def _stream_sections(data: ReportData, fms: FmsTables) -> list[dict[str, object]]:
     sections = []
     force = fms.areas[fms.areas["area"] == "force"]
-    for stream in sorted(data.forecasts["stream"].unique()):
+    daily = data.daily_forecasts
+    streams = set(data.forecasts["stream"])
+    streams |= set(daily["stream"]) if len(daily) else set()
+    for stream in sorted(streams):
         name = STREAM_NAMES.get(stream, stream)
         hist = data.history[data.history["unique_id"] == stream]
         fc = data.forecasts[data.forecasts["unique_id"] == stream]
         years = force[force["stream"] == stream]
         hours = data.hour_of_week[data.hour_of_week["stream"] == stream]
+        day_fc = daily[daily["unique_id"] == stream] if len(daily) else daily
+        day_hist = data.daily_history
+        if len(day_hist):
+            day_hist = day_hist[day_hist["unique_id"] == stream]
         sections.append(
             {
                 "stream": stream,
                 "name": name,
-                "current_year": next(iter(years["financial_year"]), ""),
-                "forecast_svg": charts.forecast_chart(hist, fc, f"{name} per month"),
-                "years_svg": charts.year_chart(years, f"{name} per financial year"),
+                "current_year": next(
+                    iter(years.loc[years["kind"] == "actual", "financial_year"]), ""
+                ),
+                "forecast_svg": charts.forecast_chart(hist, fc, f"{name} per month")
+                if len(fc)
+                else "",
+                "years_svg": charts.year_chart(years, f"{name} per financial year")
+                if len(years)
+                else "",
+                "daily_svg": charts.forecast_chart(
+                    day_hist,
+                    day_fc,
+                    f"{name} per day, next {len(day_fc)} days",
+                    "per day",
+                )
+                if len(day_fc)
+                else "",
                 "heatmap_svg": charts.heatmap_chart(
                     hours, "y", f"{name} by hour of week", "per hour"
                 )
@@ -121,6 +147,11 @@ def _stream_sections(data: ReportData, fms: FmsTables) -> list[dict[str, object]
             }
         )
     return sections
+
+
+def _area_order(area: str) -> tuple[bool, str]:
+    """Sort key: the force first, then areas by name."""
+    return area != "force", area
 
 
 def _cover_context(cover: pd.DataFrame, assessed: bool) -> dict[str, str]:
@@ -158,7 +189,9 @@ def _html_context(
     sentences: dict[str, list[str]],
     published: bool,
 ) -> dict[str, object]:
-    binding, capacity_table = capacity_view(data.capacity)
+    binding, capacity_table = capacity_view(
+        data.capacity, currency_symbol(section.currency)
+    )
     scenarios, scenario_year, scenario_table = scenario_view(
         data.scenarios, section.scenarios
     )
@@ -185,9 +218,15 @@ def _html_context(
     scores = data.model_scores.groupby(["stream", "freq", "model"], as_index=False)[
         ["mase", "smape", "cov80", "cov95"]
     ].mean()
-    choices = data.model_choices.groupby(
-        ["stream", "freq", "chosen", "reason"], as_index=False
-    ).agg(series=("unique_id", "size"))
+    # Which series each choice covers: the force and its areas by name.
+    choices = (
+        data.model_choices.assign(area=split_unique_id(data.model_choices["unique_id"]))
+        .groupby(["stream", "freq", "chosen", "reason"], as_index=False)
+        .agg(
+            series=("unique_id", "size"),
+            areas=("area", lambda a: ", ".join(sorted(set(a), key=_area_order))),
+        )
+    )
     ingest = data.ingest.copy()
     return {
         "force": assumptions.force if assessed else data.pipeline,
@@ -284,7 +323,9 @@ def build_report(store: Store, section: ReportConfig, run_id: str) -> ReportResu
     """
     pipeline = _pipeline_name(store, run_id)
     assumptions = load_assumptions(section.assumptions)
-    data = read_report_data(store, pipeline, section.history_months)
+    data = read_report_data(
+        store, pipeline, section.history_months, section.financial_year_start_month
+    )
     fms = build_fms(data, assumptions)
     sentences = summary_sentences(
         fms.areas,
@@ -294,6 +335,10 @@ def build_report(store: Store, section: ReportConfig, run_id: str) -> ReportResu
         assumptions,
         data.cover,
         assessed=data.has_capacity,
+        daily_history=data.daily_history,
+        daily_forecasts=data.daily_forecasts,
+        monthly_history=data.history,
+        currency_symbol=currency_symbol(section.currency),
     )
     partner = build_partner_section(store, data, assumptions)
     sentences["Partner demand"] = list(partner.sentences)
@@ -322,7 +367,10 @@ def build_report(store: Store, section: ReportConfig, run_id: str) -> ReportResu
     )
     partner_rows = _labelled(partner_rows, pipeline, run_id)
     sheets = {**_sheets(labelled, data), "partner_demand": partner_rows}
-    workbook = write_workbook(folder / "fms.xlsx", sheets, _descriptions(), about)
+    symbol = currency_symbol(section.currency)
+    workbook = write_workbook(
+        folder / "fms.xlsx", sheets, _descriptions(), about, symbol
+    )
     files = [html, workbook, *write_csvs(folder, sheets)]
     if section.publish:
         safe = _publishable(fms, section.disclosure_threshold, assumptions.risk)
@@ -391,5 +439,11 @@ def _write_published(
         "suppressed, with secondary suppression across areas, and every change, "
         "Poisson Z, hours per unit and workload that would give one back",
     }
-    book = write_workbook(out / "fms.xlsx", tables, _descriptions(), note)
+    book = write_workbook(
+        out / "fms.xlsx",
+        tables,
+        _descriptions(),
+        note,
+        currency_symbol(section.currency),
+    )
     return [book, *write_csvs(out, tables)]

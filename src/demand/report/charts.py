@@ -10,6 +10,7 @@ from typing import Any
 import matplotlib
 
 matplotlib.use("Agg")  # no display; must precede pyplot
+import matplotlib.dates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
@@ -54,13 +55,16 @@ def _svg(fig: plt.Figure, title: str) -> str:
     )
 
 
-def forecast_chart(history: pd.DataFrame, forecast: pd.DataFrame, title: str) -> str:
-    """Monthly history and forecast with 80% and 95% intervals.
+def forecast_chart(
+    history: pd.DataFrame, forecast: pd.DataFrame, title: str, unit: str = "per month"
+) -> str:
+    """History and forecast (monthly, or daily) with 80% and 95% intervals.
 
     Args:
         history: ``ds, y`` of one series.
         forecast: ``ds, mean, lo_80, hi_80, lo_95, hi_95`` of the same series.
         title: Accessible title of the chart.
+        unit: Label of the y axis, e.g. "per day".
 
     Returns:
         An ``<svg>`` element.
@@ -92,9 +96,19 @@ def forecast_chart(history: pd.DataFrame, forecast: pd.DataFrame, title: str) ->
             lw=1.2,
             label="recorded",
         )
-        ax.set_ylabel("per month")
+        ax.set_ylabel(unit)
         ax.set_ylim(bottom=0)
-        ax.yaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:,.0f}"))
+        # A few a day need a decimal, or the ticks 0.5 and 1.5 read 0 and 2;
+        # larger counts get whole-number ticks only (2.5 would read 2).
+        small = ax.get_ylim()[1] < 5
+        if not small:
+            ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+        tick = "{x:,.1f}" if small else "{x:,.0f}"
+        ax.yaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter(tick))
+        if unit != "per month":  # days: month and day, not crowded full dates
+            locator = matplotlib.dates.AutoDateLocator()
+            ax.xaxis.set_major_locator(locator)
+            ax.xaxis.set_major_formatter(matplotlib.dates.ConciseDateFormatter(locator))
         ax.legend(loc="lower left", ncol=4, frameon=False, fontsize=8)
         return _svg(fig, title)
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
+from demand.series import FINANCIAL_YEAR_START_MONTH
 from demand.series_ids import parse_unique_id
 from demand.store import Store
 
@@ -15,6 +16,18 @@ __all__ = ["NOT_ASSESSED", "ReportData", "read_report_data", "split_unique_id"]
 log = logging.getLogger(__name__)
 
 _INTERVALS = ("lo_80", "hi_80", "lo_95", "hi_95")
+_DAILY_HISTORY_DAYS = 91
+
+# The configured model's rows first; a series whose fit fell back (to seasonal
+# naive, or naive for a history shorter than a season) has only the fallback's.
+_FORECASTS_SQL = (
+    "SELECT f.unique_id, f.stream, f.ds, f.model, f.mean, f.lo_80, f.hi_80, "
+    "f.lo_95, f.hi_95 FROM forecasts f LEFT JOIN model_choices c ON "
+    "c.run_id = f.run_id AND c.unique_id = f.unique_id AND c.freq = f.freq "
+    "AND c.measure = f.measure WHERE f.run_id = ? AND f.freq = ? AND "
+    "f.measure = 'count' AND f.horizon = ? "
+    "ORDER BY f.unique_id, f.ds, f.model = coalesce(c.model, f.model) DESC, f.model"
+)
 
 NOT_ASSESSED = "not assessed: this pipeline has no capacity stage"
 """What the report says where capacity, gaps and risk would be shown."""
@@ -45,6 +58,11 @@ class ReportData:
         rejects: Per stream and reason: rejected rows.
         cover: The run's `response_cover` rows (empty where the capacity stage
             had no hourly incident forecasts, or a store predates the table).
+        daily_history: Daily counts of the last `_DAILY_HISTORY_DAYS` days,
+            keyed as `history`.
+        daily_forecasts: Daily operational forecasts, keyed as `forecasts`
+            (what a history too short for a financial year still allows).
+        financial_year_start_month: Month (1-12) financial years start in.
     """
 
     pipeline: str
@@ -61,6 +79,9 @@ class ReportData:
     ingest: pd.DataFrame
     rejects: pd.DataFrame
     cover: pd.DataFrame
+    daily_history: pd.DataFrame = field(default_factory=pd.DataFrame)
+    daily_forecasts: pd.DataFrame = field(default_factory=pd.DataFrame)
+    financial_year_start_month: int = FINANCIAL_YEAR_START_MONTH
 
     @property
     def has_capacity(self) -> bool:
@@ -102,8 +123,25 @@ def _frame(store: Store, sql: str, params: list[object] | None = None) -> pd.Dat
     return store.con.execute(sql, params or []).df()
 
 
+def _forecasts(store: Store, run_id: str, freq: str, horizon: str) -> pd.DataFrame:
+    """One model's forecasts per series (the configured one, else its fallback)."""
+    frame = _frame(store, _FORECASTS_SQL, [run_id, freq, horizon])
+    frame = frame.drop_duplicates(["unique_id", "ds"]).reset_index(drop=True)
+    frame[list(_INTERVALS)] = frame[list(_INTERVALS)].astype(float)
+    return frame
+
+
+def _areas(frame: pd.DataFrame) -> pd.DataFrame:
+    """Add `area`; leave out series of other levels (e.g. offence groups)."""
+    frame = frame.assign(area=split_unique_id(frame["unique_id"]))
+    return frame[frame["area"] != "other"].reset_index(drop=True)
+
+
 def read_report_data(
-    store: Store, pipeline: str, history_months: int = 36
+    store: Store,
+    pipeline: str,
+    history_months: int = 36,
+    financial_year_start_month: int = FINANCIAL_YEAR_START_MONTH,
 ) -> ReportData:
     """Read the latest forecasts, capacity and data checks of a pipeline.
 
@@ -115,6 +153,7 @@ def read_report_data(
         store: The store (read access is enough).
         pipeline: Pipeline name whose runs to report.
         history_months: Months of monthly history to read before the forecasts.
+        financial_year_start_month: Month (1-12) financial years start in.
 
     Returns:
         The `ReportData`.
@@ -131,24 +170,21 @@ def read_report_data(
     capacity_run = store.latest_run(pipeline, "capacity", "capacity")
     if capacity_run is None:
         log.info("no capacity results: capacity and risk are %s", NOT_ASSESSED)
-    forecasts = _frame(
-        store,
-        "SELECT f.unique_id, f.stream, f.ds, f.model, f.mean, f.lo_80, f.hi_80, "
-        "f.lo_95, f.hi_95 FROM forecasts f LEFT JOIN model_choices c ON "
-        "c.run_id = f.run_id AND c.unique_id = f.unique_id AND c.freq = f.freq "
-        "AND c.measure = f.measure WHERE f.run_id = ? AND f.freq = 'M' AND "
-        "f.measure = 'count' AND f.horizon = 'strategic' AND "
-        "f.model = coalesce(c.model, f.model) ORDER BY f.unique_id, f.ds",
-        [forecast_run],
-    )
-    forecasts = forecasts.drop_duplicates(["unique_id", "ds"])
-    forecasts[list(_INTERVALS)] = forecasts[list(_INTERVALS)].astype(float)
+    forecasts = _forecasts(store, forecast_run, "M", "strategic")
     history = _frame(
         store,
         "SELECT unique_id, stream, ds, y FROM demand WHERE freq = 'M' AND "
         "measure = 'count' AND ds >= (SELECT max(ds) FROM demand WHERE freq = 'M')"
         " - to_months(CAST(? AS INTEGER)) ORDER BY unique_id, ds",
         [history_months - 1],
+    )
+    daily_forecasts = _forecasts(store, forecast_run, "D", "operational")
+    daily_history = _frame(
+        store,
+        "SELECT unique_id, stream, ds, y FROM demand WHERE freq = 'D' AND "
+        "measure = 'count' AND ds > (SELECT max(ds) FROM demand WHERE freq = 'D')"
+        " - to_days(CAST(? AS INTEGER)) ORDER BY unique_id, ds",
+        [_DAILY_HISTORY_DAYS],
     )
     hours = _frame(
         store,
@@ -166,10 +202,9 @@ def read_report_data(
         "(isodow(ds) - 1) * 24 + hour(ds) AS hour_of_week, avg(y) AS y FROM h "
         "GROUP BY ALL ORDER BY ALL",
     )
-    forecasts["area"] = split_unique_id(forecasts["unique_id"])
-    history["area"] = split_unique_id(history["unique_id"])
-    forecasts = forecasts[forecasts["area"] != "other"].reset_index(drop=True)
-    history = history[history["area"] != "other"].reset_index(drop=True)
+    forecasts, history, daily_forecasts, daily_history = (
+        _areas(f) for f in (forecasts, history, daily_forecasts, daily_history)
+    )
     return ReportData(
         pipeline=pipeline,
         forecast_run=forecast_run,
@@ -210,8 +245,14 @@ def read_report_data(
         ),
         rejects=_frame(
             store,
-            "SELECT stream, reason, count(*) AS rows FROM rejects GROUP BY ALL "
-            "ORDER BY stream, rows DESC",
+            # One row per reason: a duplicate's reason names the line of its
+            # first copy, which would give every duplicate its own row.
+            "SELECT stream, regexp_replace(reason, ': first seen on line [0-9]+$', "
+            "'') AS reason, count(*) AS rows FROM rejects GROUP BY ALL "
+            "ORDER BY stream, rows DESC, reason",
         ),
         cover=_cover(store, capacity_run),
+        daily_history=daily_history,
+        daily_forecasts=daily_forecasts,
+        financial_year_start_month=financial_year_start_month,
     )

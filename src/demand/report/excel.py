@@ -22,13 +22,13 @@ log = logging.getLogger(__name__)
 _HEADER = PatternFill("solid", fgColor="1F5FA8")
 
 
-def _number_format(column: str) -> str:
+def _number_format(column: str, symbol: str = "£") -> str:
     if column.endswith(("_fraction", "_lo_80", "_hi_80")) and "change" in column:
         return "0.0%"
     if column.startswith("p_") or column in {"service_level", "cov80", "cov95"}:
         return "0.000"
     if column.endswith("_gbp"):
-        return "£#,##0"
+        return f"{symbol}#,##0" if len(symbol) == 1 else f'"{symbol}"#,##0'
     if column.endswith(("_fte", "poisson_z", "hours_per_unit")):
         return "#,##0.0"
     return "#,##0"
@@ -59,6 +59,7 @@ def write_workbook(
     sheets: Mapping[str, pd.DataFrame],
     descriptions: Mapping[str, Mapping[str, str]],
     about: Mapping[str, str],
+    currency_symbol: str = "£",
 ) -> Path:
     """Write an Excel workbook: a README sheet, then one sheet per table.
 
@@ -67,6 +68,7 @@ def write_workbook(
         sheets: Tables by sheet name (≤ 31 characters), in order.
         descriptions: Per sheet, what each column means (with units).
         about: Lines for the README's head: run ids, pipeline, made at.
+        currency_symbol: Shown before money columns (`*_gbp` in the tables).
 
     Returns:
         `path`. Numbers are stored as numbers with a display format, never text;
@@ -108,7 +110,7 @@ def write_workbook(
             width = max(len(column), 8) + 2
             sheet.column_dimensions[letter].width = min(width, 28)
             if numeric:
-                fmt = _number_format(column)
+                fmt = _number_format(column, currency_symbol)
                 for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
                     cell.number_format = fmt
         sheet.freeze_panes = "A2"

@@ -10,7 +10,7 @@ import pandas as pd
 from demand.capacity.assumptions import Assumptions
 from demand.report.data import NOT_ASSESSED, ReportData
 from demand.risk import RiskScheme, grade_risk
-from demand.series import financial_year
+from demand.series import FINANCIAL_YEAR_START_MONTH, financial_year
 
 __all__ = [
     "FMS_COLUMNS",
@@ -88,13 +88,17 @@ def stream_departments(assumptions: Assumptions) -> dict[str, str]:
 
 def _by_year(data: ReportData) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Actual and forecast demand per series and financial year."""
-    hist = data.history.assign(financial_year=financial_year(data.history["ds"]))
+    # Duck-typed callers (tests) may leave the setting out: the UK's April.
+    start = getattr(data, "financial_year_start_month", FINANCIAL_YEAR_START_MONTH)
+    hist = data.history.assign(financial_year=financial_year(data.history["ds"], start))
     actual = (
         hist.groupby(["unique_id", "stream", "area", "financial_year"])
         .agg(demand=("y", "sum"), months=("y", "size"))
         .reset_index()
     )
-    fc = data.forecasts.assign(financial_year=financial_year(data.forecasts["ds"]))
+    fc = data.forecasts.assign(
+        financial_year=financial_year(data.forecasts["ds"], start)
+    )
     # A year that is part history, part forecast is completed with its recorded
     # months, so it is never compared with a full year as if it were one.
     recorded = hist.set_index(["unique_id", "ds"])["y"]
@@ -199,12 +203,14 @@ def build_fms_areas(
     full = actual[actual["months"] == 12]
     current_year = full.loc[full["area"] == "force", "financial_year"].max()
     current = full[full["financial_year"] == current_year].assign(kind="actual")
-    future = forecast[forecast["financial_year"] > current_year]
+    future = forecast
+    if not pd.isna(current_year):  # else under a year recorded: nothing to compare
+        future = forecast[forecast["financial_year"] > current_year]
     next_years = sorted(future["financial_year"].unique())[:years]
     future = future[future["financial_year"].isin(next_years)].assign(kind="forecast")
     table = pd.concat([current, future], ignore_index=True)
     base = current.set_index("unique_id")["demand"]
-    past = table["unique_id"].map(base)
+    past = table["unique_id"].map(base).astype(float)
     table["change_fraction"] = table["demand"] / past - 1.0
     table["change_lo_80"] = table["demand_lo_80"] / past - 1.0
     table["change_hi_80"] = table["demand_hi_80"] / past - 1.0

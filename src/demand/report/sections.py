@@ -79,8 +79,14 @@ TABLE_COLUMNS: dict[str, dict[str, str]] = {
 """What the columns of each workbook sheet mean, with units."""
 
 
-def capacity_view(capacity: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+def capacity_view(
+    capacity: pd.DataFrame, symbol: str = "£"
+) -> tuple[pd.DataFrame, str]:
     """The binding basis per department and year, for the chart and the table.
+
+    Args:
+        capacity: The run's `capacity` rows.
+        symbol: Written before money (`config.currency_symbol`).
 
     Returns:
         The rows (one per department and year: the basis needing most FTE) and
@@ -111,7 +117,7 @@ def capacity_view(capacity: pd.DataFrame) -> tuple[pd.DataFrame, str]:
             "establishment_fte": one,
             "gap_fte": one,
             "gap_hours": "{:,.0f}",
-            "gap_cost_gbp": "£{:,.0f}",
+            "gap_cost_gbp": symbol + "{:,.0f}",
             "p_demand_exceeds_capacity": "{:.0%}",
             "service_level": "{:.1%}",
         },

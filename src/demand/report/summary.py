@@ -43,6 +43,12 @@ def _people(fte: float) -> str:
 def _stream_sentence(row: pd.Series) -> str:
     name = STREAM_NAMES.get(row["stream"], row["stream"])
     change = row["change_fraction"]
+    if not math.isfinite(row["current"]) and math.isfinite(row["demand"]):
+        return (
+            f"{name} are forecast at {row['demand']:,.0f} in "
+            f"{row['financial_year']} (80% range {row['demand_lo_80']:,.0f}–"
+            f"{row['demand_hi_80']:,.0f}); no full year is recorded to compare with."
+        )
     if not math.isfinite(change):
         return f"{name}: no forecast for {row['financial_year']}."
     if abs(change) < 0.005:
@@ -67,7 +73,9 @@ def _stream_sentence(row: pd.Series) -> str:
     )
 
 
-def _department_sentence(row: pd.Series, assumptions: Assumptions) -> str:
+def _department_sentence(
+    row: pd.Series, assumptions: Assumptions, symbol: str = "£"
+) -> str:
     name = DEPARTMENT_NAMES.get(row["department"], row["department"])
     lo = row["fte_lo_80"] - row["establishment_fte"]
     hi = row["fte_hi_80"] - row["establishment_fte"]
@@ -96,7 +104,7 @@ def _department_sentence(row: pd.Series, assumptions: Assumptions) -> str:
         gap += f"{row['establishment_fte']:,.0f} FTE it has"
         cost = row["gap_cost_gbp"]
         if math.isfinite(cost):
-            gap += f" (about £{cost / 1e6:,.1f}m a year)"
+            gap += f" (about {symbol}{cost / 1e6:,.1f}m a year)"
         return f"{head}: {gap}."
     if hi < 0:
         return (
@@ -147,7 +155,9 @@ def _risk_sentence(risks: pd.DataFrame) -> str:
     )
 
 
-def _scenario_sentence(scenarios: pd.DataFrame, year: str) -> list[str]:
+def _scenario_sentence(
+    scenarios: pd.DataFrame, year: str, symbol: str = "£"
+) -> list[str]:
     rows = scenarios[
         (scenarios["scenario"] != "baseline")
         & (scenarios["financial_year"] == year)
@@ -163,9 +173,57 @@ def _scenario_sentence(scenarios: pd.DataFrame, year: str) -> list[str]:
         word = "more" if change > 0 else "fewer"
         out.append(
             f"Scenario {name} needs {abs(change):,.0f} {word} FTE than the baseline "
-            f"in {year} (£{abs(cost) / 1e6:,.1f}m a year {word})."
+            f"in {year} ({symbol}{abs(cost) / 1e6:,.1f}m a year {word})."
         )
     return out
+
+
+def _operational_sentences(
+    history: pd.DataFrame | None, forecasts: pd.DataFrame | None
+) -> list[str]:
+    """One sentence per stream on the force's daily operational forecast."""
+    if forecasts is None or forecasts.empty:
+        return []
+    out = []
+    force = forecasts[forecasts["area"] == "force"]
+    for stream, fc in force.groupby("stream", sort=True):
+        name = STREAM_NAMES.get(stream, stream)
+        days = len(fc)
+        first, last = pd.Timestamp(fc["ds"].min()), pd.Timestamp(fc["ds"].max())
+        sentence = (
+            f"{name}: {fc['mean'].mean():,.1f} a day are expected over the next "
+            f"{days} days ({first:%d %b %Y} to {last:%d %b %Y}; 80% range "
+            f"{fc['lo_80'].mean():,.1f}–{fc['hi_80'].mean():,.1f} a day)"
+        )
+        if history is not None and len(history):
+            recent = history[history["unique_id"] == stream].tail(days)
+            if len(recent):
+                sentence += (
+                    f", against {recent['y'].mean():,.1f} a day over the last "
+                    f"{len(recent)} days recorded"
+                )
+        out.append(sentence + ".")
+    return out
+
+
+def _short_history(history: pd.DataFrame | None, has_years: bool) -> str:
+    """Say plainly what a history too short for financial years allows."""
+    months = 0
+    if history is not None and len(history):
+        months = int(history.groupby("unique_id")["ds"].nunique().max())
+    held = f"{months} months of history" if months else "this history"
+    if has_years:
+        return (
+            f"With {held}, no financial year is recorded in full, so the yearly "
+            "forecasts below cannot be compared with a recorded year: changes, "
+            "Poisson Z and FMS risk grades need a full recorded year."
+        )
+    return (
+        f"No financial-year forecast is complete: {held} and the forecast horizon "
+        "do not cover a whole financial year, so yearly totals, their change and "
+        "FMS risks cannot be given yet. The daily forecasts below are what a "
+        "short history allows; a full year of history gives yearly forecasts."
+    )
 
 
 def _not_assessed() -> dict[str, list[str]]:
@@ -187,6 +245,10 @@ def summary_sentences(
     assumptions: Assumptions,
     cover: pd.DataFrame | None = None,
     assessed: bool = True,
+    daily_history: pd.DataFrame | None = None,
+    daily_forecasts: pd.DataFrame | None = None,
+    monthly_history: pd.DataFrame | None = None,
+    currency_symbol: str = "£",
 ) -> dict[str, list[str]]:
     """Write the report's summary: one sentence per stream, department, the top
     risk and each scenario, every figure taken from the tables given.
@@ -200,16 +262,25 @@ def summary_sentences(
         cover: The run's `response_cover` rows, if any.
         assessed: False when the pipeline has no capacity stage: "People" and
             "Risk" then say so instead of sizing and grading.
+        daily_history: Recent daily counts (`unique_id, stream, area, ds, y`).
+        daily_forecasts: Daily operational forecasts (`ReportData`).
+        monthly_history: Monthly counts, to say how long the history is.
+        currency_symbol: Written before money (`config.currency_symbol`).
 
     Returns:
-        Sentences by topic, in reading order: "Demand", "People", "Risk" and
-        "Scenarios" (a topic with nothing to say is left out).
+        Sentences by topic, in reading order: "Demand", "Next weeks",
+        "People", "Risk" and "Scenarios" (a topic with nothing to say is left
+        out).
     """
     force = fms_areas[fms_areas["area"] == "force"]
     current = force[force["kind"] == "actual"].set_index("stream")["demand"]
     years = sorted(force.loc[force["kind"] == "forecast", "financial_year"].unique())
+    operational = _operational_sentences(daily_history, daily_forecasts)
     if not years:
-        demand = {"Demand": ["There are no forecasts to summarise."]}
+        lines = [_short_history(monthly_history, False)] if operational else []
+        demand = {"Demand": lines or ["There are no forecasts to summarise."]}
+        if operational:
+            demand["Next weeks"] = operational
         return demand if assessed else {**demand, **_not_assessed()}
     first = force[force["financial_year"] == years[0]].assign(
         current=lambda f: f["stream"].map(current)
@@ -220,15 +291,26 @@ def summary_sentences(
         .drop_duplicates("department")
         .sort_values("department")
     )
+    short = [] if len(current) else [_short_history(monthly_history, True)]
     topics = {
-        "Demand": [_stream_sentence(row) for _, row in first.iterrows()],
+        "Demand": [*short, *(_stream_sentence(row) for _, row in first.iterrows())],
+        "Next weeks": operational,
         "People": [
-            *(_department_sentence(r, assumptions) for _, r in binding.iterrows()),
+            *(
+                _department_sentence(r, assumptions, currency_symbol)
+                for _, r in binding.iterrows()
+            ),
             *_cover_sentence(cover),
         ],
         "Risk": [_risk_sentence(fms_risks)],
-        "Scenarios": _scenario_sentence(scenarios, years[min(1, len(years) - 1)]),
+        "Scenarios": _scenario_sentence(
+            scenarios, years[min(1, len(years) - 1)], currency_symbol
+        ),
     }
     if not assessed:
-        topics = {"Demand": topics["Demand"], **_not_assessed()}
+        topics = {
+            "Demand": topics["Demand"],
+            "Next weeks": operational,
+            **_not_assessed(),
+        }
     return {topic: lines for topic, lines in topics.items() if lines}

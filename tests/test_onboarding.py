@@ -1,0 +1,107 @@
+"""A non-UK call log onboarded by configuration only, from raw file to report.
+
+The fixture (tests/data/us_cad) is a synthetic US police call log of 58 lines
+over seven months: dates month-first with two-digit years in one column and
+the time of day in others, priorities 1-5, call types matched by prefix and
+pattern, stored duplicates and test calls to drop, and a fiscal year from July.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from demand.cli import cli
+from demand.store import Store
+
+ROOT = Path(__file__).resolve().parents[1]
+US_CAD = ROOT / "tests" / "data" / "us_cad"
+
+
+@pytest.fixture
+def onboarded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Run the fixture's pipeline in a copy of its folder; return the folder."""
+    folder = tmp_path / "agency"
+    shutil.copytree(US_CAD, folder)
+    shutil.copytree(
+        ROOT / "pipelines" / "assumptions", folder / "pipelines" / "assumptions"
+    )
+    monkeypatch.chdir(folder)
+    run = CliRunner().invoke(cli, ["run", "pipeline.toml", "--db", "s.duckdb"])
+    assert run.exit_code == 0, run.output
+    return folder
+
+
+def test_us_call_log_goes_from_raw_file_to_a_report_of_daily_forecasts(
+    onboarded: Path,
+):
+    with Store(onboarded / "s.duckdb", read_only=True) as store:
+        con = store.con
+        read, loaded = con.execute(
+            "SELECT sum(rows_read), sum(rows_loaded) FROM ingest_log "
+            "WHERE stream = 'incidents'"
+        ).fetchone()
+        # 60 lines, less a stored duplicate and a test call dropped by pattern,
+        # less two repeated calls rejected as duplicate keys.
+        assert (read, loaded) == (58, 56)
+        hours = con.execute(
+            "SELECT count(DISTINCT hour(timezone('America/New_York', created_at))) "
+            "FROM incidents"
+        ).fetchone()[0]
+        assert hours > 12  # times of day kept, not all at midnight
+        daily = con.execute(
+            "SELECT unique_id, count(*) FROM forecasts WHERE freq = 'D' "
+            "AND horizon = 'operational' GROUP BY 1 ORDER BY 1"
+        ).fetchall()
+        assert ("incidents", 28) in daily and ("mental_health", 28) in daily
+        last_ds = con.execute(
+            "SELECT max(ds) FROM demand WHERE freq = 'M' AND unique_id = 'incidents'"
+        ).fetchone()[0]
+
+    report = onboarded / "reports" / "us_cad" / "latest"
+    html = (report / "report.html").read_text(encoding="utf-8")
+    # The summary states the daily forecasts and what a short history allows.
+    summary = html[html.index('id="summary"') : html.index('id="demand"')]
+    assert "Next weeks" in summary
+    assert re.search(
+        r"Incidents: \d+\.\d a day are expected over the next 28 days", summary
+    )
+    assert "7 months of history" in summary
+    assert "There are no forecasts to summarise" not in html
+    # "Models and why" names the series each choice covers.
+    models = html[html.index("Models and why") : html.index("Backtest accuracy")]
+    assert "<th" in models and ">areas<" in models
+    assert "force, Beat 1, Beat 2" in models
+    # The incidents' two duplicates are one row of the data-quality table, not
+    # one each (the mental-health stream has one of them: its own row).
+    quality = html[html.index("Data quality") :]
+    assert quality.count("duplicate key") == 2
+    assert "first seen on line" not in quality
+    # A chart of the monthly forecast (the naive fallback's: the configured
+    # auto_ets could not fit seven months) and of the daily one per stream.
+    assert 'data-chart="forecast-incidents"' in html
+    for stream in ("incidents", "mental_health"):
+        start = html.index(f'data-chart="daily-{stream}"')
+        assert "<svg" in html[start : start + 400]
+
+    # Fiscal years run July to June: the forecast year after the history's
+    # last month (July 2021) is 2021/22, which ends in June 2022.
+    areas = pd.read_csv(report / "fms_areas.csv")
+    years = set(areas["financial_year"])
+    assert pd.Timestamp(last_ds).month == 7
+    assert years == {"2021/22"}
+
+
+def test_fiscal_year_setting_is_refused_with_a_capacity_stage(tmp_path: Path):
+    path = tmp_path / "p.toml"
+    text = (US_CAD / "pipeline.toml").read_text()
+    path.write_text(text.replace('"report"]', '"capacity", "report"]'))
+    from demand.config import ConfigError, load_pipeline
+
+    with pytest.raises(ConfigError, match="capacity stage counts financial years"):
+        load_pipeline(path)
