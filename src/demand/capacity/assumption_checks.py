@@ -135,6 +135,19 @@ def validate_assumptions(a: Assumptions) -> None:
                 c.patience_seconds,
                 strict=True,
             )
+        if not 0 < c.max_abandon_fraction <= 1:
+            raise _error(
+                p,
+                f"call_lines.{line}.max_abandon_fraction",
+                f"expected a fraction in (0, 1]; found {c.max_abandon_fraction!r}",
+            )
+        cap = c.max_occupancy_fraction
+        if cap is not None and not 0 < cap <= 1:
+            raise _error(
+                p,
+                f"call_lines.{line}.max_occupancy_fraction",
+                f"expected a fraction in (0, 1]; found {cap!r}",
+            )
     t = a.attendance
     for name in ("g1_urban_minutes", "g1_rural_minutes", "g2_minutes"):
         _check_positive(p, f"attendance.{name}", getattr(t, name), strict=True)

@@ -143,13 +143,26 @@ class MentalHealthTimes:
 
 @dataclass(frozen=True)
 class CallLine:
-    """Handling time and answer target of one call line (999 or 101)."""
+    """Handling time and answer target of one call line (999 or 101).
+
+    Args:
+        aht_seconds: Average handling time (talk plus wrap-up), seconds.
+        target_seconds: Answer-time target, seconds.
+        service_level: Share (0-1) of offered calls to answer within the target.
+        source: Where the figures come from.
+        patience_seconds: Mean caller patience, seconds; Erlang A when given.
+        max_abandon_fraction: Largest share (0-1) of callers a sizing may let
+            abandon (Erlang A only; 5 % by default).
+        max_occupancy_fraction: Optional cap (0-1] on agents' occupancy.
+    """
 
     aht_seconds: float
     target_seconds: float
     service_level: float
     source: str
     patience_seconds: float | None = None
+    max_abandon_fraction: float = 0.05
+    max_occupancy_fraction: float | None = None
 
 
 @dataclass(frozen=True)
