@@ -153,3 +153,38 @@ def test_vectorised_sizing_equals_erlang_c_sizing(assumptions, loads):
             else size_erlang_c(load, line.aht_seconds, line.target_seconds, 0.90)
         )
         assert int(agents) == want
+
+
+def test_lines_split_from_one_forecast_carry_its_whole_spread(assumptions):
+    # Issue 15 finding 8: offence groups split from one crimes forecast by fixed
+    # shares were combined at correlation 0.5, understating the yearly spread.
+    forecasts = make_forecasts(0.1, per_day={"crimes": 165.0})
+    work = _workload(assumptions, forecasts).set_index(["department", "financial_year"])
+    year = forecasts[
+        (forecasts["ds"] >= "2026-04-01") & (forecasts["ds"] < "2027-04-01")
+    ]
+    relative_sd = ((year["hi_95"] - year["mean"]) / 1.96).sum() / year["mean"].sum()
+    row = work.loc[("investigation", "2026/27")]
+    assert row["hours_sd_hi"] / row["hours_mean"] == pytest.approx(
+        relative_sd, rel=1e-3
+    )
+    assert row["hours_sd_lo"] / row["hours_mean"] == pytest.approx(
+        relative_sd, rel=1e-3
+    )
+
+
+def test_separate_forecasts_still_combine_at_the_series_correlation(assumptions):
+    per_day = {
+        "crimes/offence_group=Shoplifting": 10.0,
+        "crimes/offence_group=Robbery": 10.0,
+    }
+    forecasts = make_forecasts(0.1, per_day=per_day)
+    work = _workload(assumptions, forecasts, series_correlation=0.0)
+    row = work[work["financial_year"] == "2026/27"].set_index("department")
+    lines = line_hours(demand_lines(forecasts, assumptions), assumptions)
+    year = lines[(lines["ds"] >= "2026-04-01") & (lines["ds"] < "2027-04-01")]
+    sd = year.groupby("line").apply(
+        lambda g: ((g["hours_hi_95"] - g["hours_mean"]) / 1.96).sum()
+    )
+    expected = float(np.sqrt((sd**2).sum()))
+    assert row.loc["investigation", "hours_sd_hi"] == pytest.approx(expected, rel=1e-3)
