@@ -216,7 +216,7 @@ def _html_context(
                 "demand": "forecast",
                 "change_fraction": "change",
                 "poisson_z": "Poisson Z",
-                "z_flag": "|Z|>3",
+                "z_flag": "beyond chance",
                 "p_demand_exceeds_capacity": "P(exceeds)",
                 "score": "L × I",
             },

@@ -40,8 +40,10 @@ FMS_COLUMNS: dict[str, str] = {
     "change_fraction": "change against the current year, fraction (0.06 = +6%)",
     "change_lo_80": "change at the lower end of the 80% interval, fraction",
     "change_hi_80": "change at the upper end of the 80% interval, fraction",
-    "poisson_z": "2·(√demand − √current demand); |Z| > 3 is more than chance",
-    "z_flag": "true where |poisson_z| > 3",
+    "poisson_z": "2·(√demand − √current demand), for counts; a forecast year is "
+    "judged by its own interval instead (z_flag)",
+    "z_flag": "true where the change is more than chance: the forecast's 95% "
+    "interval excludes the current year's demand (|poisson_z| > 3 without one)",
     "hours_per_unit": "officer or staff hours per unit of demand, hours",
     "hours_source": "where hours_per_unit comes from",
     "workload_hours": "demand × hours_per_unit, hours a year",
@@ -71,6 +73,22 @@ def poisson_z(current: pd.Series | float, past: pd.Series | float) -> pd.Series:
         Z, about standard normal when nothing changed; |Z| > 3 is a real change.
     """
     return 2.0 * (np.sqrt(current) - np.sqrt(past))
+
+
+def _more_than_chance(table: pd.DataFrame, past: pd.Series) -> pd.Series:
+    """Whether a forecast year's change on the current year is more than chance.
+
+    A forecast row is judged by its own uncertainty: the change counts only when
+    the forecast's 95 % interval excludes the current year's value (Poisson Z
+    treats a forecast as a count and flagged 42 % of rows, many whose interval
+    held no change). Rows without an interval fall back to |Z| > `Z_FLAG`.
+    """
+    lo, hi = table["demand_lo_95"], table["demand_hi_95"]
+    excludes = (lo > past) | (hi < past)
+    has_interval = lo.notna() & hi.notna()
+    by_z = table["poisson_z"].abs() > Z_FLAG
+    flag = excludes.where(has_interval, by_z)
+    return flag.where(table["kind"] == "forecast", False).astype(bool)
 
 
 def stream_departments(assumptions: Assumptions) -> dict[str, str]:
@@ -212,7 +230,7 @@ def build_fms_areas(
     is_actual = table["kind"] == "actual"
     for column in ("change_fraction", "poisson_z"):
         table.loc[is_actual, column] = np.nan  # no change against itself
-    table["z_flag"] = table["poisson_z"].abs() > Z_FLAG
+    table["z_flag"] = _more_than_chance(table, past)
     table["department"] = table["stream"].map(departments)
     recorded, by_department = _hours_per_unit(data, departments)
     force_id = table["stream"]

@@ -22,8 +22,9 @@ TABLE_COLUMNS: dict[str, dict[str, str]] = {
         "worst_year": "the forecast year with the highest risk score",
         "demand": "forecast count in the worst year",
         "change_fraction": "change against the current year, fraction",
-        "poisson_z": "2·(√demand − √current demand); |Z| > 3 is more than chance",
-        "z_flag": "true where |poisson_z| > 3",
+        "poisson_z": "2·(√demand − √current demand), for counts",
+        "z_flag": "true where the forecast's 95% interval excludes the current "
+        "year's demand: a change more than chance",
         "workload_hours": "forecast demand × hours per unit, hours a year",
         "department_gap_fte": "department's needed − establishment FTE",
         "p_demand_exceeds_capacity": "probability (0-1) demand exceeds capacity",

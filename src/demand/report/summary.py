@@ -56,14 +56,14 @@ def _stream_sentence(row: pd.Series) -> str:
         else ""
     )
     chance = (
-        "more than chance would give"
+        "more than chance would give (its 95% interval excludes this year's level)"
         if row["z_flag"]
-        else "within what chance alone could give"
+        else "within the forecast's own uncertainty (its 95% interval holds this "
+        "year's level)"
     )
     return (
         f"{name} are forecast to {verb}{ranged} in {row['financial_year']}, to "
-        f"{row['demand']:,.0f} from {row['current']:,.0f}; a change {chance} "
-        f"(Poisson Z {row['poisson_z']:.1f})."
+        f"{row['demand']:,.0f} from {row['current']:,.0f}; a change {chance}."
     )
 
 
