@@ -142,7 +142,9 @@ DERIVED_TABLES: dict[str, str] = {
         gap_hours DOUBLE,
         gap_cost_gbp DOUBLE,
         p_demand_exceeds_capacity DOUBLE,
-        service_level DOUBLE
+        service_level DOUBLE,
+        service_standard DOUBLE,
+        service_measure VARCHAR
     """,
     "scenarios": """
         run_id VARCHAR NOT NULL,
