@@ -65,7 +65,7 @@ def _pipeline_name(store: Store, run_id: str) -> str:
 def build_fms(data: ReportData, assumptions: Assumptions) -> FmsTables:
     """Build the FMS tables (pure): every stream and area, low risks included."""
     areas = build_fms_areas(data, assumptions)
-    return FmsTables(areas, build_fms_risks(areas, assumptions.risk))
+    return FmsTables(areas, build_fms_risks(areas, assumptions.risk, data.capacity))
 
 
 def _publishable(fms: FmsTables, threshold: int) -> FmsTables:

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from demand.capacity.assumptions import Assumptions
+from demand.capacity.scenarios import on_binding_basis
 from demand.report.html import html_table
 
 __all__ = ["TABLE_COLUMNS", "assumption_rows", "capacity_view", "scenario_view"]
@@ -145,11 +146,12 @@ def scenario_view(
         names: Scenarios to show; () for all.
 
     Returns:
-        The workload rows of the chosen year (the second forecast year, when
-        most scenarios have started), the year, and an HTML table with one
-        column per scenario of the FTE needed in every year.
+        The rows of the chosen year (the second forecast year, when most
+        scenarios have started) on each department's binding basis (the one the
+        People table shows), the year, and an HTML table with one column per
+        scenario of the FTE needed in every year, naming the basis.
     """
-    rows = scenarios[scenarios["basis"] == "workload"]
+    rows = on_binding_basis(scenarios)
     if names:
         rows = rows[rows["scenario"].isin(["baseline", *names])]
     if rows.empty:
@@ -157,14 +159,14 @@ def scenario_view(
     years = sorted(rows["financial_year"].unique())
     year = years[min(1, len(years) - 1)]
     wide = rows.pivot_table(
-        index=["department", "financial_year"],
+        index=["department", "financial_year", "basis"],
         columns="scenario",
         values="fte_mean",
         aggfunc="sum",
     ).reset_index()
-    order = ["department", "financial_year", "baseline"]
+    order = ["department", "financial_year", "basis", "baseline"]
     wide = wide[order + [c for c in wide.columns if c not in order]]
-    fmt = {c: "{:,.1f}" for c in wide.columns[2:]}
+    fmt = {c: "{:,.1f}" for c in wide.columns[3:]}
     table = html_table(wide, fmt)
     chart = rows[(rows["financial_year"] == year) & (rows["scenario"] != "baseline")]
     return chart, year, table

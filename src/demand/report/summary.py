@@ -7,6 +7,7 @@ import math
 import pandas as pd
 
 from demand.capacity.assumptions import Assumptions
+from demand.capacity.scenarios import on_binding_basis
 from demand.report.data import NOT_ASSESSED
 
 __all__ = ["STREAM_NAMES", "DEPARTMENT_NAMES", "summary_sentences"]
@@ -148,11 +149,8 @@ def _risk_sentence(risks: pd.DataFrame) -> str:
 
 
 def _scenario_sentence(scenarios: pd.DataFrame, year: str) -> list[str]:
-    rows = scenarios[
-        (scenarios["scenario"] != "baseline")
-        & (scenarios["financial_year"] == year)
-        & (scenarios["basis"] == "workload")
-    ]
+    rows = on_binding_basis(scenarios)  # the basis the People table shows
+    rows = rows[(rows["scenario"] != "baseline") & (rows["financial_year"] == year)]
     out = []
     for name, group in rows.groupby("scenario", sort=True):
         change = float(group["fte_mean_change"].sum())
