@@ -146,6 +146,19 @@ DERIVED_TABLES: dict[str, str] = {
         service_standard DOUBLE,
         service_measure VARCHAR
     """,
+    "sensitivity": """
+        run_id VARCHAR NOT NULL,
+        department VARCHAR NOT NULL,
+        financial_year VARCHAR NOT NULL,
+        assumption VARCHAR NOT NULL,
+        low_value DOUBLE,
+        high_value DOUBLE,
+        value_unit VARCHAR,
+        gap_fte DOUBLE,
+        gap_at_low DOUBLE,
+        gap_at_high DOUBLE,
+        swing DOUBLE
+    """,
     "scenarios": """
         run_id VARCHAR NOT NULL,
         scenario VARCHAR NOT NULL,

@@ -181,6 +181,19 @@ def validate_assumptions(a: Assumptions) -> None:
         for name in ("posts_24x7", "fixed_fte", "supervision_ratio"):
             _check_positive(p, f"{key}.{name}", getattr(d, name))
     _validate_shifts(a.shift_pattern, p)
+    if a.sensitivity is not None:
+        from demand.capacity.sensitivity_ranges import ASSUMPTION_NAMES
+
+        for name, width in a.sensitivity.relative_range.items():
+            key = f"sensitivity.relative_range.{name}"
+            if name not in ASSUMPTION_NAMES:
+                raise _error(
+                    p,
+                    key,
+                    f"expected one of {', '.join(ASSUMPTION_NAMES)}; found {name!r}",
+                )
+            if not 0 <= width < 1:
+                raise _error(p, key, f"expected a fraction in [0, 1); found {width!r}")
 
 
 def _validate_shifts(s: ShiftPattern, p: Path | None) -> None:

@@ -24,6 +24,7 @@ __all__ = [
     "MissingPersonTimes",
     "OffenceTimes",
     "ResponseModel",
+    "SensitivityRanges",
     "Shift",
     "ShiftPattern",
     "UnitTime",
@@ -265,6 +266,21 @@ class ShiftPattern:
 
 
 @dataclass(frozen=True)
+class SensitivityRanges:
+    """How far each assumption may be off, for the sensitivity of the gaps.
+
+    Args:
+        source: Where the ranges come from.
+        relative_range: Relative half-width (0.10 = ±10 %) by assumption name
+            (`demand.capacity.sensitivity_ranges.ASSUMPTION_NAMES`); names not
+            given keep the built-in ranges.
+    """
+
+    source: str
+    relative_range: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Assumptions:
     """Every capacity assumption of one force. Build with `load_assumptions`.
 
@@ -288,6 +304,7 @@ class Assumptions:
             listed needs its demand hours only).
         risk: The risk matrix that grades FMS risks (optional `[risk]` table;
             a 5×5 default otherwise).
+        sensitivity: Optional `[sensitivity]` ranges of the assumptions.
         path: The file it was loaded from (not part of the file).
     """
 
@@ -306,6 +323,7 @@ class Assumptions:
     unit_times_by_category: dict[str, UnitTime] = field(default_factory=dict)
     departments: dict[str, DepartmentRequirement] = field(default_factory=dict)
     risk: RiskScheme = field(default_factory=RiskScheme)
+    sensitivity: SensitivityRanges | None = None
     path: Path | None = None
 
     def __post_init__(self) -> None:

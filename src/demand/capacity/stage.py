@@ -26,6 +26,7 @@ from demand.capacity.scenarios import (
     compare_scenarios,
     scale_arrivals,
 )
+from demand.capacity.sensitivity import compute_sensitivity, write_sensitivity
 from demand.capacity.service import g1_attendance_rostered
 from demand.capacity.unit_times import compare_unit_times, derive_unit_times
 from demand.capacity.workload import (
@@ -337,4 +338,14 @@ def run_capacity(
         forecasts, assumptions, inputs, scenarios, hourly_forecasts
     )
     write_capacity(store, result, run_id)
+    # How much each assumption moves every gap (the `sensitivity` table).
+    sensitivity = compute_sensitivity(
+        compute_capacity,
+        forecasts,
+        assumptions,
+        inputs,
+        result.capacity,
+        hourly_forecasts,
+    )
+    write_sensitivity(store, sensitivity, run_id)
     return result

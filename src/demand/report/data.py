@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 
 import pandas as pd
 
+from demand.capacity.sensitivity import SENSITIVITY_COLUMNS
 from demand.store import Store
 
 __all__ = ["NOT_ASSESSED", "ReportData", "read_report_data", "split_unique_id"]
@@ -44,6 +46,8 @@ class ReportData:
         rejects: Per stream and reason: rejected rows.
         cover: The run's `response_cover` rows (empty where the capacity stage
             had no hourly incident forecasts, or a store predates the table).
+        sensitivity: The run's `sensitivity` rows (gap at each end of each
+            assumption's range; empty where the store predates the table).
     """
 
     pipeline: str
@@ -60,6 +64,9 @@ class ReportData:
     ingest: pd.DataFrame
     rejects: pd.DataFrame
     cover: pd.DataFrame
+    sensitivity: pd.DataFrame = dataclasses.field(
+        default_factory=lambda: pd.DataFrame(columns=SENSITIVITY_COLUMNS)
+    )
 
     @property
     def has_capacity(self) -> bool:
@@ -80,6 +87,23 @@ def _cover(store: Store, run_id: str | None) -> pd.DataFrame:
     return _frame(
         store,
         "SELECT * FROM response_cover WHERE run_id = ? ORDER BY area, hour_of_week",
+        [run_id],
+    )
+
+
+def _sensitivity(store: Store, run_id: str | None) -> pd.DataFrame:
+    """The run's `sensitivity` rows (empty for a store that predates the table)."""
+    exists = _one(
+        store,
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
+        ["sensitivity"],
+    )
+    if exists == "0" or run_id is None:
+        return pd.DataFrame(columns=SENSITIVITY_COLUMNS)
+    return _frame(
+        store,
+        "SELECT * EXCLUDE (run_id) FROM sensitivity WHERE run_id = ? "
+        "ORDER BY department, financial_year, swing DESC",
         [run_id],
     )
 
@@ -214,4 +238,5 @@ def read_report_data(
             "ORDER BY stream, rows DESC",
         ),
         cover=_cover(store, capacity_run),
+        sensitivity=_sensitivity(store, capacity_run),
     )

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from demand.capacity.assumptions import Assumptions
+from demand.capacity.sensitivity import hinge_assumption
 from demand.report.data import NOT_ASSESSED, ReportData
 from demand.report.fms_grades import (
     area_view,
@@ -284,7 +285,10 @@ def _grade(
 
 
 def build_fms_risks(
-    areas: pd.DataFrame, scheme: RiskScheme, capacity: pd.DataFrame | None = None
+    areas: pd.DataFrame,
+    scheme: RiskScheme,
+    capacity: pd.DataFrame | None = None,
+    sensitivity: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per stream and area, and per department: the worst forecast year.
 
@@ -297,6 +301,9 @@ def build_fms_risks(
         scheme: The risk matrix (for the grade order).
         capacity: The run's `capacity` rows, for the department rows (none
             without it).
+        sensitivity: The run's `sensitivity` rows, for ``gap_hangs_on`` (the
+            assumption whose range moves the deciding department's gap most in
+            the worst year).
 
     Returns:
         ``stream, area, department, current_year, current_demand, worst_year,
@@ -325,6 +332,14 @@ def build_fms_risks(
     worst["current_year"] = current["financial_year"].reindex(here).to_numpy()
     worst["current_demand"] = current["demand"].reindex(here).to_numpy()
     out = worst.rename(columns={"financial_year": "worst_year"})
+    out["gap_hangs_on"] = None
+    if sensitivity is not None and len(sensitivity):
+        hinge = hinge_assumption(sensitivity).set_index(
+            ["department", "financial_year"]
+        )
+        label = hinge["assumption"] + hinge["swing"].map(" (swing {:,.0f} FTE)".format)
+        here = pd.MultiIndex.from_frame(out[["department", "worst_year"]])
+        out["gap_hangs_on"] = label.reindex(here).to_numpy()
     out["_force_first"] = out["area"] != "force"
     out = out.sort_values(
         ["_score", "stream", "_force_first", "area"],
@@ -352,5 +367,6 @@ def build_fms_risks(
         "impact",
         "score",
         "grade",
+        "gap_hangs_on",
     ]
     return out.reindex(columns=columns).reset_index(drop=True)

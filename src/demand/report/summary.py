@@ -166,6 +166,26 @@ def _scenario_sentence(scenarios: pd.DataFrame, year: str) -> list[str]:
     return out
 
 
+def _hinge_sentence(fms_risks: pd.DataFrame) -> list[str]:
+    """One sentence: the assumption each department's gap hangs on."""
+    if "gap_hangs_on" not in fms_risks.columns:
+        return []
+    rows = fms_risks[
+        (fms_risks["stream"] == "all streams") & fms_risks["gap_hangs_on"].notna()
+    ].sort_values("department")
+    if rows.empty:
+        return []
+    parts = [
+        f"{DEPARTMENT_NAMES.get(r['department'], r['department']).lower()} on "
+        f"{str(r['gap_hangs_on']).replace('_', ' ')}"
+        for _, r in rows.iterrows()
+    ]
+    return [
+        "Each gap hangs on one assumption more than any other (the widest bar of "
+        f"its tornado chart, in its worst year): {'; '.join(parts)}."
+    ]
+
+
 def _not_assessed() -> dict[str, list[str]]:
     """The People and Risk sentences of a pipeline without a capacity stage."""
     return {
@@ -223,6 +243,7 @@ def summary_sentences(
         "People": [
             *(_department_sentence(r, assumptions) for _, r in binding.iterrows()),
             *_cover_sentence(cover),
+            *_hinge_sentence(fms_risks),
         ],
         "Risk": [_risk_sentence(fms_risks)],
         "Scenarios": _scenario_sentence(scenarios, years[min(1, len(years) - 1)]),
