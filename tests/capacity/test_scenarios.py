@@ -52,7 +52,7 @@ def test_a_scenario_never_changes_the_baseline(baseline, assumptions, scenarios)
     for scenario in scenarios.values():
         apply_scenario(baseline, assumptions, scenario)
     pd.testing.assert_frame_equal(baseline, before)
-    assert assumptions.abstractions.sickness_fraction == 0.03
+    assert assumptions.abstractions.sickness_fraction == 0.055
 
 
 def test_the_same_scenario_twice_gives_identical_results(
@@ -198,9 +198,9 @@ def test_higher_sickness_leaves_fewer_productive_hours(
     baseline, assumptions, scenarios
 ):
     _, new = apply_scenario(baseline, assumptions, scenarios["higher_sickness"])
-    # 2,080 h × (1 − 0.23 abstracted) × 0.875 on-duty productive = 1,401.4 h.
-    assert productive_hours_per_fte(new) == pytest.approx(1401.4)
-    assert productive_hours_per_fte(assumptions) == pytest.approx(1456.0)
+    # 2,080 h × (1 − 0.264 abstracted) × 0.875 on-duty productive = 1,339.5 h.
+    assert productive_hours_per_fte(new) == pytest.approx(1339.52)
+    assert productive_hours_per_fte(assumptions) == pytest.approx(1410.5)
 
 
 def test_scenarios_show_each_department_on_the_people_tables_basis():

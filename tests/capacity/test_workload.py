@@ -35,10 +35,11 @@ def test_a_24_7_post_needs_5_26_fte():
     assert round(fte_per_post(), 2) == 5.26
 
 
-def test_productive_hours_are_crests_70_percent_after_abstractions(assumptions):
-    # Notes §3.1: officers productive for 70 % of contracted hours (Crest).
-    assert available_hours_per_fte(assumptions) == pytest.approx(2080 * 0.8)
-    assert productive_hours_per_fte(assumptions) == pytest.approx(0.70 * 2080)
+def test_productive_hours_are_crests_70_percent_less_npcc_sickness(assumptions):
+    # Notes §3.1: officers productive for 70 % of contracted hours (Crest) with
+    # 20 % abstracted; §3.4: sickness 5.5 % (NPCC 5-6 %), so 22.5 % abstracted.
+    assert available_hours_per_fte(assumptions) == pytest.approx(2080 * 0.775)
+    assert productive_hours_per_fte(assumptions) == pytest.approx(1410.5)
 
 
 def test_productive_hours_follow_each_abstraction(assumptions):
@@ -74,7 +75,7 @@ def test_linear_workload_is_demand_times_unit_time(assumptions):
     assert row.department == "response" and row.financial_year == "2026/27"
     expected = f["mean"].sum() * 4.42  # 2.21 h on task × 2 officers
     assert row.hours_mean == pytest.approx(expected)
-    assert row.fte_mean == pytest.approx(expected / 1456.0)
+    assert row.fte_mean == pytest.approx(expected / 1410.5)
     assert row.year_fraction == pytest.approx(1.0)
     assert row.fte_lo_95 == pytest.approx(row.fte_mean)
 
@@ -129,7 +130,7 @@ def test_partial_year_fte_is_annualised(assumptions):
     f = make_forecasts(0.0, months=3, per_day={"incidents/grade=G1": 100.0})
     row = _workload(assumptions, f).iloc[0]
     assert row.year_fraction == pytest.approx((30 + 31 + 30) / 365)
-    assert row.fte_mean == pytest.approx(row.hours_mean / (1456 * row.year_fraction))
+    assert row.fte_mean == pytest.approx(row.hours_mean / (1410.5 * row.year_fraction))
 
 
 def test_control_room_hours_rise_with_calls_and_intervals_map_by_quantile(assumptions):

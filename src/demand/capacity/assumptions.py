@@ -46,11 +46,15 @@ class Workforce:
         on_duty_productive_fraction: Share (0-1) of on-duty time available for
             demand after briefings, refreshment breaks and travel to base.
         source: Where the figures come from.
+        overtime_hours_per_fte_per_year: Paid hours beyond the contract one FTE
+            works a year on average (the overtime lever; 0 by default); added to
+            the hours on duty, which abstractions do not reduce.
     """
 
     contracted_hours_per_fte_per_year: float
     on_duty_productive_fraction: float
     source: str
+    overtime_hours_per_fte_per_year: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -216,8 +220,9 @@ class DepartmentRequirement:
         posts_24x7: Posts staffed around the clock whatever the demand (e.g.
             dispatch desks); each needs 8,766 h ÷ available hours of one FTE
             (5.27 FTE at 2,080 h and 20 % abstraction).
-        fixed_fte: FTE committed by policy whatever the demand (e.g. one ward
-            officer per ward).
+        fixed_fte: People committed by policy whatever the demand (e.g. one
+            ward officer per ward), as present on duty; each needs
+            1 / (1 - abstractions) FTE, like any post.
         supervision_ratio: Supervisors per FTE of all the above (spans of control
             1:7 sergeants and 1:5 inspectors per sergeant give 1/7 + 1/35 = 0.171).
     """

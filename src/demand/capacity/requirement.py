@@ -47,7 +47,12 @@ def full_requirement(table: pd.DataFrame, assumptions: Assumptions) -> pd.DataFr
     spec = out["department"].map(lambda d: assumptions.departments.get(d, default))
     on_workload = out["basis"].ne("cover").to_numpy()
     share = np.where(on_workload, spec.map(lambda s: s.demand_share), 1.0)
-    fixed = spec.map(lambda s: s.posts_24x7 * per_post + s.fixed_fte).to_numpy(float)
+    # Fixed FTE are people present (a ward officer per ward): abstractions take
+    # their share of them as of anyone, so each needs 1 / (1 - abstractions) FTE.
+    present = 1.0 / (1.0 - assumptions.abstractions.total_fraction)
+    fixed = spec.map(
+        lambda s: s.posts_24x7 * per_post + s.fixed_fte * present
+    ).to_numpy(float)
     uplift = 1.0 + spec.map(lambda s: s.supervision_ratio).to_numpy(float)
     span = (out["productive_hours_per_fte"] * out["year_fraction"]).to_numpy()
     demand_fte = out["fte_mean"].to_numpy(float)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from demand.capacity.assumption_checks import check_urban_areas
 from demand.capacity.assumptions import Assumptions
 from demand.capacity.call_handling import HOURS_PER_WEEK
 from demand.capacity.call_service import attach_service
@@ -318,6 +319,7 @@ def run_capacity(
     scenarios: Sequence[Scenario] = (),
     hourly_forecasts: pd.DataFrame | None = None,
     window_days: int = 365,
+    timezone: str = "Europe/London",
 ) -> CapacityResult:
     """Run the capacity stage: read the store, compute, write `capacity`/`scenarios`.
 
@@ -329,11 +331,13 @@ def run_capacity(
         scenarios: Scenarios (`load_scenario`) to compare with the baseline.
         hourly_forecasts: Hourly incident forecasts for response cover.
         window_days: Days of history for unit times, mixes and call profiles.
+        timezone: Local zone of the hour-of-week call profiles (the pipeline's).
 
     Returns:
         The `CapacityResult`.
     """
-    inputs = read_capacity_inputs(store, window_days)
+    inputs = read_capacity_inputs(store, window_days, timezone)
+    check_urban_areas(assumptions, inputs.mixes.get("area", {}))
     result = compute_capacity(
         forecasts, assumptions, inputs, scenarios, hourly_forecasts
     )

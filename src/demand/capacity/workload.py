@@ -42,9 +42,10 @@ def productive_hours_per_fte(assumptions: Assumptions) -> float:
 
 
 def available_hours_per_fte(assumptions: Assumptions) -> float:
-    """Hours a year one FTE is on duty: contracted × (1 − abstractions)."""
+    """Hours a year one FTE is on duty: contracted × (1 − abstractions) + overtime."""
     w, a = assumptions.workforce, assumptions.abstractions
-    return w.contracted_hours_per_fte_per_year * (1.0 - a.total_fraction)
+    on_duty = w.contracted_hours_per_fte_per_year * (1.0 - a.total_fraction)
+    return on_duty + w.overtime_hours_per_fte_per_year
 
 
 def fte_per_post(
