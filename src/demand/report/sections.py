@@ -15,9 +15,10 @@ __all__ = ["TABLE_COLUMNS", "assumption_rows", "capacity_view", "scenario_view"]
 
 TABLE_COLUMNS: dict[str, dict[str, str]] = {
     "fms_risks": {
-        "stream": "demand stream",
+        "stream": "demand stream, or 'all streams' for a department's own row",
         "area": "area, or 'force' for the force as a whole",
-        "department": "department whose workload the stream mostly is",
+        "department": "department whose grade decides the row (the worst of those "
+        "carrying the stream's work)",
         "current_year": "the last financial year with 12 recorded months",
         "current_demand": "count recorded in the current year",
         "worst_year": "the forecast year with the highest risk score",
@@ -29,10 +30,17 @@ TABLE_COLUMNS: dict[str, dict[str, str]] = {
         "workload_hours": "forecast demand × hours per unit, hours a year",
         "department_gap_fte": "department's needed − establishment FTE",
         "p_demand_exceeds_capacity": "probability (0-1) demand exceeds capacity",
-        "likelihood": "likelihood band (1 = lowest)",
+        "service_measure": "the department's service modelled with today's "
+        "establishment and roster",
+        "service_level": "modelled service (0-1) with today's people",
+        "service_standard": "the standard it is held to (0-1)",
+        "likelihood": "likelihood band (1 = lowest): the worse of demand and service",
+        "likelihood_basis": "'demand' or 'service': which decided the likelihood",
         "impact": "impact band (1 = lowest)",
         "score": "likelihood × impact",
         "grade": "risk grade from the force's risk matrix",
+        "gap_hangs_on": "the assumption whose range moves the department's gap "
+        "most in the worst year, with the swing (the sensitivity table)",
     },
     "capacity": {
         "department": "department",
@@ -49,8 +57,11 @@ TABLE_COLUMNS: dict[str, dict[str, str]] = {
         "gap_hours": "needed − available hours, hours a year",
         "gap_cost_gbp": "gap_fte × cost per FTE, GBP a year",
         "p_demand_exceeds_capacity": "probability (0-1) needed hours exceed hours",
-        "service_level": "999 answered in target (control room) or G1 attended "
-        "in target (response cover), fraction",
+        "service_level": "modelled service with today's establishment and roster: "
+        "calls answered in target (control room, the worst line) or G1 attended "
+        "in target (response), fraction",
+        "service_standard": "the standard service_level is held to, fraction",
+        "service_measure": "what service_level measures",
     },
     "scenarios": {
         "scenario": "scenario name; 'baseline' is the forecast as it is",
