@@ -197,7 +197,11 @@ def _evaluate(
     est = establishment_by_year(inputs.establishment, fys, assumptions)
     # Service with today's establishment and roster (what the FMS grade asks).
     gaps = attach_service(
-        capacity_gaps(table, est), hours, inputs.call_profiles, assumptions
+        capacity_gaps(table, est),
+        hours,
+        inputs.call_profiles,
+        assumptions,
+        inputs.call_waits,
     )
     return gaps, hours, cover, _Reference(base_rate)
 
