@@ -353,6 +353,8 @@ def on_binding_basis(frame: pd.DataFrame) -> pd.DataFrame:
         The rows of every scenario on the baseline's binding basis.
     """
     keys = ["department", "financial_year"]
+    if frame.empty or "fte_mean" not in frame.columns:
+        return frame.iloc[0:0]
     base = frame
     if "scenario" in frame.columns:
         base = frame[frame["scenario"] == "baseline"]
