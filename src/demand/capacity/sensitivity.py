@@ -165,9 +165,11 @@ def compute_sensitivity(
         assumption, then the `COMBINED` rows.
     """
     widths = dict(ranges or relative_ranges(assumptions))
-    # Unit times are derived from incidents for the report only; the gap never
-    # uses them, so the repeated runs skip the derivation.
-    light = dataclasses.replace(inputs, incidents=inputs.incidents.head(0))
+    # Unit times (derived from incidents) and the recorded call service are for
+    # the report and the grades only; no gap uses them, so the runs skip them.
+    light = dataclasses.replace(
+        inputs, incidents=inputs.incidents.head(0), call_waits=None
+    )
     base = _binding_gaps(baseline)
     rows = []
     for name in ASSUMPTION_NAMES:

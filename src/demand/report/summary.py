@@ -135,16 +135,29 @@ def _risk_sentence(risks: pd.DataFrame) -> str:
     graded = risks[risks["score"].notna()]
     if graded.empty:
         return "No area could be graded: capacity or establishment is missing."
-    top = graded.iloc[0]
-    counts = graded["grade"].value_counts()
+    streams = graded[graded["stream"] != "all streams"]
+    top = (streams if len(streams) else graded).iloc[0]
+    counts = streams["grade"].value_counts()
     spread = ", ".join(f"{n} {grade}" for grade, n in counts.items())
     name = STREAM_NAMES.get(top["stream"], top["stream"])
     where = "force-wide" if top["area"] == "force" else f"in {top['area']}"
+    dept = DEPARTMENT_NAMES.get(top["department"], top["department"])
+    why = (
+        f"{dept} service modelled with today's people at "
+        f"{top['service_level']:.0%} against {top['service_standard']:.0%}"
+        if top.get("likelihood_basis") == "service"
+        else f"probability {top['p_demand_exceeds_capacity']:.0%} that demand "
+        f"exceeds {dept}'s capacity"
+    )
+    departments = graded[graded["stream"] == "all streams"]
+    by_dept = "; ".join(
+        f"{DEPARTMENT_NAMES.get(r['department'], r['department']).lower()} {r['grade']}"
+        for _, r in departments.sort_values("department").iterrows()
+    )
     return (
         f"The highest FMS risk is {name.lower()} {where} in {top['worst_year']} "
-        f"(grade {top['grade']}: probability {top['p_demand_exceeds_capacity']:.0%}"
-        f" that demand exceeds capacity). All {len(graded)} demand areas are "
-        f"graded: {spread}."
+        f"(grade {top['grade']}: {why}). All {len(streams)} demand areas are "
+        f"graded: {spread}." + (f" Departments: {by_dept}." if by_dept else "")
     )
 
 
