@@ -96,3 +96,22 @@ def test_area_rows_are_graded_on_their_own_demand(report_run) -> None:
     # ... so an area's gap is its own, not the force's.
     own = areas.set_index(key)["department_gap_fte"]
     assert (own != force["department_gap_fte"].reindex(own.index)).mean() > 0.9
+
+
+def test_report_has_a_tornado_per_department_and_the_workbook_the_hinge(
+    report_run,
+) -> None:
+    import pandas as pd
+
+    html = (report_run.folder / "report.html").read_text(encoding="utf-8")
+    with Store(report_run.db, read_only=True) as store:
+        departments = store.con.execute(
+            "SELECT count(DISTINCT department) FROM sensitivity"
+        ).fetchone()[0]
+    assert departments >= 5
+    assert html.count('data-chart="tornado"') == departments
+    assert "What each gap hangs on" in html
+    assert "hangs on one assumption" in html  # the summary says it in words
+    risks = pd.read_excel(report_run.folder / "fms.xlsx", sheet_name="fms_risks")
+    own = risks[risks["stream"] == "all streams"]
+    assert own["gap_hangs_on"].notna().all()

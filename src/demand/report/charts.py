@@ -311,10 +311,10 @@ def tornado_chart(sensitivity: pd.DataFrame, title: str) -> str:
     from demand.capacity.sensitivity import COMBINED
 
     one = sensitivity[sensitivity["assumption"] != COMBINED].copy()
-    moved = (one["gap_at_low"] - one["gap_fte"]).abs() + (
+    moved = (one["gap_at_low"] - one["gap_fte"]).abs().fillna(0.0) + (
         one["gap_at_high"] - one["gap_fte"]
-    ).abs()
-    one = one[~(moved < 1e-9)]  # assumptions that do not feed this gap
+    ).abs().fillna(0.0)
+    one = one[moved > 1e-9]  # assumptions that do not feed this gap
     one = one.sort_values("swing", ascending=True, na_position="first")
     combined = sensitivity[sensitivity["assumption"] == COMBINED]
     base = float(sensitivity["gap_fte"].iloc[0])
