@@ -5,17 +5,21 @@ from __future__ import annotations
 import functools
 import logging
 import numbers
+import os
+import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from demand.store import default_db_path
+from demand.cli_progress import progress_for
+from demand.lock import RunLockedError
+from demand.store import StoreBusyError, default_db_path
 
 __all__ = ["cli", "main"]
 
@@ -25,16 +29,41 @@ err = Console(stderr=True)
 
 
 def _user_errors(func: F) -> F:
-    """Turn a user's mistake raised by the library into one sentence and exit 1."""
+    """Turn a user's mistake raised by the library, or a store in use by another
+    run or program, into one sentence and exit 1."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except (ValueError, FileNotFoundError, NotADirectoryError) as exc:
+        except (
+            ValueError,
+            FileNotFoundError,
+            NotADirectoryError,
+            RunLockedError,
+            StoreBusyError,
+        ) as exc:
             raise click.ClickException(str(exc)) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _existing_folder(ctx: click.Context, param: click.Parameter, db: Any) -> Any:
+    """Refuse a store named by the user (`--db`, `$DEMAND_DB`) in a missing folder.
+
+    A mistyped folder would otherwise be created and the whole store rebuilt in it,
+    quietly; the default location is still created when missing, with a warning.
+    """
+    source = ctx.get_parameter_source(param.name or "db")
+    named = source is not click.core.ParameterSource.DEFAULT or "DEMAND_DB" in (
+        os.environ
+    )
+    if db is not None and named and not Path(db).parent.is_dir():
+        raise click.ClickException(
+            f"The folder {Path(db).parent} of the store {db} does not exist; check "
+            "the path, or create the folder first to start a new store there."
+        )
+    return db
 
 
 def db_option(func: F) -> F:
@@ -44,7 +73,8 @@ def db_option(func: F) -> F:
         type=click.Path(dir_okay=False, path_type=Path),
         default=default_db_path,
         show_default="$DEMAND_DB or data/processed/demand.duckdb",
-        help="DuckDB store to read and write.",
+        help="DuckDB store to read and write; its folder must exist.",
+        callback=_existing_folder,
     )(func)
 
 
@@ -55,14 +85,8 @@ def csv_option(func: F) -> F:
     )(func)
 
 
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        console=err,
-        transient=True,
-    )
+def _progress() -> Any:
+    return progress_for(err)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -100,14 +124,80 @@ def cli(verbose: int) -> None:
 )
 @click.option("--seed", type=int, default=2024, show_default=True)
 @click.option("--faults", is_flag=True, help="Add realistic bad rows and files.")
+@click.option(
+    "--forces",
+    type=click.IntRange(1, 200),
+    default=None,
+    help="Write this many forces of different sizes, one folder each under --out.",
+)
+@click.option("--name", default=None, help="The force's name (default Northshire).")
+@click.option(
+    "--areas",
+    default=None,
+    help="The force's areas, e.g. 'Ashford:urban,Elmby:rural' (equal shares).",
+)
+@click.option(
+    "--scale",
+    type=click.FloatRange(0.01, 100),
+    default=1.0,
+    show_default=True,
+    help="Demand and establishment relative to Northshire.",
+)
+@click.option(
+    "--growth-shift",
+    type=float,
+    default=0.0,
+    show_default=True,
+    help="Added to every stream's yearly growth (0.01 = one point faster).",
+)
 @_user_errors
-def synth(out: Path, years: int, end: Any, seed: int, faults: bool) -> None:
-    """Write the synthetic force Northshire's raw extracts (replacing an earlier run's).
+def synth(
+    out: Path,
+    years: int,
+    end: Any,
+    seed: int,
+    faults: bool,
+    forces: int | None,
+    name: str | None,
+    areas: str | None,
+    scale: float,
+    growth_shift: float,
+) -> None:
+    """Write a synthetic force's raw extracts (Northshire unless told otherwise).
 
     Example: demand synth --out data/raw --years 4 --seed 2024
     """
-    from demand.synth import generate_force
+    from demand.synth import ForceProfile, generate_force, generate_forces, parse_areas
 
+    last_day = date.fromisoformat(str(end.date()))
+    if forces is not None:
+        if name or areas or scale != 1.0 or growth_shift:
+            raise click.UsageError("--forces chooses every force's shape itself.")
+        with _progress() as bar:
+            task = bar.add_task("generating forces", total=6 * forces)
+            truths = generate_forces(
+                out,
+                forces,
+                seed=seed,
+                years=years,
+                end=last_day,
+                faults=faults,
+                progress=lambda s: bar.update(task, advance=1, description=s),
+            )
+        for t in truths:
+            console.print(
+                f"{t['force']}: {len(t['areas'])} areas, {t['profile']['scale']:g} "
+                f"× Northshire, under {out / t['force']}/"
+            )
+        return
+    profile = ForceProfile(scale=scale, growth_shift_per_year=growth_shift)
+    if name:
+        profile = replace(profile, name=name)
+    if areas:
+        pairs = parse_areas(areas)
+        profile = replace(
+            profile, areas=pairs, area_shares=(1 / len(pairs),) * len(pairs)
+        )
     with _progress() as bar:
         task = bar.add_task("generating streams", total=6)
 
@@ -117,14 +207,15 @@ def synth(out: Path, years: int, end: Any, seed: int, faults: bool) -> None:
         truth = generate_force(
             out,
             years=years,
-            end=date.fromisoformat(str(end.date())),
+            end=last_day,
             seed=seed,
             faults=faults,
             progress=step,
+            profile=profile,
         )
     rows = sum(f["rows"] + f["fault_rows"] for f in truth["files"].values())
     console.print(
-        f"Northshire: {rows:,} rows in {len(truth['files'])} files under {out}/"
+        f"{truth['force']}: {rows:,} rows in {len(truth['files'])} files under {out}/"
     )
 
 
@@ -146,10 +237,17 @@ def ingest(paths: tuple[Path, ...], adapter: str, db: Path, as_csv: bool) -> Non
     """
     from demand.ingest import find_files, load_adapters
     from demand.ingest import ingest as run_ingest
+    from demand.lock import lock_path, run_lock
     from demand.store import Store
 
     total = len(find_files(list(paths), load_adapters(adapter)))
-    with Store(db) as store, _progress() as bar:
+    # The run lock of `demand run`: one writer at a time, whichever command it is.
+    holder = "ingest-" + time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+    with (
+        run_lock(lock_path(db), holder),
+        Store(db) as store,
+        _progress() as bar,
+    ):
         task = bar.add_task("ingesting", total=total)
         result = run_ingest(
             store,
@@ -178,6 +276,7 @@ def ingest(paths: tuple[Path, ...], adapter: str, db: Path, as_csv: bool) -> Non
 
 @cli.command()
 @db_option
+@_user_errors
 def status(db: Path) -> None:
     """Show how many rows each table of the store holds.
 
@@ -422,7 +521,6 @@ def _run_stage(pipeline_path: Path, db: Path, stage: str, **section: Any) -> str
     import dataclasses
 
     from demand.config import load_pipeline
-    from demand.lock import RunLockedError
     from demand.pipeline import run_pipeline
 
     config = load_pipeline(pipeline_path)
@@ -430,14 +528,20 @@ def _run_stage(pipeline_path: Path, db: Path, stage: str, **section: Any) -> str
         changed = dataclasses.replace(getattr(config, stage), **section)
         config = dataclasses.replace(config, **{stage: changed})
     config = dataclasses.replace(config, stages=(stage,))
-    try:
-        with err.status(f"{stage}: {config.name}"):
-            result = run_pipeline(config, db, force=True)
-    except RunLockedError as exc:
-        raise click.ClickException(str(exc)) from None
+    with err.status(f"{stage}: {config.name}"):
+        result = run_pipeline(config, db, force=True)
     if result.status != "ok":
-        raise click.ClickException(f"{stage} failed: {result.error}")
+        raise click.ClickException(_failure(result))
     return result.run_id
+
+
+def _failure(result: Any) -> str:
+    """One sentence for a failed run: the stage, its error, where the traceback is."""
+    failed = next(s for s in result.stages if s.status == "failed")
+    return (
+        f"Run {result.run_id} failed in stage {failed.stage}: {failed.reason} "
+        f"(traceback in the log: {result.log_file})"
+    )
 
 
 def _run_and_show(
@@ -631,35 +735,26 @@ def run_command(pipeline: Path, force: bool, dry_run: bool, db: Path) -> None:
     Example: demand run pipelines/demo.toml
     """
     from demand.config import load_pipeline
-    from demand.lock import RunLockedError
     from demand.pipeline import run_pipeline
 
     config = load_pipeline(pipeline)
-    try:
-        with _progress() as bar:
-            tasks: dict[str, Any] = {}
+    with _progress() as bar:
+        tasks: dict[str, Any] = {}
 
-            def show(stage: str, done: int, total: int, label: str) -> None:
-                if stage not in tasks:
-                    tasks[stage] = bar.add_task(stage, total=None)
-                text = f"{stage}: {label[:48]}" if label else stage
-                bar.update(tasks[stage], completed=done, total=total or None)
-                bar.update(tasks[stage], description=text)
+        def show(stage: str, done: int, total: int, label: str) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=None)
+            text = f"{stage}: {label[:48]}" if label else stage
+            bar.update(tasks[stage], completed=done, total=total or None)
+            bar.update(tasks[stage], description=text)
 
-            result = run_pipeline(
-                config, db, force=force, dry_run=dry_run, progress=show
-            )
-    except RunLockedError as exc:
-        raise click.ClickException(str(exc)) from None
+        result = run_pipeline(config, db, force=force, dry_run=dry_run, progress=show)
     table = Table("stage", "status", "why", "seconds", "rows")
     for s in result.stages:
         table.add_row(s.stage, s.status, s.reason, f"{s.seconds:.1f}", f"{s.rows:,}")
     console.print(table)
     if result.status != "ok":
-        raise click.ClickException(
-            f"Run {result.run_id} failed in stage {result.failed_stage}: {result.error}"
-            f" (log: {result.log_file})"
-        )
+        raise click.ClickException(_failure(result))
     if not dry_run:
         console.print(f"Run {result.run_id} ok; store {db}; log {result.log_file}")
 
@@ -667,6 +762,7 @@ def run_command(pipeline: Path, force: bool, dry_run: bool, db: Path) -> None:
 @cli.command()
 @click.option("--limit", type=click.IntRange(1), default=20, show_default=True)
 @db_option
+@_user_errors
 def runs(limit: int, db: Path) -> None:
     """List the latest pipeline runs recorded in the store.
 

@@ -143,6 +143,8 @@ DERIVED_TABLES: dict[str, str] = {
         gap_cost_gbp DOUBLE,
         p_demand_exceeds_capacity DOUBLE,
         service_level DOUBLE,
+        travel_only_attendance DOUBLE,
+        cover_feasibility VARCHAR,
         service_standard DOUBLE,
         service_measure VARCHAR
     """,
@@ -185,7 +187,10 @@ DERIVED_TABLES: dict[str, str] = {
         arrivals_per_hour DOUBLE,
         officers_needed DOUBLE NOT NULL,
         officers_rostered DOUBLE,
-        g1_attendance DOUBLE
+        g1_attendance DOUBLE,
+        units DOUBLE,
+        travel_only_attendance DOUBLE,
+        cover_feasibility VARCHAR
     """,
     "rejects": """
         file VARCHAR NOT NULL,
