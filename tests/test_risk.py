@@ -62,3 +62,34 @@ def test_a_bad_matrix_names_the_key() -> None:
     data["risk"] = {"grade_labels": ["low"]}
     with pytest.raises(AssumptionsError, match="risk.grade_labels: expected 4"):
         parse_assumptions(data)
+
+
+def test_a_gap_on_an_impact_threshold_falls_in_the_higher_band() -> None:
+    # Issue 15 finding 11: docs/assumptions.md says a value on a threshold falls
+    # in the higher band; impact put it in the lower one.
+    scheme = RiskScheme()
+    assert scheme.impact_band(0.02) == 3
+    assert scheme.impact_band(0.05) == 4
+    assert scheme.impact_band(0.10) == 5
+    assert scheme.impact_band(0.0) == 1  # no shortfall stays band 1
+
+
+def test_modelled_service_below_standard_raises_the_likelihood() -> None:
+    # Issue 15 finding 5: P(demand > capacity) alone graded response low while
+    # modelled G1 attendance with the roster was 0.799 against 0.90.
+    scheme = RiskScheme()
+    demand_only = grade_risk(scheme, 0.01, 0.03)
+    assert demand_only["likelihood"] == 1
+    served = grade_risk(scheme, 0.01, 0.03, service_shortfall=0.90 - 0.799)
+    assert served["likelihood"] == 5
+    assert served["likelihood_basis"] == "service"
+    assert served["score"] > demand_only["score"]
+    met = grade_risk(scheme, 0.01, 0.03, service_shortfall=0.90 - 0.95)
+    assert met["likelihood"] == 1 and met["likelihood_basis"] == "demand"
+    # The worse decides: a likely exceedance is not softened by good service.
+    assert grade_risk(scheme, 0.9, 0.03, service_shortfall=-0.05)["likelihood"] == 5
+
+
+def test_service_thresholds_must_match_the_likelihood_bands() -> None:
+    with pytest.raises(ValueError, match="service_shortfall_thresholds"):
+        RiskScheme(service_shortfall_thresholds=(0.0, 0.05))

@@ -411,6 +411,18 @@ def quality(
     show_default=True,
     help="Share of paid time not on calls (0-1), for rostered FTE.",
 )
+@click.option(
+    "--max-abandon",
+    type=float,
+    default=0.05,
+    show_default=True,
+    help="Largest share of callers that may abandon when sizing (Erlang A, 0-1).",
+)
+@click.option(
+    "--max-occupancy",
+    type=float,
+    help="Optional cap on agents' occupancy when sizing (0-1).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @_user_errors
 def erlang(
@@ -422,6 +434,8 @@ def erlang(
     patience_seconds: float | None,
     agents: int | None,
     shrinkage: float,
+    max_abandon: float,
+    max_occupancy: float | None,
     as_json: bool,
 ) -> None:
     """Size a control room for one interval with Erlang C (or A, given patience).
@@ -441,6 +455,8 @@ def erlang(
         patience_seconds=patience_seconds,
         agents=agents,
         shrinkage=shrinkage,
+        max_occupancy=max_occupancy,
+        max_abandon=max_abandon,
     )
     values = result.as_dict(json_safe=True)
     if as_json:

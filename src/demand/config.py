@@ -285,11 +285,15 @@ class CapacityConfig:
         scenarios: Scenario files layered on the baseline, compared side by side.
         window_days: Days of recent history for unit times, mixes and call
             profiles.
+        timezone: Local zone of the hour-of-week call profiles; empty (the
+            default) takes the series section's, so calls and incidents share
+            one clock.
     """
 
     assumptions: str = "pipelines/assumptions/northshire.toml"
     scenarios: tuple[str, ...] = ()
     window_days: int = 365
+    timezone: str = ""
 
     def __post_init__(self) -> None:
         if self.window_days < 28:
@@ -432,6 +436,9 @@ class PipelineConfig:
         if not report.assumptions:  # one assumptions file unless told otherwise
             report = replace(report, assumptions=self.capacity.assumptions)
         object.__setattr__(self, "report", report)
+        if not self.capacity.timezone:  # the pipeline's one local clock
+            capacity = replace(self.capacity, timezone=self.series.timezone)
+            object.__setattr__(self, "capacity", capacity)
 
 
 STAGES = ("ingest", "series", "forecast", "capacity", "report")

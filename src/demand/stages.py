@@ -317,6 +317,7 @@ def _run_capacity(
         run_id,
         scenarios=[load_scenario(p) for p in section.scenarios],
         window_days=section.window_days,
+        timezone=section.timezone or "Europe/London",
     )
     return len(result.capacity)
 

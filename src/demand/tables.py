@@ -144,7 +144,22 @@ DERIVED_TABLES: dict[str, str] = {
         p_demand_exceeds_capacity DOUBLE,
         service_level DOUBLE,
         travel_only_attendance DOUBLE,
-        cover_feasibility VARCHAR
+        cover_feasibility VARCHAR,
+        service_standard DOUBLE,
+        service_measure VARCHAR
+    """,
+    "sensitivity": """
+        run_id VARCHAR NOT NULL,
+        department VARCHAR NOT NULL,
+        financial_year VARCHAR NOT NULL,
+        assumption VARCHAR NOT NULL,
+        low_value DOUBLE,
+        high_value DOUBLE,
+        value_unit VARCHAR,
+        gap_fte DOUBLE,
+        gap_at_low DOUBLE,
+        gap_at_high DOUBLE,
+        swing DOUBLE
     """,
     "scenarios": """
         run_id VARCHAR NOT NULL,

@@ -35,7 +35,7 @@ def test_northshire_assumptions_load_with_sources_and_units(assumptions):
     assert assumptions.attendance.g1_rural_minutes == 20
     assert assumptions.attendance.g2_minutes == 60
     assert set(assumptions.costs.cost_per_fte_gbp) == set(DEPARTMENTS)
-    assert assumptions.abstractions.total_fraction == pytest.approx(0.20)
+    assert assumptions.abstractions.total_fraction == pytest.approx(0.225)
     assert len(assumptions.shift_pattern.officers_by_hour_of_week()) == 168
     # Every table carries a source note.
     for table in (
@@ -76,8 +76,8 @@ def test_missing_key_names_file_and_key(tmp_path):
 @pytest.mark.parametrize(
     ("old", "new", "key"),
     [
-        ("sickness_fraction = 0.03", "sickness_fraction = 3", "abstractions.sickness"),
-        ("sickness_fraction = 0.03", 'sickness_fraction = "3%"', "abstractions.sick"),
+        ("sickness_fraction = 0.055", "sickness_fraction = 3", "abstractions.sickness"),
+        ("sickness_fraction = 0.055", 'sickness_fraction = "3%"', "abstractions.sick"),
         ('department = "neighbourhood"', 'department = "cid"', "unit_times.G4.depart"),
         ("compliance_fraction = 0.90", "compliance_fraction = 90.0", "attendance.comp"),
         (

@@ -89,7 +89,10 @@ def test_capacity_table_has_every_department_year_and_the_cover(result):
     assert capacity["establishment_fte"].notna().all()
     assert capacity["p_demand_exceeds_capacity"].between(0, 1).all()
     room = capacity[capacity["department"] == "control_room"]
-    assert room["service_level"].between(0.85, 1.0).all()
+    # Service with today's people, held flat: it falls as calls grow.
+    assert room["service_level"].between(0.0, 1.0).all()
+    assert room["service_level"].is_monotonic_decreasing
+    assert room["service_standard"].notna().all()
     assert len(result.shift_gaps) == 168
 
 

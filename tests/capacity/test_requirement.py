@@ -52,17 +52,17 @@ def test_other_work_posts_and_supervision_add_up(assumptions):
     out = full_requirement(
         _rows("investigation"), _with(assumptions, investigation=spec)
     )
-    per_post = 8766.0 / (2080.0 * 0.8)
-    expected = (100.0 / 0.5 + 2 * per_post + 10.0) * 1.1
+    per_post = 8766.0 / (2080.0 * 0.775)
+    expected = (100.0 / 0.5 + 2 * per_post + 10.0 / 0.775) * 1.1
     assert out["fte_mean"].iloc[0] == pytest.approx(expected)
     assert out["fte_demand"].iloc[0] == pytest.approx(100.0)
     assert out["fte_other_work"].iloc[0] == pytest.approx(100.0)
-    assert out["fte_fixed"].iloc[0] == pytest.approx(2 * per_post + 10.0)
+    assert out["fte_fixed"].iloc[0] == pytest.approx(2 * per_post + 10.0 / 0.775)
     assert out[list(COMPONENTS)].sum(axis=1).iloc[0] == pytest.approx(expected)
     # Every bound moves the same way; hours are the FTE in productive hours.
     for q, fte in FTE.items():
         assert out[f"fte_{q}"].iloc[0] == pytest.approx(
-            (fte / 0.5 + 2 * per_post + 10.0) * 1.1
+            (fte / 0.5 + 2 * per_post + 10.0 / 0.775) * 1.1
         )
         assert out[f"hours_{q}"].iloc[0] == pytest.approx(
             out[f"fte_{q}"].iloc[0] * 1456
@@ -107,10 +107,11 @@ def test_a_department_not_listed_needs_its_demand_hours_only(assumptions):
 
 
 def test_northshire_requirement_counts_the_ward_commitment(assumptions):
-    # The shipped file commits 220 ward FTE whatever the demand.
+    # The shipped file commits 220 ward officers whatever the demand: 220 / (1 -
+    # 0.225 abstracted) FTE.
     out = full_requirement(_rows("neighbourhood"), assumptions)
-    assert out["fte_fixed"].iloc[0] == pytest.approx(220.0)
-    assert out["fte_mean"].iloc[0] == pytest.approx((100.0 + 220.0) * 1.125)
+    assert out["fte_fixed"].iloc[0] == pytest.approx(220.0 / 0.775)
+    assert out["fte_mean"].iloc[0] == pytest.approx((100.0 + 220.0 / 0.775) * 1.125)
 
 
 def _raw(path):

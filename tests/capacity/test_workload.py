@@ -35,10 +35,11 @@ def test_a_24_7_post_needs_5_26_fte():
     assert round(fte_per_post(), 2) == 5.26
 
 
-def test_productive_hours_are_crests_70_percent_after_abstractions(assumptions):
-    # Notes §3.1: officers productive for 70 % of contracted hours (Crest).
-    assert available_hours_per_fte(assumptions) == pytest.approx(2080 * 0.8)
-    assert productive_hours_per_fte(assumptions) == pytest.approx(0.70 * 2080)
+def test_productive_hours_are_crests_70_percent_less_npcc_sickness(assumptions):
+    # Notes §3.1: officers productive for 70 % of contracted hours (Crest) with
+    # 20 % abstracted; §3.4: sickness 5.5 % (NPCC 5-6 %), so 22.5 % abstracted.
+    assert available_hours_per_fte(assumptions) == pytest.approx(2080 * 0.775)
+    assert productive_hours_per_fte(assumptions) == pytest.approx(1410.5)
 
 
 def test_productive_hours_follow_each_abstraction(assumptions):
@@ -74,7 +75,7 @@ def test_linear_workload_is_demand_times_unit_time(assumptions):
     assert row.department == "response" and row.financial_year == "2026/27"
     expected = f["mean"].sum() * 4.42  # 2.21 h on task × 2 officers
     assert row.hours_mean == pytest.approx(expected)
-    assert row.fte_mean == pytest.approx(expected / 1456.0)
+    assert row.fte_mean == pytest.approx(expected / 1410.5)
     assert row.year_fraction == pytest.approx(1.0)
     assert row.fte_lo_95 == pytest.approx(row.fte_mean)
 
@@ -129,7 +130,7 @@ def test_partial_year_fte_is_annualised(assumptions):
     f = make_forecasts(0.0, months=3, per_day={"incidents/grade=G1": 100.0})
     row = _workload(assumptions, f).iloc[0]
     assert row.year_fraction == pytest.approx((30 + 31 + 30) / 365)
-    assert row.fte_mean == pytest.approx(row.hours_mean / (1456 * row.year_fraction))
+    assert row.fte_mean == pytest.approx(row.hours_mean / (1410.5 * row.year_fraction))
 
 
 def test_control_room_hours_rise_with_calls_and_intervals_map_by_quantile(assumptions):
@@ -177,3 +178,38 @@ def test_without_an_rcrp_date_mental_health_takes_todays_hours(assumptions):
     assert set(dated[:"2023-06-01"]) == {mh.hours_per_incident_before_rcrp}
     assert set(dated["2023-07-01":]) == {mh.hours_per_incident_after_rcrp}
     assert set(undated) == {mh.hours_per_incident_after_rcrp}
+
+
+def test_lines_split_from_one_forecast_carry_its_whole_spread(assumptions):
+    # Issue 15 finding 8: offence groups split from one crimes forecast by fixed
+    # shares were combined at correlation 0.5, understating the yearly spread.
+    forecasts = make_forecasts(0.1, per_day={"crimes": 165.0})
+    work = _workload(assumptions, forecasts).set_index(["department", "financial_year"])
+    year = forecasts[
+        (forecasts["ds"] >= "2026-04-01") & (forecasts["ds"] < "2027-04-01")
+    ]
+    relative_sd = ((year["hi_95"] - year["mean"]) / 1.96).sum() / year["mean"].sum()
+    row = work.loc[("investigation", "2026/27")]
+    assert row["hours_sd_hi"] / row["hours_mean"] == pytest.approx(
+        relative_sd, rel=1e-3
+    )
+    assert row["hours_sd_lo"] / row["hours_mean"] == pytest.approx(
+        relative_sd, rel=1e-3
+    )
+
+
+def test_separate_forecasts_still_combine_at_the_series_correlation(assumptions):
+    per_day = {
+        "crimes/offence_group=Shoplifting": 10.0,
+        "crimes/offence_group=Robbery": 10.0,
+    }
+    forecasts = make_forecasts(0.1, per_day=per_day)
+    work = _workload(assumptions, forecasts, series_correlation=0.0)
+    row = work[work["financial_year"] == "2026/27"].set_index("department")
+    lines = line_hours(demand_lines(forecasts, assumptions), assumptions)
+    year = lines[(lines["ds"] >= "2026-04-01") & (lines["ds"] < "2027-04-01")]
+    sd = year.groupby("line").apply(
+        lambda g: ((g["hours_hi_95"] - g["hours_mean"]) / 1.96).sum()
+    )
+    expected = float(np.sqrt((sd**2).sum()))
+    assert row.loc["investigation", "hours_sd_hi"] == pytest.approx(expected, rel=1e-3)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,7 +13,7 @@ from demand.schemas import DEPARTMENTS, GRADES, MISSING_RISKS
 if TYPE_CHECKING:
     from demand.capacity.assumptions import Assumptions, ShiftPattern
 
-__all__ = ["AssumptionsError", "validate_assumptions"]
+__all__ = ["AssumptionsError", "check_urban_areas", "validate_assumptions"]
 
 HOURS_PER_WEEK = 168
 
@@ -59,6 +60,11 @@ def validate_assumptions(a: Assumptions) -> None:
         "workforce.contracted_hours_per_fte_per_year",
         w.contracted_hours_per_fte_per_year,
         strict=True,
+    )
+    _check_positive(
+        p,
+        "workforce.overtime_hours_per_fte_per_year",
+        w.overtime_hours_per_fte_per_year,
     )
     _check_fraction(
         p, "workforce.on_duty_productive_fraction", w.on_duty_productive_fraction
@@ -135,6 +141,19 @@ def validate_assumptions(a: Assumptions) -> None:
                 c.patience_seconds,
                 strict=True,
             )
+        if not 0 < c.max_abandon_fraction <= 1:
+            raise _error(
+                p,
+                f"call_lines.{line}.max_abandon_fraction",
+                f"expected a fraction in (0, 1]; found {c.max_abandon_fraction!r}",
+            )
+        cap = c.max_occupancy_fraction
+        if cap is not None and not 0 < cap <= 1:
+            raise _error(
+                p,
+                f"call_lines.{line}.max_occupancy_fraction",
+                f"expected a fraction in (0, 1]; found {cap!r}",
+            )
     t = a.attendance
     for name in ("g1_urban_minutes", "g1_rural_minutes", "g2_minutes"):
         _check_positive(p, f"attendance.{name}", getattr(t, name), strict=True)
@@ -180,6 +199,19 @@ def validate_assumptions(a: Assumptions) -> None:
         for name in ("posts_24x7", "fixed_fte", "supervision_ratio"):
             _check_positive(p, f"{key}.{name}", getattr(d, name))
     _validate_shifts(a.shift_pattern, p)
+    if a.sensitivity is not None:
+        from demand.capacity.sensitivity_ranges import ASSUMPTION_NAMES
+
+        for name, width in a.sensitivity.relative_range.items():
+            key = f"sensitivity.relative_range.{name}"
+            if name not in ASSUMPTION_NAMES:
+                raise _error(
+                    p,
+                    key,
+                    f"expected one of {', '.join(ASSUMPTION_NAMES)}; found {name!r}",
+                )
+            if not 0 <= width < 1:
+                raise _error(p, key, f"expected a fraction in [0, 1); found {width!r}")
 
 
 def _validate_shifts(s: ShiftPattern, p: Path | None) -> None:
@@ -203,3 +235,28 @@ def _validate_shifts(s: ShiftPattern, p: Path | None) -> None:
             raise _error(p, key, "expected start_hour 0-23 and length_hours 1-24")
         if shift.officers < 0 or any(not 0 <= d <= 6 for d in shift.days):
             raise _error(p, key, "expected officers >= 0 and days 0 (Mon)-6 (Sun)")
+
+
+def check_urban_areas(a: Assumptions, areas: Iterable[str]) -> None:
+    """Check every `attendance.urban_areas` name is an area of the data.
+
+    A misspelt name silently made its area rural (a 20-minute G1 target instead
+    of 15), so an unknown name is a configuration error that names it.
+
+    Args:
+        a: The force's assumptions.
+        areas: The areas the store's incidents hold; nothing is checked when
+            there are none (e.g. no area level).
+
+    Raises:
+        AssumptionsError: Names the unknown areas and the known ones.
+    """
+    known = sorted(set(areas))
+    unknown = [name for name in a.attendance.urban_areas if name not in known]
+    if known and unknown:
+        raise _error(
+            a.path,
+            "attendance.urban_areas",
+            f"{', '.join(unknown)} not among the data's areas "
+            f"({', '.join(known)}); fix the names",
+        )

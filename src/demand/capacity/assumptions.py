@@ -25,6 +25,7 @@ __all__ = [
     "MissingPersonTimes",
     "OffenceTimes",
     "ResponseModel",
+    "SensitivityRanges",
     "Shift",
     "ShiftPattern",
     "UnitTime",
@@ -46,11 +47,15 @@ class Workforce:
         on_duty_productive_fraction: Share (0-1) of on-duty time available for
             demand after briefings, refreshment breaks and travel to base.
         source: Where the figures come from.
+        overtime_hours_per_fte_per_year: Paid hours beyond the contract one FTE
+            works a year on average (the overtime lever; 0 by default); added to
+            the hours on duty, which abstractions do not reduce.
     """
 
     contracted_hours_per_fte_per_year: float
     on_duty_productive_fraction: float
     source: str
+    overtime_hours_per_fte_per_year: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -146,13 +151,26 @@ class MentalHealthTimes:
 
 @dataclass(frozen=True)
 class CallLine:
-    """Handling time and answer target of one call line (999 or 101)."""
+    """Handling time and answer target of one call line (999 or 101).
+
+    Args:
+        aht_seconds: Average handling time (talk plus wrap-up), seconds.
+        target_seconds: Answer-time target, seconds.
+        service_level: Share (0-1) of offered calls to answer within the target.
+        source: Where the figures come from.
+        patience_seconds: Mean caller patience, seconds; Erlang A when given.
+        max_abandon_fraction: Largest share (0-1) of callers a sizing may let
+            abandon (Erlang A only; 5 % by default).
+        max_occupancy_fraction: Optional cap (0-1] on agents' occupancy.
+    """
 
     aht_seconds: float
     target_seconds: float
     service_level: float
     source: str
     patience_seconds: float | None = None
+    max_abandon_fraction: float = 0.05
+    max_occupancy_fraction: float | None = None
 
 
 @dataclass(frozen=True)
@@ -223,8 +241,9 @@ class DepartmentRequirement:
         posts_24x7: Posts staffed around the clock whatever the demand (e.g.
             dispatch desks); each needs 8,766 h ÷ available hours of one FTE
             (5.27 FTE at 2,080 h and 20 % abstraction).
-        fixed_fte: FTE committed by policy whatever the demand (e.g. one ward
-            officer per ward).
+        fixed_fte: People committed by policy whatever the demand (e.g. one
+            ward officer per ward), as present on duty; each needs
+            1 / (1 - abstractions) FTE, like any post.
         supervision_ratio: Supervisors per FTE of all the above (spans of control
             1:7 sergeants and 1:5 inspectors per sergeant give 1/7 + 1/35 = 0.171).
     """
@@ -273,6 +292,21 @@ class ShiftPattern:
 
 
 @dataclass(frozen=True)
+class SensitivityRanges:
+    """How far each assumption may be off, for the sensitivity of the gaps.
+
+    Args:
+        source: Where the ranges come from.
+        relative_range: Relative half-width (0.10 = ±10 %) by assumption name
+            (`demand.capacity.sensitivity_ranges.ASSUMPTION_NAMES`); names not
+            given keep the built-in ranges.
+    """
+
+    source: str
+    relative_range: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Assumptions:
     """Every capacity assumption of one force. Build with `load_assumptions`.
 
@@ -298,6 +332,7 @@ class Assumptions:
             a 5×5 default otherwise).
         partner: Partner demand: the agency map and the RCRP counterfactual's
             settings (optional `[partner]` table; no agency map otherwise).
+        sensitivity: Optional `[sensitivity]` ranges of the assumptions.
         path: The file it was loaded from (not part of the file).
     """
 
@@ -317,6 +352,7 @@ class Assumptions:
     departments: dict[str, DepartmentRequirement] = field(default_factory=dict)
     risk: RiskScheme = field(default_factory=RiskScheme)
     partner: PartnerAssumptions = field(default_factory=PartnerAssumptions)
+    sensitivity: SensitivityRanges | None = None
     path: Path | None = None
 
     def __post_init__(self) -> None:

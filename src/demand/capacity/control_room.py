@@ -15,7 +15,11 @@ from demand.capacity.erlang import (
     rostered_fte,
     size_erlang_c,
 )
-from demand.capacity.erlang_a import evaluate_erlang_a, size_erlang_a
+from demand.capacity.erlang_a import (
+    DEFAULT_MAX_ABANDON,
+    evaluate_erlang_a,
+    size_erlang_a,
+)
 
 __all__ = ["ControlRoomResult", "size_control_room", "staff_intervals"]
 
@@ -99,6 +103,7 @@ def _validate(
     agents: int | None,
     shrinkage: float,
     max_occupancy: float | None,
+    max_abandon: float = DEFAULT_MAX_ABANDON,
 ) -> None:
     """Raise ValueError with one sentence on what to fix for the first bad input."""
     _check_number("calls", calls, 0.0, math.inf, ">= 0")
@@ -115,6 +120,7 @@ def _validate(
     _check_number("shrinkage", shrinkage, 0.0, 1.0, "in [0, 1)")
     if max_occupancy is not None:
         _check_number("max_occupancy", max_occupancy, 0.0, 1.0, "in (0, 1]")
+    _check_number("max_abandon", max_abandon, 0.0, 1.0, "in (0, 1]")
 
 
 def _whole(agents: object) -> int | None:
@@ -151,6 +157,7 @@ def size_control_room(
     agents: int | None = None,
     shrinkage: float = 0.0,
     max_occupancy: float | None = None,
+    max_abandon: float = DEFAULT_MAX_ABANDON,
 ) -> ControlRoomResult:
     """Return the agents one interval needs, or the performance of a given number.
 
@@ -169,6 +176,9 @@ def size_control_room(
             sizing.
         shrinkage: Share [0-1) of rostered time not on the phones.
         max_occupancy: Optional occupancy cap (0-1] applied when sizing.
+        max_abandon: Largest share (0-1] of callers that may abandon, applied when
+            sizing under Erlang A (default 0.05). Sizing never staffs at or below
+            the offered load.
 
     Returns:
         The result; ``asa_seconds`` is ``inf`` under Erlang C when agents <= load.
@@ -186,6 +196,7 @@ def size_control_room(
         agents,
         shrinkage,
         max_occupancy,
+        max_abandon,
     )
     load = offered_load_erlangs(calls, interval_minutes, aht_seconds)
     if agents is None:
@@ -201,6 +212,7 @@ def size_control_room(
                 service_level,
                 patience_seconds,
                 max_occupancy,
+                max_abandon,
             )
     agents = int(agents)
     perf = _performance(load, agents, aht_seconds, target_seconds, patience_seconds)
@@ -225,6 +237,7 @@ def staff_intervals(
     patience_seconds: float | None = None,
     shrinkage: float = 0.0,
     max_occupancy: float | None = None,
+    max_abandon: float = DEFAULT_MAX_ABANDON,
     calls_column: str = "calls",
     agents_column: str | None = None,
 ) -> pd.DataFrame:
@@ -243,6 +256,7 @@ def staff_intervals(
         patience_seconds: Mean caller patience in seconds; gives Erlang A if set.
         shrinkage: Share [0-1) of rostered time not on the phones.
         max_occupancy: Optional occupancy cap (0-1] applied when sizing.
+        max_abandon: Largest share (0-1] of callers that may abandon (Erlang A).
         calls_column: Column holding calls offered per interval.
         agents_column: If set, evaluate the agents in this column instead of sizing.
 
@@ -276,6 +290,7 @@ def staff_intervals(
                 agents=_whole(agents),
                 shrinkage=shrinkage,
                 max_occupancy=max_occupancy,
+                max_abandon=max_abandon,
             )
         except ValueError as error:
             raise ValueError(f"row {label!r}: {error}") from error

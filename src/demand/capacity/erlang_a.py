@@ -7,9 +7,19 @@ import math
 import numpy as np
 from scipy import special
 
-from demand.capacity.erlang import QueuePerformance, size_erlang_c
+from demand.capacity.erlang import QueuePerformance, evaluate_erlang_c, size_erlang_c
 
-__all__ = ["evaluate_erlang_a", "size_erlang_a"]
+__all__ = [
+    "DEFAULT_MAX_ABANDON",
+    "evaluate_erlang_a",
+    "meets_call_targets",
+    "size_erlang_a",
+]
+
+DEFAULT_MAX_ABANDON = 0.05
+"""Largest share (0-1) of callers a sizing may let abandon: without a ceiling,
+Erlang A "meets" a long target by letting impatient callers hang up (a 101 line of
+300 calls/h, AHT 360 s, patience 300 s would be sized at 26 agents with 16 % lost)."""
 
 # Truncate the birth-death chain once the tail beyond it holds < exp(-40) of the mass.
 _TAIL_LOG_MASS = -40.0
@@ -121,6 +131,53 @@ def evaluate_erlang_a(
     )
 
 
+def meets_call_targets(
+    load_erlangs: float,
+    agents: int,
+    aht_seconds: float,
+    target_seconds: float,
+    service_level: float,
+    patience_seconds: float | None = None,
+    max_abandon: float = DEFAULT_MAX_ABANDON,
+    max_occupancy: float | None = None,
+) -> bool:
+    """Return whether ``agents`` meet every target of a call line at one load.
+
+    The one rule every sizer (the calculator, the API and the capacity stage)
+    applies: more agents than the offered load (a queue staffed at or below its
+    load only "works" by losing callers), the service level reached, at most
+    ``max_abandon`` of callers abandoning (Erlang A) and occupancy within the cap.
+    Each condition gets easier with more agents and harder with more load.
+
+    Args:
+        load_erlangs: Offered load A, in Erlangs (> 0).
+        agents: Whole agents answering calls.
+        aht_seconds: Average handling time, in seconds.
+        target_seconds: Answer-time target, in seconds.
+        service_level: Required share (0-1) of offered calls answered within target.
+        patience_seconds: Mean caller patience in seconds (Erlang A), or None
+            (Erlang C, callers never abandon).
+        max_abandon: Largest share (0-1) of offered calls that may abandon.
+        max_occupancy: Optional cap (0-1] on occupancy.
+
+    Returns:
+        True when every condition holds.
+    """
+    if agents <= load_erlangs:
+        return False
+    if patience_seconds is None:
+        perf = evaluate_erlang_c(load_erlangs, agents, aht_seconds, target_seconds)
+    else:
+        perf = evaluate_erlang_a(
+            load_erlangs, agents, aht_seconds, target_seconds, patience_seconds
+        )
+    return (
+        perf.service_level >= service_level
+        and perf.p_abandon <= max_abandon
+        and (max_occupancy is None or perf.occupancy <= max_occupancy)
+    )
+
+
 def size_erlang_a(
     load_erlangs: float,
     aht_seconds: float,
@@ -128,11 +185,14 @@ def size_erlang_a(
     service_level: float,
     patience_seconds: float,
     max_occupancy: float | None = None,
+    max_abandon: float = DEFAULT_MAX_ABANDON,
 ) -> int:
-    """Return the fewest whole agents meeting the service level under Erlang A.
+    """Return the fewest whole agents meeting every target under Erlang A.
 
-    The service level rises with agents and reaches 1, so a bracketing search from the
-    Erlang C answer (usually a little above) finds the minimum in a few evaluations.
+    The targets are those of `meets_call_targets`: more agents than the load, the
+    service level, the abandonment ceiling and the occupancy cap. Each gets easier
+    with more agents, so a bracketing search from the Erlang C answer finds the
+    minimum in a few evaluations.
 
     Args:
         load_erlangs: Offered load A, in Erlangs.
@@ -141,34 +201,42 @@ def size_erlang_a(
         service_level: Required share (0-1) of offered calls answered within target.
         patience_seconds: Mean caller patience, in seconds.
         max_occupancy: Optional cap (0-1] on occupancy (carried load per agent).
+        max_abandon: Largest share (0-1) of offered calls that may abandon
+            (default `DEFAULT_MAX_ABANDON`, 5 %).
 
     Returns:
-        The minimal N meeting the service level and the occupancy cap; 0 at zero load.
+        The minimal N meeting every target; 0 at zero load.
     """
     if load_erlangs <= 0.0:
         return 0
 
     def meets(agents: int) -> bool:
-        if agents == 0:
-            return False
-        perf = evaluate_erlang_a(
-            load_erlangs, agents, aht_seconds, target_seconds, patience_seconds
+        return meets_call_targets(
+            load_erlangs,
+            agents,
+            aht_seconds,
+            target_seconds,
+            service_level,
+            patience_seconds,
+            max_abandon,
+            max_occupancy,
         )
-        capped = max_occupancy is None or perf.occupancy <= max_occupancy
-        return perf.service_level >= service_level and capped
 
-    high = size_erlang_c(load_erlangs, aht_seconds, target_seconds, service_level)
+    least = math.floor(load_erlangs) + 1  # never at or below the offered load
+    high = max(
+        least, size_erlang_c(load_erlangs, aht_seconds, target_seconds, service_level)
+    )
     step = 1
     while not meets(high):
         high += step
         step *= 2
     low = high - 1
     step = 1
-    while low > 0 and meets(low):
+    while low >= least and meets(low):
         high = low
-        low = max(0, low - step)
+        low = max(least - 1, low - step)
         step *= 2
-    # Invariant: meets(high) and not meets(low) (or low == 0); bisect between them.
+    # Invariant: meets(high) and not meets(low) (low < least never meets).
     while high - low > 1:
         middle = (low + high) // 2
         if meets(middle):

@@ -23,12 +23,16 @@ class CapacityInputs:
         mixes: Shares by ``grade``, ``area``, ``line``, ``risk``,
             ``offence_group`` over the window, used where a level is not forecast.
         call_profiles: Share of a week's calls per local hour of week, by line.
+        call_waits: Recorded calls of the window by ``line`` and whole seconds
+            waited (``wait_seconds``, rounded up): ``offered`` and ``answered``
+            counts, for the service the control room gives today.
     """
 
     incidents: pd.DataFrame
     establishment: pd.DataFrame
     mixes: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
     call_profiles: Mapping[str, Sequence[float]] = field(default_factory=dict)
+    call_waits: pd.DataFrame | None = None
 
 
 def _shares(con, sql: str) -> dict[str, float]:
@@ -101,4 +105,9 @@ def read_capacity_inputs(
     ).fetchall()
     for line, how, n in rows:
         profiles.setdefault(str(line), [0.0] * HOURS_PER_WEEK)[int(how)] += n
-    return CapacityInputs(incidents, establishment, mixes, profiles)
+    waits = con.execute(
+        "SELECT line, ceil(coalesce(wait_seconds, 0)) AS wait_seconds, "
+        "count(*) AS offered, count(*) FILTER (WHERE NOT abandoned) AS answered "
+        f"FROM calls WHERE {recent('calls', 'received_at')} GROUP BY ALL"
+    ).df()
+    return CapacityInputs(incidents, establishment, mixes, profiles, waits)

@@ -81,7 +81,12 @@ def full_requirement(table: pd.DataFrame, assumptions: Assumptions) -> pd.DataFr
     spec = out["department"].map(lambda d: assumptions.departments.get(d, default))
     share = spec.map(lambda s: s.demand_share).to_numpy(float)
     other = 1.0 / share - 1.0  # other work per FTE of recorded demand
-    fixed = spec.map(lambda s: s.posts_24x7 * per_post + s.fixed_fte).to_numpy(float)
+    # Fixed FTE are people present (a ward officer per ward): abstractions take
+    # their share of them as of anyone, so each needs 1 / (1 - abstractions) FTE.
+    present = 1.0 / (1.0 - assumptions.abstractions.total_fraction)
+    fixed = spec.map(
+        lambda s: s.posts_24x7 * per_post + s.fixed_fte * present
+    ).to_numpy(float)
     uplift = 1.0 + spec.map(lambda s: s.supervision_ratio).to_numpy(float)
     span = (out["productive_hours_per_fte"] * out["year_fraction"]).to_numpy()
     sds = ["hours_sd_lo", "hours_sd_hi"]

@@ -32,6 +32,7 @@ __all__ = [
     "apply_scenario",
     "compare_scenarios",
     "load_scenario",
+    "on_binding_basis",
     "scale_arrivals",
 ]
 
@@ -334,3 +335,30 @@ def compare_scenarios(
     for v in values:
         out[f"{v}_change"] = (joined[v] - joined[f"{v}_baseline"]).to_numpy()
     return out[["scenario", *keys, *values, *(f"{v}_change" for v in values)]]
+
+
+def on_binding_basis(frame: pd.DataFrame) -> pd.DataFrame:
+    """Keep, per department and year, the rows of the basis the baseline binds on.
+
+    One figure per department: the People table shows the basis needing most FTE
+    (response cover, say), so scenarios are compared on that same basis, never
+    on another (response needed 479.7 FTE on cover in the People table and 404.0
+    on workload in the scenarios baseline).
+
+    Args:
+        frame: The `scenarios` rows (``scenario, department, financial_year,
+            basis, fte_mean`` ...), baseline included; or capacity rows.
+
+    Returns:
+        The rows of every scenario on the baseline's binding basis.
+    """
+    keys = ["department", "financial_year"]
+    if frame.empty or "fte_mean" not in frame.columns:
+        return frame.iloc[0:0]
+    base = frame
+    if "scenario" in frame.columns:
+        base = frame[frame["scenario"] == "baseline"]
+    binding = base.sort_values("fte_mean", ascending=False).drop_duplicates(keys)[
+        [*keys, "basis"]
+    ]
+    return frame.merge(binding, on=[*keys, "basis"], how="inner")

@@ -10,8 +10,10 @@ import numpy as np
 import pandas as pd
 
 from demand.capacity.arrivals import scale_to_year
+from demand.capacity.assumption_checks import check_urban_areas
 from demand.capacity.assumptions import Assumptions
-from demand.capacity.call_handling import HOURS_PER_WEEK, agents_for_loads
+from demand.capacity.call_handling import HOURS_PER_WEEK
+from demand.capacity.call_service import attach_service
 from demand.capacity.establishment import capacity_gaps, establishment_by_year
 from demand.capacity.inputs import CapacityInputs, read_capacity_inputs
 from demand.capacity.requirement import full_requirement
@@ -27,11 +29,8 @@ from demand.capacity.scenarios import (
     compare_scenarios,
     scale_arrivals,
 )
-from demand.capacity.service import (
-    calls_per_hour_of_week,
-    g1_attendance_rostered,
-    service_level_999,
-)
+from demand.capacity.sensitivity import compute_sensitivity, write_sensitivity
+from demand.capacity.service import g1_attendance_rostered
 from demand.capacity.unit_times import compare_unit_times, derive_unit_times
 from demand.capacity.workload import (
     QUANTILES,
@@ -112,13 +111,6 @@ def _split(
     return f, hourly
 
 
-def _agents_today(calls: pd.DataFrame, assumptions: Assumptions) -> np.ndarray:
-    """Agents per hour of week the first forecast year needs on the 999 line."""
-    spec = assumptions.call_lines["999"]
-    loads = calls.iloc[0].to_numpy() * spec.aht_seconds / 3600.0
-    return agents_for_loads(loads, spec)
-
-
 def _cover_rows(
     workload: pd.DataFrame, cover_fte: float, base_rate: float
 ) -> pd.DataFrame:
@@ -144,11 +136,9 @@ def _cover_rows(
 @dataclass(frozen=True)
 class _Reference:
     """What scenarios hold fixed from the baseline: the response workload rate
-    (hours a year) of the year the hourly forecasts fall in, and the 999 agents
-    the first forecast year needs ("if staffing stays as it is")."""
+    (hours a year) of the year the hourly forecasts fall in."""
 
     base_rate: float | None = None
-    agents_today: np.ndarray | None = None
 
 
 def _evaluate(
@@ -168,7 +158,7 @@ def _evaluate(
         .sum()
     )
     table = workload
-    cover, base_rate, agents = None, reference.base_rate, reference.agents_today
+    cover, base_rate = None, reference.base_rate
     resp = workload[workload["department"] == "response"]
     if arrivals is not None and len(arrivals) and len(resp):
         rates = (resp["hours_mean"] / resp["year_fraction"]).set_axis(
@@ -206,18 +196,18 @@ def _evaluate(
     ]
     if "service_level" not in table.columns:
         table["service_level"] = np.nan
-    if "999" in set(hours.loc[hours["method"] == "erlang", "key"]):
-        calls = calls_per_hour_of_week(hours, inputs.call_profiles.get("999"))
-        if agents is None:
-            agents = _agents_today(calls, assumptions)
-        sl = service_level_999(calls, agents, assumptions)
-        hit = table["department"].eq("control_room")
-        table.loc[hit, "service_level"] = table.loc[hit, "financial_year"].map(sl)
     table = full_requirement(table, assumptions)
     fys = sorted(table["financial_year"].unique())
     est = establishment_by_year(inputs.establishment, fys, assumptions)
-    gaps = capacity_gaps(table, est)
-    return gaps, hours, cover, _Reference(base_rate, agents)
+    # Service with today's establishment and roster (what the FMS grade asks).
+    gaps = attach_service(
+        capacity_gaps(table, est),
+        hours,
+        inputs.call_profiles,
+        assumptions,
+        inputs.call_waits,
+    )
+    return gaps, hours, cover, _Reference(base_rate)
 
 
 def compute_capacity(
@@ -340,6 +330,7 @@ def run_capacity(
     scenarios: Sequence[Scenario] = (),
     hourly_forecasts: pd.DataFrame | None = None,
     window_days: int = 365,
+    timezone: str = "Europe/London",
 ) -> CapacityResult:
     """Run the capacity stage: read the store, compute, write `capacity`/`scenarios`.
 
@@ -351,13 +342,25 @@ def run_capacity(
         scenarios: Scenarios (`load_scenario`) to compare with the baseline.
         hourly_forecasts: Hourly incident forecasts for response cover.
         window_days: Days of history for unit times, mixes and call profiles.
+        timezone: Local zone of the hour-of-week call profiles (the pipeline's).
 
     Returns:
         The `CapacityResult`.
     """
-    inputs = read_capacity_inputs(store, window_days)
+    inputs = read_capacity_inputs(store, window_days, timezone)
+    check_urban_areas(assumptions, inputs.mixes.get("area", {}))
     result = compute_capacity(
         forecasts, assumptions, inputs, scenarios, hourly_forecasts
     )
     write_capacity(store, result, run_id)
+    # How much each assumption moves every gap (the `sensitivity` table).
+    sensitivity = compute_sensitivity(
+        compute_capacity,
+        forecasts,
+        assumptions,
+        inputs,
+        result.capacity,
+        hourly_forecasts,
+    )
+    write_sensitivity(store, sensitivity, run_id)
     return result

@@ -43,9 +43,10 @@ def productive_hours_per_fte(assumptions: Assumptions) -> float:
 
 
 def available_hours_per_fte(assumptions: Assumptions) -> float:
-    """Hours a year one FTE is on duty: contracted × (1 − abstractions)."""
+    """Hours a year one FTE is on duty: contracted × (1 − abstractions) + overtime."""
     w, a = assumptions.workforce, assumptions.abstractions
-    return w.contracted_hours_per_fte_per_year * (1.0 - a.total_fraction)
+    on_duty = w.contracted_hours_per_fte_per_year * (1.0 - a.total_fraction)
+    return on_duty + w.overtime_hours_per_fte_per_year
 
 
 def fte_per_post(
@@ -110,6 +111,7 @@ def _by_level(
         total.assign(
             key=key,
             line=f"{stream}/{level}={key}",
+            source_line=stream,  # one forecast: its parts' errors move together
             **{q: total[q] * share for q in QUANTILES},
         )
         for key, share in shares.items()
@@ -140,9 +142,11 @@ def demand_lines(
             forecast: keys ``grade``, ``line``, ``risk``, ``offence_group``.
 
     Returns:
-        Columns ``line, stream, key, department, method, unit_hours, ds`` and the
-        `QUANTILES` as counts; ``method`` is ``linear`` (hours = count ×
-        unit_hours) or ``erlang`` (``key`` is the call line).
+        Columns ``line, stream, key, department, method, unit_hours, ds,
+        source_line`` and the `QUANTILES` as counts; ``method`` is ``linear``
+        (hours = count × unit_hours) or ``erlang`` (``key`` is the call line);
+        ``source_line`` names the forecast a line comes from (the stream's total
+        for lines split from it by a mix, else the line itself).
 
     Raises:
         ValueError: Duplicate (unique_id, ds) rows (e.g. several models), or a
@@ -240,7 +244,19 @@ def demand_lines(
         )
     out = pd.concat(parts, ignore_index=True)
     out["stream"] = out["line"].map(lambda u: parse_unique_id(u)[0])
-    columns = ["line", "stream", "key", "department", "method", "unit_hours", "ds"]
+    if "source_line" not in out.columns:
+        out["source_line"] = out["line"]
+    out["source_line"] = out["source_line"].fillna(out["line"])
+    columns = [
+        "line",
+        "stream",
+        "key",
+        "department",
+        "method",
+        "unit_hours",
+        "ds",
+        "source_line",
+    ]
     return (
         out[[*columns, *QUANTILES]].sort_values(["line", "ds"]).reset_index(drop=True)
     )
@@ -329,8 +345,10 @@ def department_workload(
     95 % bounds), so skewed forecast intervals stay skewed. Sums over periods of a
     line use ``time_correlation`` between periods (1.0 by default: a strategic
     forecast's error in level persists over the horizon, the cautious choice);
-    sums over lines of a department use ``series_correlation`` (0.5: streams share
-    drivers such as population and the night-time economy). Bounds are then mean
+    lines split from one forecast by fixed shares (same ``source_line``) add at
+    correlation 1, as they are one forecast's error; sums over forecasts of a
+    department use ``series_correlation`` (0.5: streams share drivers such as
+    population and the night-time economy). Bounds are then mean
     ∓ z·sd, floored at 0.
 
     Args:
@@ -350,12 +368,18 @@ def department_workload(
     frame["sd_lo"], frame["sd_hi"] = _sd(frame, "lo"), _sd(frame, "hi")
     productive = productive_hours_per_fte(assumptions)
     rows = []
+    source_line = frame.get("source_line", frame["line"])
+    frame["source_line"] = source_line.fillna(frame["line"])
     for (dept, fy), group in frame.groupby(["department", "financial_year"], sort=True):
         per_line = group.groupby("line")
         sd = {
             side: per_line[f"sd_{side}"].apply(lambda s: _combine(s, time_correlation))
             for side in ("lo", "hi")
         }
+        # Lines split from one forecast by fixed shares are one error, not
+        # several: their sds add (correlation 1) before forecasts are combined.
+        source = per_line["source_line"].first()
+        sd = {side: values.groupby(source).sum() for side, values in sd.items()}
         sd_lo = _combine(sd["lo"], series_correlation)
         sd_hi = _combine(sd["hi"], series_correlation)
         covered = group.drop_duplicates("ds")["period_hours"].sum()

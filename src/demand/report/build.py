@@ -78,7 +78,8 @@ def _pipeline_name(store: Store, run_id: str) -> str:
 def build_fms(data: ReportData, assumptions: Assumptions) -> FmsTables:
     """Build the FMS tables (pure): every stream and area, low risks included."""
     areas = build_fms_areas(data, assumptions)
-    return FmsTables(areas, build_fms_risks(areas, assumptions.risk))
+    risks = build_fms_risks(areas, assumptions.risk, data.capacity, data.sensitivity)
+    return FmsTables(areas, risks)
 
 
 def _publishable(fms: FmsTables, threshold: int, scheme: RiskScheme) -> FmsTables:
@@ -180,6 +181,28 @@ def _cover_context(cover: pd.DataFrame, assessed: bool) -> dict[str, str]:
     }
 
 
+def _tornadoes(sensitivity: pd.DataFrame) -> list[dict[str, str]]:
+    """A tornado chart per department for the first forecast year."""
+    if sensitivity.empty:
+        return []
+    year = sensitivity["financial_year"].min()
+    out = []
+    for dept, rows in sensitivity[sensitivity["financial_year"] == year].groupby(
+        "department", sort=True
+    ):
+        name = dept.replace("_", " ")
+        out.append(
+            {
+                "department": name,
+                "year": year,
+                "svg": charts.tornado_chart(
+                    rows, f"What the {name} gap in {year} hangs on"
+                ),
+            }
+        )
+    return out
+
+
 def _html_context(
     data: ReportData,
     fms: FmsTables,
@@ -201,9 +224,9 @@ def _html_context(
         scenario_table = note
     grades = {g: i for i, g in enumerate(assumptions.risk.grade_labels)}
     risk_cols = [
-        "stream", "area", "current_demand", "worst_year", "demand",
+        "stream", "area", "department", "current_demand", "worst_year", "demand",
         "change_fraction", "poisson_z", "z_flag", "p_demand_exceeds_capacity",
-        "score", "grade",
+        "service_level", "likelihood_basis", "score", "grade", "gap_hangs_on",
     ]  # fmt: skip
     fmt = {
         "current_demand": "{:,.0f}",
@@ -211,6 +234,7 @@ def _html_context(
         "change_fraction": "{:+.1%}",
         "poisson_z": "{:.1f}",
         "p_demand_exceeds_capacity": "{:.0%}",
+        "service_level": "{:.1%}",
         "likelihood": "{:.0f}",
         "impact": "{:.0f}",
         "score": "{:.0f}",
@@ -252,6 +276,7 @@ def _html_context(
         if assessed
         else "",
         "capacity_table": capacity_table,
+        "tornadoes": _tornadoes(data.sensitivity) if assessed else [],
         "risk_source": assumptions.risk.source,
         "risk_table": html_table(
             fms.risks[risk_cols],
@@ -262,9 +287,12 @@ def _html_context(
                 "demand": "forecast",
                 "change_fraction": "change",
                 "poisson_z": "Poisson Z",
-                "z_flag": "|Z|>3",
+                "z_flag": "beyond chance",
                 "p_demand_exceeds_capacity": "P(exceeds)",
+                "service_level": "service today",
+                "likelihood_basis": "likelihood from",
                 "score": "L × I",
+                "gap_hangs_on": "gap hangs on",
             },
             grades,
         ),

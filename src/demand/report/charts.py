@@ -22,6 +22,7 @@ __all__ = [
     "heatmap_chart",
     "hours_returned_chart",
     "scenario_chart",
+    "tornado_chart",
     "year_chart",
 ]
 
@@ -380,5 +381,66 @@ def agency_chart(months: pd.DataFrame, forecasts: pd.DataFrame, title: str) -> s
             ncol=4,
             frameon=False,
             fontsize=8,
+        )
+        return _svg(fig, title)
+
+
+def tornado_chart(sensitivity: pd.DataFrame, title: str) -> str:
+    """One department's gap at the low and high end of each assumption's range.
+
+    Bars run from the baseline gap to the gap with the assumption at each end
+    (blue: low end, orange: high end), widest swing on top; the combined 95 %
+    interval (every range and the forecast together) is the grey bar below.
+
+    Args:
+        sensitivity: The `sensitivity` rows of one department and one year.
+        title: Accessible title.
+    """
+    from demand.capacity.sensitivity import COMBINED
+
+    one = sensitivity[sensitivity["assumption"] != COMBINED].copy()
+    moved = (one["gap_at_low"] - one["gap_fte"]).abs().fillna(0.0) + (
+        one["gap_at_high"] - one["gap_fte"]
+    ).abs().fillna(0.0)
+    one = one[moved > 1e-9]  # assumptions that do not feed this gap
+    one = one.sort_values("swing", ascending=True, na_position="first")
+    combined = sensitivity[sensitivity["assumption"] == COMBINED]
+    base = float(sensitivity["gap_fte"].iloc[0])
+    names = {"aht": "handling time (AHT)", "travel_spread": "travel spread (sigma)"}
+    labels = [names.get(a, a.replace("_", " ")) for a in one["assumption"]]
+    with plt.rc_context(_STYLE):
+        fig, ax = plt.subplots(figsize=(7.5, 0.32 * (len(one) + 2) + 1.0))
+        y = np.arange(len(one)) + 1
+        for column, colour, name in (
+            ("gap_at_low", BLUE, "assumption at its low end"),
+            ("gap_at_high", ORANGE, "assumption at its high end"),
+        ):
+            ends = one[column].to_numpy(dtype=float)
+            ax.barh(
+                y,
+                np.nan_to_num(ends - base),
+                left=base,
+                color=colour,
+                height=0.6,
+                label=name,
+            )
+        failed = one[["gap_at_low", "gap_at_high"]].isna().any(axis=1).to_numpy()
+        for yy in y[failed]:
+            ax.text(base, yy, "  not computable at one end", va="center", fontsize=7)
+        if len(combined):
+            lo, hi = combined[["gap_at_low", "gap_at_high"]].iloc[0]
+            ax.barh([0], [hi - lo], left=lo, color=GREY, height=0.6)
+            labels = ["all together (95%)", *labels]
+            y = np.concatenate([[0], y])
+        ax.axvline(base, color="#111827", lw=0.8)
+        ax.axvline(0, color=RED, lw=0.8, ls="--")
+        ax.set_yticks(y, labels)
+        ax.set_xlabel("gap, FTE (required − establishment; positive = shortfall)")
+        ax.legend(
+            loc="lower center",
+            bbox_to_anchor=(0.5, 1.0),
+            frameon=False,
+            fontsize=7,
+            ncol=2,
         )
         return _svg(fig, title)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass, field
 
 import pandas as pd
 
+from demand.capacity.sensitivity import SENSITIVITY_COLUMNS
 from demand.series import FINANCIAL_YEAR_START_MONTH
 from demand.series_ids import parse_unique_id
 from demand.store import Store
@@ -63,6 +65,8 @@ class ReportData:
         daily_forecasts: Daily operational forecasts, keyed as `forecasts`
             (what a history too short for a financial year still allows).
         financial_year_start_month: Month (1-12) financial years start in.
+        sensitivity: The run's `sensitivity` rows (gap at each end of each
+            assumption's range; empty where the store predates the table).
     """
 
     pipeline: str
@@ -82,6 +86,9 @@ class ReportData:
     daily_history: pd.DataFrame = field(default_factory=pd.DataFrame)
     daily_forecasts: pd.DataFrame = field(default_factory=pd.DataFrame)
     financial_year_start_month: int = FINANCIAL_YEAR_START_MONTH
+    sensitivity: pd.DataFrame = dataclasses.field(
+        default_factory=lambda: pd.DataFrame(columns=SENSITIVITY_COLUMNS)
+    )
 
     @property
     def has_capacity(self) -> bool:
@@ -102,6 +109,23 @@ def _cover(store: Store, run_id: str | None) -> pd.DataFrame:
     return _frame(
         store,
         "SELECT * FROM response_cover WHERE run_id = ? ORDER BY area, hour_of_week",
+        [run_id],
+    )
+
+
+def _sensitivity(store: Store, run_id: str | None) -> pd.DataFrame:
+    """The run's `sensitivity` rows (empty for a store that predates the table)."""
+    exists = _one(
+        store,
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
+        ["sensitivity"],
+    )
+    if exists == "0" or run_id is None:
+        return pd.DataFrame(columns=SENSITIVITY_COLUMNS)
+    return _frame(
+        store,
+        "SELECT * EXCLUDE (run_id) FROM sensitivity WHERE run_id = ? "
+        "ORDER BY department, financial_year, swing DESC",
         [run_id],
     )
 
@@ -255,4 +279,5 @@ def read_report_data(
         daily_history=daily_history,
         daily_forecasts=daily_forecasts,
         financial_year_start_month=financial_year_start_month,
+        sensitivity=_sensitivity(store, capacity_run),
     )

@@ -8,8 +8,16 @@ import numpy as np
 import pandas as pd
 
 from demand.capacity.assumptions import Assumptions
+from demand.capacity.sensitivity import hinge_assumption
 from demand.report.data import NOT_ASSESSED, ReportData
-from demand.risk import RiskScheme, grade_risk
+from demand.report.fms_grades import (
+    area_view,
+    department_capacity,
+    grade_departments,
+    grade_rows,
+    stream_work_departments,
+)
+from demand.risk import RiskScheme
 from demand.series import FINANCIAL_YEAR_START_MONTH, financial_year
 
 __all__ = [
@@ -29,7 +37,8 @@ Z_FLAG = 3.0
 FMS_COLUMNS: dict[str, str] = {
     "stream": "demand stream (calls, incidents, mental_health, ...)",
     "area": "area, or 'force' for the force as a whole",
-    "department": "department whose workload the stream mostly is",
+    "department": "department whose grade decides the row: the worst of those "
+    "carrying the stream's work (on actual rows, the one carrying most of it)",
     "financial_year": "UK financial year, April to March",
     "kind": "'actual' (the current year, recorded) or 'forecast'",
     "demand": "count of the stream in the year (calls, incidents, reports, crimes)",
@@ -40,19 +49,29 @@ FMS_COLUMNS: dict[str, str] = {
     "change_fraction": "change against the current year, fraction (0.06 = +6%)",
     "change_lo_80": "change at the lower end of the 80% interval, fraction",
     "change_hi_80": "change at the upper end of the 80% interval, fraction",
-    "poisson_z": "2·(√demand − √current demand); |Z| > 3 is more than chance",
-    "z_flag": "true where |poisson_z| > 3",
+    "poisson_z": "2·(√demand − √current demand), for counts; a forecast year is "
+    "judged by its own interval instead (z_flag)",
+    "z_flag": "true where the change is more than chance: the forecast's 95% "
+    "interval excludes the current year's demand (|poisson_z| > 3 without one)",
     "hours_per_unit": "officer or staff hours per unit of demand, hours",
     "hours_source": "where hours_per_unit comes from",
     "workload_hours": "demand × hours_per_unit, hours a year",
     "basis": "capacity basis of the department: workload or response cover",
-    "department_required_fte": "FTE the department needs for all its demand",
-    "department_establishment_fte": "FTE the department has (establishment)",
+    "department_required_fte": "FTE the department needs for all its demand "
+    "(an area row: its share by the area's forecast demand)",
+    "department_establishment_fte": "FTE the department has (establishment; an "
+    "area row: its share by the area's current demand)",
     "department_gap_fte": "required − establishment, FTE (positive = shortfall)",
     "department_gap_hours": "required − available hours, hours a year",
     "p_demand_exceeds_capacity": "probability (0-1) the department's demand "
     "exceeds its capacity in the year",
-    "likelihood": "likelihood band (1 = lowest) from p_demand_exceeds_capacity",
+    "service_measure": "the department's service modelled with today's "
+    "establishment and roster (e.g. G1 attended within target)",
+    "service_level": "modelled service (0-1) under today's establishment and roster",
+    "service_standard": "the standard the service is held to (0-1)",
+    "likelihood": "likelihood band (1 = lowest): the worse of the bands of "
+    "p_demand_exceeds_capacity and of the service shortfall",
+    "likelihood_basis": "which decided the likelihood: 'demand' or 'service'",
     "impact": "impact band (1 = lowest) from the gap share",
     "score": "likelihood × impact",
     "grade": "risk grade from the force's risk matrix",
@@ -71,6 +90,22 @@ def poisson_z(current: pd.Series | float, past: pd.Series | float) -> pd.Series:
         Z, about standard normal when nothing changed; |Z| > 3 is a real change.
     """
     return 2.0 * (np.sqrt(current) - np.sqrt(past))
+
+
+def _more_than_chance(table: pd.DataFrame, past: pd.Series) -> pd.Series:
+    """Whether a forecast year's change on the current year is more than chance.
+
+    A forecast row is judged by its own uncertainty: the change counts only when
+    the forecast's 95 % interval excludes the current year's value (Poisson Z
+    treats a forecast as a count and flagged 42 % of rows, many whose interval
+    held no change). Rows without an interval fall back to |Z| > `Z_FLAG`.
+    """
+    lo, hi = table["demand_lo_95"], table["demand_hi_95"]
+    excludes = (lo > past) | (hi < past)
+    has_interval = lo.notna() & hi.notna()
+    by_z = table["poisson_z"].abs() > Z_FLAG
+    flag = excludes.where(has_interval, by_z)
+    return flag.where(table["kind"] == "forecast", False).astype(bool)
 
 
 def stream_departments(assumptions: Assumptions) -> dict[str, str]:
@@ -124,33 +159,6 @@ def _by_year(data: ReportData) -> tuple[pd.DataFrame, pd.DataFrame]:
     return actual, forecast[forecast["months"] >= 12].reset_index(drop=True)
 
 
-def _department_capacity(capacity: pd.DataFrame) -> pd.DataFrame:
-    """Per department and year, the binding basis: the one needing most FTE."""
-    ranked = capacity.sort_values("fte_mean", ascending=False)
-    best = ranked.drop_duplicates(["department", "financial_year"])
-    return best.rename(
-        columns={
-            "fte_mean": "department_required_fte",
-            "establishment_fte": "department_establishment_fte",
-            "gap_fte": "department_gap_fte",
-            "gap_hours": "department_gap_hours",
-        }
-    )[
-        [
-            "department",
-            "financial_year",
-            "basis",
-            "department_required_fte",
-            "department_establishment_fte",
-            "department_gap_fte",
-            "department_gap_hours",
-            "p_demand_exceeds_capacity",
-            "productive_hours_per_fte",
-            "year_fraction",
-        ]
-    ]
-
-
 def _hours_per_unit(
     data: ReportData, departments: dict[str, str]
 ) -> tuple[dict[str, float], dict[str, float]]:
@@ -183,10 +191,14 @@ def build_fms_areas(
     """Build the FMS demand table: one row per stream, area and financial year.
 
     The current year is the last financial year with 12 recorded months; the
-    next `years` years come from the strategic forecasts. Capacity, gap and the
-    probability that demand exceeds capacity are the stream's department's,
-    force-wide (capacity is planned per department), so every area of a stream
-    carries its department's grade. Without a capacity run those columns are
+    next `years` years come from the strategic forecasts. A forecast row is
+    graded under each department that carries the stream's work (crimes under
+    investigation and public protection, say) and keeps the worst grade; the
+    likelihood is the worse of P(demand > capacity) and the department's
+    modelled service against its standard (see `demand.report.fms_grades`). An
+    area row is graded on its own demand: the department's requirement scaled by
+    the area's share of the year's demand, against today's capacity scaled by
+    its share of the current year's. Without a capacity run those columns are
     empty, `basis` and `hours_source` say `NOT_ASSESSED` and forecast years are
     "not graded".
 
@@ -218,7 +230,7 @@ def build_fms_areas(
     is_actual = table["kind"] == "actual"
     for column in ("change_fraction", "poisson_z"):
         table.loc[is_actual, column] = np.nan  # no change against itself
-    table["z_flag"] = table["poisson_z"].abs() > Z_FLAG
+    table["z_flag"] = _more_than_chance(table, past)
     table["department"] = table["stream"].map(departments)
     recorded, by_department = _hours_per_unit(data, departments)
     force_id = table["stream"]
@@ -234,69 +246,70 @@ def build_fms_areas(
     if not data.has_capacity:
         table.loc[table["hours_per_unit"].isna(), "hours_source"] = NOT_ASSESSED
     table["workload_hours"] = table["demand"] * table["hours_per_unit"]
-    table = table.merge(
-        _department_capacity(data.capacity),
-        on=["department", "financial_year"],
-        how="left",
-    )
+    table = _grade(table, data.capacity, assumptions)
     if not data.has_capacity:
         table["basis"] = NOT_ASSESSED
-    table = _grade(table, assumptions.risk)
     table["_force_first"] = table["area"] != "force"
     table = table.sort_values(["stream", "_force_first", "area", "financial_year"])
     return table[list(FMS_COLUMNS)].reset_index(drop=True)
 
 
-def _grade(table: pd.DataFrame, scheme: RiskScheme) -> pd.DataFrame:
-    if scheme.impact_measure == "gap_share_of_hours":
-        available = (
-            table["department_establishment_fte"]
-            * table["productive_hours_per_fte"]
-            * table["year_fraction"]
-        )
-        share = table["department_gap_hours"] / available.replace(0, np.nan)
-    else:
-        share = table["department_gap_fte"] / table[
-            "department_establishment_fte"
-        ].replace(0, np.nan)
-    graded = [
-        grade_risk(scheme, float(p), float(s))
-        if kind == "forecast"
-        else grade_risk(scheme, float("nan"), float("nan"))
-        for p, s, kind in zip(
-            table["p_demand_exceeds_capacity"].fillna(np.nan),
-            share.fillna(np.nan),
-            table["kind"],
-            strict=True,
-        )
-    ]
-    grades = pd.DataFrame(  # columns named so an empty table (no strategic
-        graded,  # forecasts, e.g. a weekly pipeline) still has them
-        index=table.index,
-        columns=[
-            "likelihood",
-            "likelihood_label",
-            "impact",
-            "impact_label",
-            "score",
-            "grade",
-        ],
+def _grade(
+    table: pd.DataFrame, capacity: pd.DataFrame, assumptions: Assumptions
+) -> pd.DataFrame:
+    """Grade each forecast row under every department that carries the stream's
+    work (area rows on their own demand) and keep the worst; the ``department``
+    column then names the department that decided."""
+    work = stream_work_departments(assumptions)
+    rows = table.assign(
+        _row=np.arange(len(table)),
+        _primary=table["department"],
+        department=[work.get(s, (d,)) for s, d in zip(
+            table["stream"], table["department"], strict=True
+        )],
+    ).explode("department")  # fmt: skip
+    rows = rows.merge(
+        department_capacity(capacity), on=["department", "financial_year"], how="left"
     )
-    out = table.copy()
+    rows = area_view(rows)
+    rows = pd.concat([rows, grade_rows(rows, assumptions.risk)], axis=1)
+    forecast = rows["kind"].eq("forecast")
+    rows["_rank"] = np.where(forecast, rows["score"].fillna(-1), -1)
+    rows["_p"] = rows["p_demand_exceeds_capacity"].fillna(-1)
+    rows["_not_primary"] = rows["department"].ne(rows["_primary"])
+    rows = rows.sort_values(
+        ["_row", "_rank", "_p", "_not_primary"], ascending=[True, False, False, True]
+    )
+    out = rows.drop_duplicates("_row").sort_values("_row")
+    out.index = table.index
+    actual = ~out["kind"].eq("forecast")
+    out.loc[actual, "department"] = out.loc[actual, "_primary"]
     for column in ("likelihood", "impact", "score"):
-        out[column] = pd.to_numeric(grades[column], errors="coerce")
-    out["grade"] = grades["grade"].where(out["kind"] == "forecast", "")
-    return out
+        out.loc[actual, column] = np.nan
+    out["grade"] = out["grade"].where(~actual, "")
+    return out.drop(columns=["_row", "_primary", "_rank", "_p", "_not_primary"])
 
 
-def build_fms_risks(areas: pd.DataFrame, scheme: RiskScheme) -> pd.DataFrame:
-    """One row per stream and area: the worst forecast year and its grade.
+def build_fms_risks(
+    areas: pd.DataFrame,
+    scheme: RiskScheme,
+    capacity: pd.DataFrame | None = None,
+    sensitivity: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """One row per stream and area, and per department: the worst forecast year.
 
-    Low-risk areas are listed too (HMICFRS asks for every area to be assessed).
+    Low-risk areas are listed too (HMICFRS asks for every area to be assessed),
+    and so is every department of the capacity run (stream "all streams", area
+    "force"), neighbourhood included, graded on its own gap and service.
 
     Args:
         areas: Output of `build_fms_areas`.
         scheme: The risk matrix (for the grade order).
+        capacity: The run's `capacity` rows, for the department rows (none
+            without it).
+        sensitivity: The run's `sensitivity` rows, for ``gap_hangs_on`` (the
+            assumption whose range moves the deciding department's gap most in
+            the worst year).
 
     Returns:
         ``stream, area, department, current_year, current_demand, worst_year,
@@ -306,16 +319,33 @@ def build_fms_risks(areas: pd.DataFrame, scheme: RiskScheme) -> pd.DataFrame:
     """
     current = areas[areas["kind"] == "actual"].set_index(["stream", "area"])
     future = areas[areas["kind"] == "forecast"].copy()
+    if capacity is not None and len(capacity) and len(future):
+        years = sorted(future["financial_year"].unique())
+        depts = grade_departments(capacity, scheme)
+        depts = depts[depts["financial_year"].isin(years)].assign(
+            stream="all streams", area="force", kind="forecast"
+        )
+        future = pd.concat([future, depts], ignore_index=True)
+        future["z_flag"] = future["z_flag"].astype("boolean").fillna(False).astype(bool)
     future["_score"] = future["score"].fillna(-1)
     future["_p"] = future["p_demand_exceeds_capacity"].fillna(-1)
-    worst = (
-        future.sort_values(["_score", "_p", "financial_year"], ascending=False)
-        .drop_duplicates(["stream", "area"])
-        .set_index(["stream", "area"])
-    )
-    worst["current_year"] = current["financial_year"]
-    worst["current_demand"] = current["demand"]
-    out = worst.reset_index().rename(columns={"financial_year": "worst_year"})
+    by_department = future["stream"].eq("all streams")
+    future["_key"] = future["department"].where(by_department, "")
+    worst = future.sort_values(
+        ["_score", "_p", "financial_year"], ascending=False
+    ).drop_duplicates(["stream", "area", "_key"])
+    here = pd.MultiIndex.from_frame(worst[["stream", "area"]])
+    worst["current_year"] = current["financial_year"].reindex(here).to_numpy()
+    worst["current_demand"] = current["demand"].reindex(here).to_numpy()
+    out = worst.rename(columns={"financial_year": "worst_year"})
+    out["gap_hangs_on"] = None
+    if sensitivity is not None and len(sensitivity):
+        hinge = hinge_assumption(sensitivity).set_index(
+            ["department", "financial_year"]
+        )
+        label = hinge["assumption"] + hinge["swing"].map(" (swing {:,.0f} FTE)".format)
+        here = pd.MultiIndex.from_frame(out[["department", "worst_year"]])
+        out["gap_hangs_on"] = label.reindex(here).to_numpy()
     out["_force_first"] = out["area"] != "force"
     out = out.sort_values(
         ["_score", "stream", "_force_first", "area"],
@@ -335,9 +365,14 @@ def build_fms_risks(areas: pd.DataFrame, scheme: RiskScheme) -> pd.DataFrame:
         "workload_hours",
         "department_gap_fte",
         "p_demand_exceeds_capacity",
+        "service_measure",
+        "service_level",
+        "service_standard",
         "likelihood",
+        "likelihood_basis",
         "impact",
         "score",
         "grade",
+        "gap_hangs_on",
     ]
-    return out[columns].reset_index(drop=True)
+    return out.reindex(columns=columns).reset_index(drop=True)

@@ -8,29 +8,39 @@ from collections.abc import Sequence
 import pandas as pd
 
 from demand.capacity.assumptions import Assumptions
+from demand.capacity.scenarios import on_binding_basis
 from demand.report.html import html_table
 
 __all__ = ["TABLE_COLUMNS", "assumption_rows", "capacity_view", "scenario_view"]
 
 TABLE_COLUMNS: dict[str, dict[str, str]] = {
     "fms_risks": {
-        "stream": "demand stream",
+        "stream": "demand stream, or 'all streams' for a department's own row",
         "area": "area, or 'force' for the force as a whole",
-        "department": "department whose workload the stream mostly is",
+        "department": "department whose grade decides the row (the worst of those "
+        "carrying the stream's work)",
         "current_year": "the last financial year with 12 recorded months",
         "current_demand": "count recorded in the current year",
         "worst_year": "the forecast year with the highest risk score",
         "demand": "forecast count in the worst year",
         "change_fraction": "change against the current year, fraction",
-        "poisson_z": "2·(√demand − √current demand); |Z| > 3 is more than chance",
-        "z_flag": "true where |poisson_z| > 3",
+        "poisson_z": "2·(√demand − √current demand), for counts",
+        "z_flag": "true where the forecast's 95% interval excludes the current "
+        "year's demand: a change more than chance",
         "workload_hours": "forecast demand × hours per unit, hours a year",
         "department_gap_fte": "department's needed − establishment FTE",
         "p_demand_exceeds_capacity": "probability (0-1) demand exceeds capacity",
-        "likelihood": "likelihood band (1 = lowest)",
+        "service_measure": "the department's service modelled with today's "
+        "establishment and roster",
+        "service_level": "modelled service (0-1) with today's people",
+        "service_standard": "the standard it is held to (0-1)",
+        "likelihood": "likelihood band (1 = lowest): the worse of demand and service",
+        "likelihood_basis": "'demand' or 'service': which decided the likelihood",
         "impact": "impact band (1 = lowest)",
         "score": "likelihood × impact",
         "grade": "risk grade from the force's risk matrix",
+        "gap_hangs_on": "the assumption whose range moves the department's gap "
+        "most in the worst year, with the swing (the sensitivity table)",
     },
     "capacity": {
         "department": "department",
@@ -47,8 +57,11 @@ TABLE_COLUMNS: dict[str, dict[str, str]] = {
         "gap_hours": "needed − available hours, hours a year",
         "gap_cost_gbp": "gap_fte × cost per FTE, GBP a year",
         "p_demand_exceeds_capacity": "probability (0-1) needed hours exceed hours",
-        "service_level": "999 answered in target (control room) or G1 attended "
-        "in target (response cover), fraction",
+        "service_level": "modelled service with today's establishment and roster: "
+        "calls answered in target (control room, the worst line) or G1 attended "
+        "in target (response), fraction",
+        "service_standard": "the standard service_level is held to, fraction",
+        "service_measure": "what service_level measures",
     },
     "scenarios": {
         "scenario": "scenario name; 'baseline' is the forecast as it is",
@@ -150,11 +163,12 @@ def scenario_view(
         names: Scenarios to show; () for all.
 
     Returns:
-        The workload rows of the chosen year (the second forecast year, when
-        most scenarios have started), the year, and an HTML table with one
-        column per scenario of the FTE needed in every year.
+        The rows of the chosen year (the second forecast year, when most
+        scenarios have started) on each department's binding basis (the one the
+        People table shows), the year, and an HTML table with one column per
+        scenario of the FTE needed in every year, naming the basis.
     """
-    rows = scenarios[scenarios["basis"] == "workload"]
+    rows = on_binding_basis(scenarios)
     if names:
         rows = rows[rows["scenario"].isin(["baseline", *names])]
     if rows.empty:
@@ -162,14 +176,14 @@ def scenario_view(
     years = sorted(rows["financial_year"].unique())
     year = years[min(1, len(years) - 1)]
     wide = rows.pivot_table(
-        index=["department", "financial_year"],
+        index=["department", "financial_year", "basis"],
         columns="scenario",
         values="fte_mean",
         aggfunc="sum",
     ).reset_index()
-    order = ["department", "financial_year", "baseline"]
+    order = ["department", "financial_year", "basis", "baseline"]
     wide = wide[order + [c for c in wide.columns if c not in order]]
-    fmt = {c: "{:,.1f}" for c in wide.columns[2:]}
+    fmt = {c: "{:,.1f}" for c in wide.columns[3:]}
     table = html_table(wide, fmt)
     chart = rows[(rows["financial_year"] == year) & (rows["scenario"] != "baseline")]
     return chart, year, table

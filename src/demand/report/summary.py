@@ -7,6 +7,7 @@ import math
 import pandas as pd
 
 from demand.capacity.assumptions import Assumptions
+from demand.capacity.scenarios import on_binding_basis
 from demand.report.data import NOT_ASSESSED
 
 __all__ = ["STREAM_NAMES", "DEPARTMENT_NAMES", "summary_sentences"]
@@ -62,14 +63,14 @@ def _stream_sentence(row: pd.Series) -> str:
         else ""
     )
     chance = (
-        "more than chance would give"
+        "more than chance would give (its 95% interval excludes this year's level)"
         if row["z_flag"]
-        else "within what chance alone could give"
+        else "within the forecast's own uncertainty (its 95% interval holds this "
+        "year's level)"
     )
     return (
         f"{name} are forecast to {verb}{ranged} in {row['financial_year']}, to "
-        f"{row['demand']:,.0f} from {row['current']:,.0f}; a change {chance} "
-        f"(Poisson Z {row['poisson_z']:.1f})."
+        f"{row['demand']:,.0f} from {row['current']:,.0f}; a change {chance}."
     )
 
 
@@ -142,27 +143,37 @@ def _risk_sentence(risks: pd.DataFrame) -> str:
     graded = risks[risks["score"].notna()]
     if graded.empty:
         return "No area could be graded: capacity or establishment is missing."
-    top = graded.iloc[0]
-    counts = graded["grade"].value_counts()
+    streams = graded[graded["stream"] != "all streams"]
+    top = (streams if len(streams) else graded).iloc[0]
+    counts = streams["grade"].value_counts()
     spread = ", ".join(f"{n} {grade}" for grade, n in counts.items())
     name = STREAM_NAMES.get(top["stream"], top["stream"])
     where = "force-wide" if top["area"] == "force" else f"in {top['area']}"
+    dept = DEPARTMENT_NAMES.get(top["department"], top["department"])
+    why = (
+        f"{dept} service modelled with today's people at "
+        f"{top['service_level']:.0%} against {top['service_standard']:.0%}"
+        if top.get("likelihood_basis") == "service"
+        else f"probability {top['p_demand_exceeds_capacity']:.0%} that demand "
+        f"exceeds {dept}'s capacity"
+    )
+    departments = graded[graded["stream"] == "all streams"]
+    by_dept = "; ".join(
+        f"{DEPARTMENT_NAMES.get(r['department'], r['department']).lower()} {r['grade']}"
+        for _, r in departments.sort_values("department").iterrows()
+    )
     return (
         f"The highest FMS risk is {name.lower()} {where} in {top['worst_year']} "
-        f"(grade {top['grade']}: probability {top['p_demand_exceeds_capacity']:.0%}"
-        f" that demand exceeds capacity). All {len(graded)} demand areas are "
-        f"graded: {spread}."
+        f"(grade {top['grade']}: {why}). All {len(streams)} demand areas are "
+        f"graded: {spread}." + (f" Departments: {by_dept}." if by_dept else "")
     )
 
 
 def _scenario_sentence(
     scenarios: pd.DataFrame, year: str, symbol: str = "£"
 ) -> list[str]:
-    rows = scenarios[
-        (scenarios["scenario"] != "baseline")
-        & (scenarios["financial_year"] == year)
-        & (scenarios["basis"] == "workload")
-    ]
+    rows = on_binding_basis(scenarios)  # the basis the People table shows
+    rows = rows[(rows["scenario"] != "baseline") & (rows["financial_year"] == year)]
     out = []
     for name, group in rows.groupby("scenario", sort=True):
         change = float(group["fte_mean_change"].sum())
@@ -224,6 +235,26 @@ def _short_history(history: pd.DataFrame | None, has_years: bool) -> str:
         "FMS risks cannot be given yet. The daily forecasts below are what a "
         "short history allows; a full year of history gives yearly forecasts."
     )
+
+
+def _hinge_sentence(fms_risks: pd.DataFrame) -> list[str]:
+    """One sentence: the assumption each department's gap hangs on."""
+    if "gap_hangs_on" not in fms_risks.columns:
+        return []
+    rows = fms_risks[
+        (fms_risks["stream"] == "all streams") & fms_risks["gap_hangs_on"].notna()
+    ].sort_values("department")
+    if rows.empty:
+        return []
+    parts = [
+        f"{DEPARTMENT_NAMES.get(r['department'], r['department']).lower()} on "
+        f"{str(r['gap_hangs_on']).replace('_', ' ')}"
+        for _, r in rows.iterrows()
+    ]
+    return [
+        "Each gap hangs on one assumption more than any other (the widest bar of "
+        f"its tornado chart, in its worst year): {'; '.join(parts)}."
+    ]
 
 
 def _not_assessed() -> dict[str, list[str]]:
@@ -301,6 +332,7 @@ def summary_sentences(
                 for _, r in binding.iterrows()
             ),
             *_cover_sentence(cover),
+            *_hinge_sentence(fms_risks),
         ],
         "Risk": [_risk_sentence(fms_risks)],
         "Scenarios": _scenario_sentence(
