@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from dataclasses import dataclass, field
 
@@ -86,7 +85,7 @@ class ReportData:
     daily_history: pd.DataFrame = field(default_factory=pd.DataFrame)
     daily_forecasts: pd.DataFrame = field(default_factory=pd.DataFrame)
     financial_year_start_month: int = FINANCIAL_YEAR_START_MONTH
-    sensitivity: pd.DataFrame = dataclasses.field(
+    sensitivity: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame(columns=SENSITIVITY_COLUMNS)
     )
 
