@@ -28,9 +28,8 @@ def onboarded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Run the fixture's pipeline in a copy of its folder; return the folder."""
     folder = tmp_path / "agency"
     shutil.copytree(US_CAD, folder)
-    shutil.copytree(
-        ROOT / "pipelines" / "assumptions", folder / "pipelines" / "assumptions"
-    )
+    for part in ("assumptions", "scenarios"):  # [partner] names a scenario
+        shutil.copytree(ROOT / "pipelines" / part, folder / "pipelines" / part)
     monkeypatch.chdir(folder)
     run = CliRunner().invoke(cli, ["run", "pipeline.toml", "--db", "s.duckdb"])
     assert run.exit_code == 0, run.output
