@@ -268,8 +268,13 @@ def _grade(
             table["stream"], table["department"], strict=True
         )],
     ).explode("department")  # fmt: skip
-    rows = rows.merge(
-        department_capacity(capacity), on=["department", "financial_year"], how="left"
+    # A stream no department carries (a source's own `counts`) has no department:
+    # object keys on both sides, so its NaN never meets a float column.
+    keys = {"department": object, "financial_year": object}
+    rows = rows.astype(keys).merge(
+        department_capacity(capacity).astype(keys),
+        on=["department", "financial_year"],
+        how="left",
     )
     rows = area_view(rows)
     rows = pd.concat([rows, grade_rows(rows, assumptions.risk)], axis=1)
