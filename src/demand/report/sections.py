@@ -213,10 +213,30 @@ def _values(item: object) -> str:
     parts = []
     for f in dataclasses.fields(item):
         value = getattr(item, f.name)
-        if f.name == "source" or isinstance(value, dict | list | tuple):
+        if f.name == "source" or dataclasses.is_dataclass(value):
             continue
-        if dataclasses.is_dataclass(value):
-            continue
-        shown = f"{value:,.4g}" if isinstance(value, float) else str(value)
-        parts.append(f"{f.name} = {shown}")
+        if isinstance(value, dict):
+            parts += [
+                f"{f.name}[{k}] = {_shown(v)}"
+                for k, v in value.items()
+                if not isinstance(v, dict | list | tuple)
+            ]
+        elif isinstance(value, list | tuple):
+            short = len(value) <= 8 and not any(
+                isinstance(v, dict | list | tuple) or dataclasses.is_dataclass(v)
+                for v in value
+            )
+            parts.append(
+                f"{f.name} = [{', '.join(map(_shown, value))}]"
+                if short
+                else f"{f.name}: {len(value)} entries"
+            )
+        else:
+            parts.append(f"{f.name} = {_shown(value)}")
     return "; ".join(parts)
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return f"{value:,.0f}"
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
