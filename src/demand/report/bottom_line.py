@@ -54,7 +54,9 @@ def _cover_hours(cover: pd.DataFrame | None) -> int | None:
 def _shortfall(row: pd.Series, symbol: str) -> str:
     lo = row["fte_lo_80"] - row["establishment_fte"]
     hi = row["fte_hi_80"] - row["establishment_fte"]
-    text = f"{_name(row['department'])} by {max(lo, 0):,.0f}–{hi:,.0f} FTE"
+    low = f"{max(lo, 0):,.0f}"
+    span = low if low == f"{hi:,.0f}" else f"{low}–{hi:,.0f}"
+    text = f"{_name(row['department'])} by {span} FTE"
     cost = _money(row["gap_cost_gbp"], symbol)
     return text + (f" (about {cost} a year)" if cost else "")
 
@@ -71,10 +73,7 @@ def _service(row: pd.Series) -> str:
     }.get(row["department"])
     if what is None:
         return ""
-    return (
-        f"{_name(row['department'])} would manage {level:.0%} of {what} with "
-        f"today's people against a standard of {standard:.0%}"
-    )
+    return f"{_name(row['department'])} {level:.0%} of {what} (standard {standard:.0%})"
 
 
 def bottom_line(
@@ -117,23 +116,18 @@ def bottom_line(
     else:
         parts = [_shortfall(r, symbol) for _, r in short.iterrows()]
         total = short["gap_cost_gbp"].sum()
-        second = (
-            "It falls short in "
-            + "; ".join(parts)
-            + (
-                f": in all about {_money(total, symbol)} a year"
-                if len(parts) > 1 and math.isfinite(total)
-                else ""
-            )
-        )
+        second = "It falls short in " + "; ".join(parts)
+        if len(parts) > 1 and math.isfinite(total):
+            second += f": about {_money(total, symbol)} a year in all"
+        second += " (80% ranges)"
+    if services:
+        second += "; with today's people, " + " and ".join(services)
     if hours:
         second += (
             f"; the response shift pattern is short of officers in {hours} of the "
             "week's 168 hours"
         )
-    if services:
-        second += "; " + "; ".join(services)
-    second += " (80% ranges)."
+    second += "."
     third = _certainty(short, binding)
     return [first, second, third]
 

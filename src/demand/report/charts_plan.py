@@ -7,7 +7,7 @@ import matplotlib.ticker
 import numpy as np
 import pandas as pd
 
-from demand.report.charts import _STYLE, BLUE, RED, _svg
+from demand.report.charts import _STYLE, BLUE, _svg
 
 __all__ = ["area_chart", "gap_chart", "outturn_chart"]
 
@@ -99,7 +99,7 @@ def area_chart(history: pd.DataFrame, forecast: pd.DataFrame, title: str) -> str
 def gap_chart(binding: pd.DataFrame, title: str) -> str:
     """The establishment gap (needed − establishment) over financial years.
 
-    One line per department with its 80 % range shaded; above the red zero
+    One line per department with its 80 % range shaded; above the dashed zero
     line the department is short, below it has people to spare.
 
     Args:
@@ -134,7 +134,7 @@ def gap_chart(binding: pd.DataFrame, title: str) -> str:
                 ms=3,
                 label=str(dept).replace("_", " "),
             )
-        ax.axhline(0, color=RED, lw=1.0, ls="--")
+        ax.axhline(0, color=_INK, lw=1.0, ls="--")  # red is a department colour
         ax.set_xticks(range(len(years)), years)
         ax.set_xlim(-0.3, len(years) - 0.7)
         low, high = ax.get_ylim()

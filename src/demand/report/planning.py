@@ -112,11 +112,30 @@ def _changes(
         + f", in {year}."
     )
     shown = html_table(
-        table,
-        {"previous_run": "{:,.1f}", "this_run": "{:,.1f}", "change": "{:+,.1f}"},
-        {"previous_run": "previous run", "this_run": "this run"},
+        table.assign(
+            **{
+                col: [
+                    _figure(v, m, col == "change")
+                    for v, m in zip(table[col], table["measure"], strict=True)
+                ]
+                for col in ("previous_run", "this_run", "change")
+            }
+        ),
+        headers={"previous_run": "previous run", "this_run": "this run"},
     )
     return shown, note
+
+
+def _figure(value: object, measure: str, signed: bool) -> str:
+    """A changes-table cell: counts whole, FTE to one decimal, grades as text."""
+    if not isinstance(value, int | float):
+        return "–" if value is None else str(value)
+    if value != value:  # NaN: not in one of the runs
+        return "–"
+    fmt = "{:+,.0f}" if signed else "{:,.0f}"
+    if "FTE" in measure:
+        fmt = "{:+,.1f}" if signed else "{:,.1f}"
+    return fmt.format(value).replace("-", "−")
 
 
 def planning_context(
