@@ -21,11 +21,32 @@ STEP_NOTES: dict[str, str] = {
 _KEYS = ["Stream", "Area", "Figure"]
 
 
+def _rounded(value: object, figure: str) -> object:
+    """A pasteable figure: FTE and percentages to one decimal, the rest whole."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return value
+    return round(float(value), 1 if ("FTE" in figure or "(%)" in figure) else 0)
+
+
+def _force_first(frame: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Rows of each stream with the force first, then areas by name."""
+    if frame.empty:
+        return frame
+    rank = frame["Area"].map(lambda a: (a != "force", a))
+    out = frame.assign(_a=rank).sort_values([by, "_a"], kind="stable")
+    return out.drop(columns="_a").reset_index(drop=True)
+
+
 def _wide(long: pd.DataFrame, keys: list[str], order: list[str]) -> pd.DataFrame:
     """Pivot ``keys + [year, value]`` rows to one column per financial year,
     figures in `order` within each key."""
     if long.empty:
         return pd.DataFrame(columns=keys)
+    long = long.assign(
+        value=[
+            _rounded(v, f) for v, f in zip(long["value"], long["Figure"], strict=True)
+        ]
+    )
     wide = long.pivot_table(
         index=keys, columns="year", values="value", aggfunc="first", sort=False
     ).reset_index()
@@ -65,13 +86,9 @@ def _demand(fms_areas: pd.DataFrame) -> pd.DataFrame:
                     "year": _year_label(r["financial_year"], r["kind"]),
                 }
             )
-    areas = sorted(set(fms_areas["area"]), key=lambda a: (a != "force", a))
-    out = _wide(pd.DataFrame(rows), _KEYS, list(figures.values()))
-    if len(out):
-        rank = out["Area"].map({a: i for i, a in enumerate(areas)})
-        out = out.assign(_a=rank).sort_values(["Stream", "_a"], kind="stable")
-        out = out.drop(columns="_a").reset_index(drop=True)
-    return out
+    return _force_first(
+        _wide(pd.DataFrame(rows), _KEYS, list(figures.values())), "Stream"
+    )
 
 
 def _binding(capacity: pd.DataFrame) -> pd.DataFrame:
@@ -169,9 +186,12 @@ def fms_step_sheets(
             ("department", "Graded under department"),
         )
     ]
-    sheets["Step 4 Risk"] = _wide(
-        pd.DataFrame(rows),
-        _KEYS,
-        ["Risk grade", "Score (L × I)", "Graded under department"],
+    sheets["Step 4 Risk"] = _force_first(
+        _wide(
+            pd.DataFrame(rows),
+            _KEYS,
+            ["Risk grade", "Score (L × I)", "Graded under department"],
+        ),
+        "Stream",
     )
     return sheets

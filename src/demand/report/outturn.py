@@ -18,14 +18,16 @@ BACKTEST_LABEL = "backtest, not a forecast made at the time"
 """How the report labels the stand-in when no earlier run can be judged."""
 
 # Earlier forecast runs of the pipeline whose monthly forecasts now have
-# recorded months in `demand`, newest first.
+# recorded months in `demand`: the newest with a full year recorded ("last
+# year's forecast"), else the one with the most months recorded.
 _EARLIER_RUN_SQL = (
-    "SELECT s.run_id FROM stage_runs s WHERE s.pipeline = ? AND s.stage = "
-    "'forecast' AND s.status = 'ran' AND s.run_id <> ? AND EXISTS (SELECT 1 FROM "
-    "forecasts f JOIN demand d ON d.unique_id = f.unique_id AND d.ds = f.ds AND "
-    "d.freq = 'M' AND d.measure = 'count' WHERE f.run_id = s.run_id AND "
-    "f.freq = 'M' AND f.measure = 'count' AND f.horizon = 'strategic') "
-    "ORDER BY s.finished_at DESC LIMIT 1"
+    "SELECT s.run_id, least(count(DISTINCT f.ds), 12) AS months, "
+    "max(s.finished_at) AS finished FROM stage_runs s JOIN forecasts f ON "
+    "f.run_id = s.run_id AND f.freq = 'M' AND f.measure = 'count' AND "
+    "f.horizon = 'strategic' JOIN demand d ON d.unique_id = f.unique_id AND "
+    "d.ds = f.ds AND d.freq = 'M' AND d.measure = 'count' WHERE s.pipeline = ? "
+    "AND s.stage = 'forecast' AND s.status = 'ran' AND s.run_id <> ? "
+    "GROUP BY s.run_id ORDER BY months DESC, finished DESC LIMIT 1"
 )
 # The run's chosen model per series (its fallback where that failed), beside
 # the recorded month.
@@ -86,7 +88,8 @@ def read_outturn(store: Store, pipeline: str, forecast_run: str) -> Outturn:
     """Read the newest earlier forecast that can now be judged against outturn.
 
     An earlier run of the same pipeline whose monthly strategic forecasts now
-    have recorded months in `demand` is used; where none exists, the monthly
+    have recorded months in `demand` is used: the newest with twelve months
+    recorded, else the one with the most; where none exists, the monthly
     backtest of `forecast_run` (its last window) stands in, labelled
     `BACKTEST_LABEL`.
 
