@@ -12,6 +12,7 @@ import pandas as pd
 from demand.capacity.assumptions import Assumptions, load_assumptions
 from demand.config import ReportConfig, currency_symbol
 from demand.report import charts
+from demand.report.bottom_line import reference_year
 from demand.report.data import (
     NOT_ASSESSED,
     ReportData,
@@ -27,8 +28,10 @@ from demand.report.exports import (
     write_parquet,
 )
 from demand.report.fms import FMS_COLUMNS, build_fms_areas, build_fms_risks
+from demand.report.fms_sheets import STEP_NOTES, fms_step_sheets
 from demand.report.html import html_table, render_report
 from demand.report.partner import build_partner_section, partner_context
+from demand.report.planning import planning_context
 from demand.report.sections import assumption_rows, capacity_view, scenario_view
 from demand.report.summary import STREAM_NAMES, summary_sentences
 from demand.risk import RiskScheme
@@ -380,6 +383,15 @@ def build_report(store: Store, section: ReportConfig, run_id: str) -> ReportResu
     partner_rows = partner.table()
     html = folder / "report.html"
     context = _html_context(data, fms, assumptions, section, run_id, sentences, False)
+    context |= planning_context(
+        store,
+        data,
+        fms.areas,
+        fms.risks,
+        capacity_view(data.capacity)[0],
+        assumptions,
+        reference_year(fms.areas),
+    )
     html.write_text(render_report(context | partner_context(partner)), encoding="utf-8")
     about = {
         "pipeline": pipeline,
@@ -396,8 +408,19 @@ def build_report(store: Store, section: ReportConfig, run_id: str) -> ReportResu
     partner_rows = _labelled(partner_rows, pipeline, run_id)
     sheets = {**_sheets(labelled, data), "partner_demand": partner_rows}
     symbol = currency_symbol(section.currency)
+    # The FMS steps first, ready to paste; the machine-shaped tables after them
+    # keep their names and columns (other tools read them).
+    steps = fms_step_sheets(fms.areas, data.capacity, symbol)
     workbook = write_workbook(
-        folder / "fms.xlsx", sheets, _descriptions(), about, symbol
+        folder / "fms.xlsx",
+        {**steps, **sheets},
+        {
+            **_descriptions(),
+            **{name: {"Figure": note} for name, note in STEP_NOTES.items()},
+        },
+        about,
+        symbol,
+        {name: "#,##0.0" for name in steps},
     )
     files = [html, workbook, *write_csvs(folder, sheets)]
     if section.publish:

@@ -189,13 +189,15 @@ def capacity_chart(capacity: pd.DataFrame, title: str) -> str:
     """
     departments = sorted(capacity["department"].unique())
     with plt.rc_context(_STYLE):
+        # One department a row at full width: side by side, five panels were
+        # too narrow to read the years or the distance to the establishment.
         fig, axes = plt.subplots(
-            1,
             len(departments),
-            figsize=(2.0 * len(departments) + 1, 2.8),
+            1,
+            figsize=(8, 1.7 * len(departments) + 0.4),
             squeeze=False,
         )
-        for ax, dept in zip(axes[0], departments, strict=True):
+        for ax, dept in zip(axes[:, 0], departments, strict=True):
             rows = capacity[capacity["department"] == dept].sort_values(
                 "financial_year"
             )
@@ -220,11 +222,18 @@ def capacity_chart(capacity: pd.DataFrame, title: str) -> str:
                 lw=1.2,
                 label="establishment",
             )
-            ax.set_title(dept.replace("_", " "), fontsize=9)
-            ax.set_xticks(x, [fy[2:] for fy in rows["financial_year"]], fontsize=7)
-            ax.set_ylim(bottom=0)
-        axes[0][0].set_ylabel("FTE")
-        axes[0][0].legend(loc="lower left", frameon=False, fontsize=7)
+            ax.set_title(dept.replace("_", " "), fontsize=9, loc="left")
+            ax.set_xticks(x, list(rows["financial_year"]), fontsize=8)
+            ax.set_xlim(-0.5, len(rows) - 0.5)
+            # Padded 15 % above the highest mark: the establishment line must
+            # not sit on the border.
+            top = np.nanmax(
+                rows[["fte_hi_80", "fte_mean", "establishment_fte"]].to_numpy(float)
+            )
+            ax.set_ylim(0, top * 1.15 if np.isfinite(top) and top > 0 else 1.0)
+            ax.set_ylabel("FTE")
+        axes[0][0].legend(loc="lower left", frameon=False, fontsize=8, ncol=2)
+        fig.tight_layout()
         return _svg(fig, title)
 
 

@@ -165,6 +165,7 @@ def read_report_data(
     pipeline: str,
     history_months: int = 36,
     financial_year_start_month: int = FINANCIAL_YEAR_START_MONTH,
+    runs: tuple[str, str | None] | None = None,
 ) -> ReportData:
     """Read the latest forecasts, capacity and data checks of a pipeline.
 
@@ -177,6 +178,8 @@ def read_report_data(
         pipeline: Pipeline name whose runs to report.
         history_months: Months of monthly history to read before the forecasts.
         financial_year_start_month: Month (1-12) financial years start in.
+        runs: The forecast and capacity run ids to read instead of the latest
+            (e.g. the previous run, to say what changed); capacity may be None.
 
     Returns:
         The `ReportData`.
@@ -184,13 +187,15 @@ def read_report_data(
     Raises:
         ValueError: the store holds no forecasts yet.
     """
-    forecast_run = store.latest_run(pipeline, "forecast", "forecasts")
+    forecast_run, capacity_run = runs or (
+        store.latest_run(pipeline, "forecast", "forecasts"),
+        store.latest_run(pipeline, "capacity", "capacity"),
+    )
     if forecast_run is None:
         raise ValueError(
             "The store holds no forecasts; run the forecast stage first "
             "(demand run PIPELINE.toml)."
         )
-    capacity_run = store.latest_run(pipeline, "capacity", "capacity")
     if capacity_run is None:
         log.info("no capacity results: capacity and risk are %s", NOT_ASSESSED)
     forecasts = _forecasts(store, forecast_run, "M", "strategic")

@@ -60,6 +60,7 @@ def write_workbook(
     descriptions: Mapping[str, Mapping[str, str]],
     about: Mapping[str, str],
     currency_symbol: str = "£",
+    number_formats: Mapping[str, str] | None = None,
 ) -> Path:
     """Write an Excel workbook: a README sheet, then one sheet per table.
 
@@ -69,6 +70,8 @@ def write_workbook(
         descriptions: Per sheet, what each column means (with units).
         about: Lines for the README's head: run ids, pipeline, made at.
         currency_symbol: Shown before money columns (`*_gbp` in the tables).
+        number_formats: Per sheet, one display format for all its numeric
+            columns (sheets whose columns are years, not named measures).
 
     Returns:
         `path`. Numbers are stored as numbers with a display format, never text;
@@ -110,7 +113,9 @@ def write_workbook(
             width = max(len(column), 8) + 2
             sheet.column_dimensions[letter].width = min(width, 28)
             if numeric:
-                fmt = _number_format(column, currency_symbol)
+                fmt = (number_formats or {}).get(name) or _number_format(
+                    column, currency_symbol
+                )
                 for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
                     cell.number_format = fmt
         sheet.freeze_panes = "A2"

@@ -190,7 +190,8 @@ def scenario_view(
 
 
 def assumption_rows(assumptions: Assumptions) -> pd.DataFrame:
-    """Each assumptions table with its source, for the methods appendix."""
+    """Each assumptions table with its values and its source, for the methods
+    appendix: ``assumption, value, source``."""
     rows = []
     for f in dataclasses.fields(assumptions):
         value = getattr(assumptions, f.name)
@@ -200,5 +201,42 @@ def assumption_rows(assumptions: Assumptions) -> pd.DataFrame:
             if source is None:
                 continue
             name = f.name if key is None else f"{f.name}.{key}"
-            rows.append({"assumption": name, "source": source})
-    return pd.DataFrame(rows, columns=["assumption", "source"])
+            rows.append({"assumption": name, "value": _values(item), "source": source})
+    return pd.DataFrame(rows, columns=["assumption", "value", "source"])
+
+
+def _values(item: object) -> str:
+    """The figures of one assumptions entry, ``name = value`` with units in the
+    names, so the appendix shows each value beside its source."""
+    if not dataclasses.is_dataclass(item):
+        return str(item)
+    parts = []
+    for f in dataclasses.fields(item):
+        value = getattr(item, f.name)
+        if f.name == "source" or dataclasses.is_dataclass(value):
+            continue
+        if isinstance(value, dict):
+            parts += [
+                f"{f.name}[{k}] = {_shown(v)}"
+                for k, v in value.items()
+                if not isinstance(v, dict | list | tuple)
+            ]
+        elif isinstance(value, list | tuple):
+            short = len(value) <= 8 and not any(
+                isinstance(v, dict | list | tuple) or dataclasses.is_dataclass(v)
+                for v in value
+            )
+            parts.append(
+                f"{f.name} = [{', '.join(map(_shown, value))}]"
+                if short
+                else f"{f.name}: {len(value)} entries"
+            )
+        else:
+            parts.append(f"{f.name} = {_shown(value)}")
+    return "; ".join(parts)
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return f"{value:,.0f}"
+    return f"{value:.4g}" if isinstance(value, float) else str(value)

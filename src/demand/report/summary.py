@@ -8,6 +8,7 @@ import pandas as pd
 
 from demand.capacity.assumptions import Assumptions
 from demand.capacity.scenarios import on_binding_basis
+from demand.report.bottom_line import bottom_line
 from demand.report.data import NOT_ASSESSED
 
 __all__ = ["STREAM_NAMES", "DEPARTMENT_NAMES", "summary_sentences"]
@@ -163,8 +164,8 @@ def _risk_sentence(risks: pd.DataFrame) -> str:
         for _, r in departments.sort_values("department").iterrows()
     )
     return (
-        f"The highest FMS risk is {name.lower()} {where} in {top['worst_year']} "
-        f"(grade {top['grade']}: {why}). All {len(streams)} demand areas are "
+        f"The highest FMS risk over the four forecast years is {name.lower()} "
+        f"{where} (grade {top['grade']}: {why}). All {len(streams)} demand areas are "
         f"graded: {spread}." + (f" Departments: {by_dept}." if by_dept else "")
     )
 
@@ -298,8 +299,12 @@ def summary_sentences(
         monthly_history: Monthly counts, to say how long the history is.
         currency_symbol: Written before money (`config.currency_symbol`).
 
+    Every yearly figure is for one reference year, the first full financial
+    year forecast (`bottom_line.reference_year`), named in the first sentence.
+
     Returns:
-        Sentences by topic, in reading order: "Demand", "Next weeks",
+        Sentences by topic, in reading order: "Bottom line" (three sentences:
+        need, shortfall, certainty), "Demand", "Next weeks",
         "People", "Risk" and "Scenarios" (a topic with nothing to say is left
         out).
     """
@@ -335,12 +340,24 @@ def summary_sentences(
             *_hinge_sentence(fms_risks),
         ],
         "Risk": [_risk_sentence(fms_risks)],
-        "Scenarios": _scenario_sentence(
-            scenarios, years[min(1, len(years) - 1)], currency_symbol
-        ),
+        # One reference year throughout: the scenarios are read in it too.
+        "Scenarios": _scenario_sentence(scenarios, years[0], currency_symbol),
     }
+    if assessed and len(binding):
+        force_name = assumptions.force or "The force"
+        topics = {
+            "Bottom line": bottom_line(
+                binding, years[0], force_name, cover, currency_symbol
+            ),
+            **topics,
+        }
     if not assessed:
         topics = {
+            "Bottom line": [
+                f"Every figure in this summary is for {years[0]}, the first full "
+                "financial year forecast; people needed and FMS risks are "
+                f"{NOT_ASSESSED}."
+            ],
             "Demand": topics["Demand"],
             "Next weeks": operational,
             **_not_assessed(),

@@ -1,0 +1,157 @@
+"""Planning charts: forecast against outturn, demand by area, the gap over years."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import matplotlib.ticker
+import numpy as np
+import pandas as pd
+
+from demand.report.charts import _STYLE, BLUE, _svg
+
+__all__ = ["area_chart", "gap_chart", "outturn_chart"]
+
+_INK = "#111827"
+
+
+def outturn_chart(months: pd.DataFrame, names: dict[str, str], title: str) -> str:
+    """Force-wide monthly outturn beside the forecast made for it, per stream.
+
+    Args:
+        months: ``stream, ds, mean, lo_80, hi_80, y`` of the force series
+            (an `Outturn`'s months where area is "force").
+        names: Display name of each stream.
+        title: Accessible title.
+    """
+    streams = sorted(months["stream"].unique())
+    with plt.rc_context(_STYLE):
+        fig, axes = plt.subplots(
+            len(streams), 1, figsize=(8, 1.9 * len(streams) + 0.4), squeeze=False
+        )
+        for ax, stream in zip(axes[:, 0], streams, strict=True):
+            rows = months[months["stream"] == stream].sort_values("ds")
+            ds = pd.to_datetime(rows["ds"])
+            ax.fill_between(
+                ds,
+                rows["lo_80"],
+                rows["hi_80"],
+                color=BLUE,
+                alpha=0.22,
+                label="forecast 80% range",
+            )
+            ax.plot(ds, rows["mean"], color=BLUE, lw=1.5, label="forecast")
+            ax.plot(
+                ds,
+                rows["y"],
+                color=_INK,
+                lw=1.3,
+                marker="o",
+                ms=2.5,
+                label="what happened",
+            )
+            ax.set_title(names.get(stream, stream), fontsize=9, loc="left")
+            ax.set_ylim(bottom=0, top=_padded_top(rows[["hi_80", "y"]]))
+            ax.yaxis.set_major_formatter(
+                matplotlib.ticker.StrMethodFormatter("{x:,.0f}")
+            )
+            ax.set_ylabel("per month")
+        axes[0, 0].legend(loc="lower left", ncol=3, frameon=False, fontsize=8)
+        fig.tight_layout()
+        return _svg(fig, title)
+
+
+def area_chart(history: pd.DataFrame, forecast: pd.DataFrame, title: str) -> str:
+    """One stream's monthly demand by area: recorded, then forecast with 80 %.
+
+    Args:
+        history: ``area, ds, y`` of the stream's area series.
+        forecast: ``area, ds, mean, lo_80, hi_80`` of the same series.
+        title: Accessible title.
+    """
+    areas = sorted(set(history["area"]) | set(forecast["area"]))
+    colours = plt.get_cmap("tab10")
+    with plt.rc_context(_STYLE):
+        fig, ax = plt.subplots(figsize=(8, 3.0))
+        for i, area in enumerate(areas):
+            colour = colours(i % 10)
+            hist = history[history["area"] == area]
+            fc = forecast[forecast["area"] == area]
+            ax.plot(
+                pd.to_datetime(hist["ds"]), hist["y"], color=colour, lw=1.1, label=area
+            )
+            if len(fc):
+                ds = pd.to_datetime(fc["ds"])
+                ax.fill_between(ds, fc["lo_80"], fc["hi_80"], color=colour, alpha=0.18)
+                ax.plot(ds, fc["mean"], color=colour, lw=1.1, ls="--")
+        ax.set_ylabel("per month")
+        ax.set_ylim(bottom=0)
+        ax.yaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:,.0f}"))
+        ax.legend(
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.12),
+            ncol=min(len(areas), 6),
+            frameon=False,
+            fontsize=8,
+        )
+        return _svg(fig, title)
+
+
+def gap_chart(binding: pd.DataFrame, title: str) -> str:
+    """The establishment gap (needed − establishment) over financial years.
+
+    One line per department with its 80 % range shaded; above the dashed zero
+    line the department is short, below it has people to spare.
+
+    Args:
+        binding: One row per department and year (the binding basis):
+            ``department, financial_year, fte_mean, fte_lo_80, fte_hi_80,
+            establishment_fte``.
+        title: Accessible title.
+    """
+    years = sorted(binding["financial_year"].unique())
+    position = {fy: i for i, fy in enumerate(years)}
+    colours = plt.get_cmap("tab10")
+    with plt.rc_context(_STYLE):
+        fig, ax = plt.subplots(figsize=(8, 3.4))
+        for i, (dept, rows) in enumerate(binding.groupby("department", sort=True)):
+            rows = rows.sort_values("financial_year")
+            x = rows["financial_year"].map(position).to_numpy()
+            est = rows["establishment_fte"]
+            colour = colours(i % 10)
+            ax.fill_between(
+                x,
+                rows["fte_lo_80"] - est,
+                rows["fte_hi_80"] - est,
+                color=colour,
+                alpha=0.15,
+            )
+            ax.plot(
+                x,
+                rows["fte_mean"] - est,
+                color=colour,
+                lw=1.6,
+                marker="o",
+                ms=3,
+                label=str(dept).replace("_", " "),
+            )
+        ax.axhline(0, color=_INK, lw=1.0, ls="--")  # red is a department colour
+        ax.set_xticks(range(len(years)), years)
+        ax.set_xlim(-0.3, len(years) - 0.7)
+        low, high = ax.get_ylim()
+        pad = 0.1 * (high - low)
+        ax.set_ylim(low - pad, high + pad)
+        ax.set_ylabel("gap, FTE (+ short, − spare)")
+        ax.legend(
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.1),
+            ncol=5,
+            frameon=False,
+            fontsize=8,
+        )
+        return _svg(fig, title)
+
+
+def _padded_top(values: pd.DataFrame) -> float:
+    """An axis top 15 % above the largest value, so no line sits on the border."""
+    top = float(np.nanmax(values.to_numpy(dtype=float))) if values.size else 1.0
+    return top * 1.15 if np.isfinite(top) and top > 0 else 1.0

@@ -1,0 +1,176 @@
+"""The report's planning sections: forecast against outturn, areas, gap, changes."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pandas as pd
+
+from demand.capacity.assumptions import Assumptions
+from demand.report import charts_plan
+from demand.report.changes import changes_since, previous_runs
+from demand.report.data import ReportData, read_report_data
+from demand.report.fms import build_fms_areas, build_fms_risks
+from demand.report.html import html_table
+from demand.report.outturn import outturn_table as _outturn_table
+from demand.report.outturn import read_outturn
+from demand.report.summary import STREAM_NAMES
+from demand.store import Store
+
+__all__ = ["planning_context"]
+
+log = logging.getLogger(__name__)
+
+
+def _outturn(store: Store, data: ReportData) -> dict[str, Any]:
+    outturn = read_outturn(store, data.pipeline, data.forecast_run)
+    table = _outturn_table(outturn)
+    force = (
+        outturn.months[outturn.months["area"] == "force"]
+        if len(outturn.months)
+        else outturn.months
+    )
+    return {
+        "outturn_kind": outturn.kind,
+        "outturn_label": outturn.label,
+        "outturn_table": html_table(
+            table.assign(stream=table["stream"].map(lambda s: STREAM_NAMES.get(s, s))),
+            {
+                "forecast": "{:,.0f}",
+                "outturn": "{:,.0f}",
+                "error_fraction": "{:+.1%}",
+                "months_inside_80": "{:,.0f}",
+            },
+            {
+                "first_month": "from",
+                "last_month": "to",
+                "outturn": "what happened",
+                "error_fraction": "forecast error",
+                "months_inside_80": "months inside 80% range",
+            },
+        )
+        if len(table)
+        else "",
+        "outturn_svg": charts_plan.outturn_chart(
+            force, STREAM_NAMES, f"Forecast against what happened ({outturn.label})"
+        )
+        if len(force)
+        else "",
+    }
+
+
+def _areas(data: ReportData) -> list[dict[str, str]]:
+    out = []
+    for stream in sorted(set(data.forecasts["stream"])):
+        hist = data.history[
+            (data.history["stream"] == stream) & (data.history["area"] != "force")
+        ]
+        fc = data.forecasts[
+            (data.forecasts["stream"] == stream) & (data.forecasts["area"] != "force")
+        ]
+        if fc.empty:
+            continue
+        name = STREAM_NAMES.get(stream, stream)
+        out.append(
+            {
+                "stream": stream,
+                "name": name,
+                "svg": charts_plan.area_chart(hist, fc, f"{name} per month by area"),
+            }
+        )
+    return out
+
+
+def _changes(
+    store: Store,
+    data: ReportData,
+    areas: pd.DataFrame,
+    risks: pd.DataFrame,
+    assumptions: Assumptions,
+    year: str | None,
+) -> tuple[str, str]:
+    runs = previous_runs(store, data.pipeline, data.forecast_run, data.capacity_run)
+    if runs is None or year is None:
+        return "", "First run: there is no earlier run of this pipeline to compare."
+    before = read_report_data(
+        store,
+        data.pipeline,
+        financial_year_start_month=data.financial_year_start_month,
+        runs=runs,
+    )
+    before_areas = build_fms_areas(before, assumptions)
+    before_risks = build_fms_risks(
+        before_areas, assumptions.risk, before.capacity, before.sensitivity
+    )
+    table = changes_since(
+        areas, risks, data.capacity, before_areas, before_risks, before.capacity, year
+    )
+    note = (
+        f"Compared with forecast run {runs[0]}"
+        + (f" and capacity run {runs[1]}" if runs[1] else "")
+        + f", in {year}."
+    )
+    shown = html_table(
+        table.assign(
+            **{
+                col: [
+                    _figure(v, m, col == "change")
+                    for v, m in zip(table[col], table["measure"], strict=True)
+                ]
+                for col in ("previous_run", "this_run", "change")
+            }
+        ),
+        headers={"previous_run": "previous run", "this_run": "this run"},
+    )
+    return shown, note
+
+
+def _figure(value: object, measure: str, signed: bool) -> str:
+    """A changes-table cell: counts whole, FTE to one decimal, grades as text."""
+    if not isinstance(value, int | float):
+        return "–" if value is None else str(value)
+    if value != value:  # NaN: not in one of the runs
+        return "–"
+    fmt = "{:+,.0f}" if signed else "{:,.0f}"
+    if "FTE" in measure:
+        fmt = "{:+,.1f}" if signed else "{:,.1f}"
+    return fmt.format(value).replace("-", "−")
+
+
+def planning_context(
+    store: Store,
+    data: ReportData,
+    fms_areas: pd.DataFrame,
+    fms_risks: pd.DataFrame,
+    binding: pd.DataFrame,
+    assumptions: Assumptions,
+    year: str | None,
+) -> dict[str, Any]:
+    """Template values of the planning sections.
+
+    Args:
+        store: The store (read access is enough).
+        data: This report's `ReportData`.
+        fms_areas: This report's `fms_areas` (unsuppressed).
+        fms_risks: This report's `fms_risks`.
+        binding: Capacity on each department's binding basis, every year.
+        assumptions: The force's assumptions (risk matrix for earlier grades).
+        year: The reference year of the summary (None: no year forecast).
+
+    Returns:
+        ``outturn_*``, ``area_charts``, ``gap_svg``, ``changes_table`` and
+        ``changes_note``.
+    """
+    changes_table, changes_note = _changes(
+        store, data, fms_areas, fms_risks, assumptions, year
+    )
+    return {
+        **_outturn(store, data),
+        "area_charts": _areas(data),
+        "gap_svg": charts_plan.gap_chart(binding, "Establishment gap by financial year")
+        if len(binding)
+        else "",
+        "changes_table": changes_table,
+        "changes_note": changes_note,
+    }
