@@ -166,8 +166,11 @@ def test_backtest_writes_the_published_score_columns(tmp_path: Path) -> None:
         "bias",
         "cov80",
         "cov95",
-    ]
+        "sql",
+        "msis",
+    ]  # the first eight exactly as outside checks read them; new scores appended
     assert scores["model"].tolist() == ["seasonal_naive"]
+    assert scores[["sql", "msis"]].notna().all().all()
 
 
 def test_backtest_missing_input_is_one_sentence(tmp_path: Path) -> None:

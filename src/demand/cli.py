@@ -368,22 +368,22 @@ def backtest(
 
     Example: demand backtest --input series.csv --freq D --out scores.csv
     """
-    from demand.forecast.backtest import backtest_file
+    from demand.forecast.backtest import SCORE_COLUMNS, backtest_file
 
     with err.status(f"backtesting {input_path.name}"):
         scores = backtest_file(input_path, freq, models=list(models) or None)
-    columns = ["unique_id", "model", "mase", "smape", "rmse", "bias", "cov80", "cov95"]
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    scores[columns].to_csv(out_path, index=False)
-    summary = scores.groupby("model")[["mase", "smape", "cov80", "cov95"]].mean()
-    table = Table("model", "mean MASE", "sMAPE %", "cov80", "cov95")
-    for model, row in summary.sort_values("mase").iterrows():
+    scores[SCORE_COLUMNS].to_csv(out_path, index=False)
+    summary = scores.groupby("model")[["mase", "smape", "cov80", "cov95", "sql"]]
+    table = Table("model", "mean MASE", "sMAPE %", "cov80", "cov95", "SQL")
+    for model, row in summary.mean().sort_values("mase").iterrows():
         table.add_row(
             str(model),
             f"{row.mase:.3f}",
             f"{row.smape:.2f}",
             f"{row.cov80:.3f}",
             f"{row.cov95:.3f}",
+            f"{row.sql:.3f}",
         )
     console.print(table)
     console.print(f"{len(scores):,} scores written to {out_path}")

@@ -19,7 +19,9 @@ from demand.forecast.metrics import (
     bias,
     coverage,
     mase,
+    msis,
     rmse,
+    scaled_quantile_loss,
     seasonal_naive_mae,
     smape,
 )
@@ -194,6 +196,18 @@ def test_metric_known_answers():
     assert coverage([1, 5, 9], [0, 6, 9], [2, 8, 9]) == pytest.approx(2 / 3)
 
 
+def test_probabilistic_score_known_answers():
+    # median only: pinball 0.5 |e| = 1, scaled by 2 -> MASE / 2
+    assert scaled_quantile_loss([10], {0.5: [12]}, 2.0) == pytest.approx(0.5)
+    # q 0.1 below y by 2: 0.1 * 2; q 0.9 above y by 4: (1 - 0.9) * 4; mean of both
+    loss = scaled_quantile_loss([10], {0.1: [8], 0.9: [14]}, 1.0)
+    assert loss == pytest.approx((0.2 + 0.4) / 2)
+    # a miss costs 2 / alpha = 40 per unit outside: width 8 + 40 * 2, scale 2
+    assert msis([10], [12], [20], 2.0) == pytest.approx(88 / 2)
+    assert msis([25], [12], [20], 1.0) == pytest.approx(8 + 40 * 5)
+    assert msis([15, 15], [12, 10], [20, 20], [1.0, 2.0]) == pytest.approx(6.5)
+
+
 def test_score_backtests_scales_mase_by_each_cutoffs_training_window():
     series = pd.DataFrame(
         {
@@ -225,6 +239,24 @@ def test_score_backtests_scales_mase_by_each_cutoffs_training_window():
     assert row["rmse"] == pytest.approx(math.sqrt(13 / 3))
     assert row["bias"] == pytest.approx(100 * 5 / 12)
     assert (row["cov80"], row["cov95"]) == (pytest.approx(2 / 3), 1.0)
+    # pinball losses at q 0.025, 0.1, 0.5, 0.9, 0.975 (bounds lo_95, lo_80, mean,
+    # hi_80, hi_95), y = 4 each time:
+    #   point 1 (2, 3, 6, 7, 8): .05 + .1 + 1.0 + .3 + .1 = 1.55, scale 2
+    #   point 2 (2, 3, 4, 5, 6): .05 + .1 + 0 + .1 + .05 = 0.30, scale 2
+    #   point 3 (0, 5, 7, 9, 9): .1 + .9 + 1.5 + .5 + .125 = 3.125, scale 1
+    assert row["sql"] == pytest.approx((1.55 / 2 + 0.30 / 2 + 3.125) / 15)
+    # 95 % widths 6, 4, 9, all inside: (6 / 2 + 4 / 2 + 9 / 1) / 3
+    assert row["msis"] == pytest.approx(14 / 3)
+    assert list(scores.columns[:8]) == [
+        "unique_id",
+        "model",
+        "mase",
+        "smape",
+        "rmse",
+        "bias",
+        "cov80",
+        "cov95",
+    ]
     windowed = score_backtests(backtests, series, season_length=1, train_window=4)
     # with a 4-day window cutoff 01-05 sees 2, 4, 4, 4 -> 2/3
     assert windowed.iloc[0]["mase"] == pytest.approx((1 + 0 + 3 / (2 / 3)) / 3)
@@ -247,6 +279,8 @@ def test_backtest_file_scores_every_model_asked_for(tmp_path, make_demand):
         "bias",
         "cov80",
         "cov95",
+        "sql",
+        "msis",
     ]
     assert sorted(zip(scores["unique_id"], scores["model"], strict=True)) == [
         ("x", "naive"),

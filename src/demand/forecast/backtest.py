@@ -21,10 +21,13 @@ from demand.forecast.base import (
     validate_demand,
 )
 from demand.forecast.metrics import (
+    QUANTILE_LEVELS,
     bias,
     coverage,
     mase,
+    msis,
     rmse,
+    scaled_quantile_loss,
     seasonal_naive_mae,
     smape,
 )
@@ -62,7 +65,11 @@ SCORE_COLUMNS = [
     "bias",
     "cov80",
     "cov95",
+    "sql",
+    "msis",
 ]
+"""Columns of a score row. The first eight are read by outside checks and stay as
+they are; probabilistic scores are appended."""
 
 
 @dataclass(frozen=True)
@@ -262,6 +269,20 @@ def _cutoff_scales(
     return pd.Series(scales, index=keys.index, dtype=float)
 
 
+def _probabilistic_scores(scored: pd.DataFrame) -> dict[str, float]:
+    """Return `sql` and `msis` of one (unique_id, model)'s scored backtests.
+
+    NaN where the backtests lack the 80 % or 95 % interval.
+    """
+    if not set(QUANTILE_LEVELS.values()) <= set(scored.columns):
+        return {"sql": float("nan"), "msis": float("nan")}
+    quantiles = {q: scored[col] for q, col in QUANTILE_LEVELS.items()}
+    return {
+        "sql": scaled_quantile_loss(scored["y"], quantiles, scored["scale"]),
+        "msis": msis(scored["y"], scored["lo_95"], scored["hi_95"], scored["scale"]),
+    }
+
+
 def score_backtests(
     backtests: pd.DataFrame,
     series: pd.DataFrame,
@@ -282,7 +303,10 @@ def score_backtests(
     Returns:
         One row per (unique_id, model): `unique_id, model, mase, smape` (%),
         `rmse` (units of y), `bias` (%), `cov80, cov95` (shares 0-1; NaN when
-        the backtests lack that level).
+        the backtests lack that level), `sql` (scaled quantile loss over the
+        quantiles 0.025, 0.1, 0.5, 0.9, 0.975: the 95 % and 80 % bounds and the
+        point) and `msis` (M4's mean scaled interval score at 95 %); both are
+        scaled like MASE and NaN without the 80 % and 95 % intervals.
     """
     data, family = validate_demand(series, freq)
     m = int(season_length) if season_length else SEASON_LENGTHS[family]
@@ -301,6 +325,7 @@ def score_backtests(
             row[f"cov{lv}"] = (
                 coverage(y, g[f"lo_{lv}"], g[f"hi_{lv}"]) if has_level else float("nan")
             )
+        row |= _probabilistic_scores(g)
         rows.append(row)
     return pd.DataFrame(rows, columns=SCORE_COLUMNS)
 
