@@ -357,12 +357,28 @@ def erlang(
     multiple=True,
     help="Model alias to score (repeatable); default every model.",
 )
+@click.option(
+    "--country",
+    default="GB",
+    show_default=True,
+    help="Bank holidays of this ISO 3166 country (GB: England and Wales; "
+    "GB-SCT, US, ...); 'none' for none.",
+)
+@click.option(
+    "--hierarchy",
+    default="detect",
+    show_default=True,
+    help="'detect': where one series is the sum of the others, reconcile to it; "
+    "a unique_id: that series is the total; 'none': no reconciliation.",
+)
 @_user_errors
 def backtest(
     input_path: Path,
     freq: str,
     out_path: Path,
     models: tuple[str, ...],
+    country: str,
+    hierarchy: str,
 ) -> None:
     """Score every model on a series file with the rolling-origin protocol.
 
@@ -371,7 +387,13 @@ def backtest(
     from demand.forecast.backtest import SCORE_COLUMNS, backtest_file
 
     with err.status(f"backtesting {input_path.name}"):
-        scores = backtest_file(input_path, freq, models=list(models) or None)
+        scores = backtest_file(
+            input_path,
+            freq,
+            models=list(models) or None,
+            country=None if country.lower() == "none" else country,
+            hierarchy=hierarchy,
+        )
     out_path.parent.mkdir(parents=True, exist_ok=True)
     scores[SCORE_COLUMNS].to_csv(out_path, index=False)
     summary = scores.groupby("model")[["mase", "smape", "cov80", "cov95", "sql"]]

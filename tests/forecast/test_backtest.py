@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -308,3 +309,51 @@ def test_backtest_file_errors_say_what_to_do(tmp_path):
     _grid("D", 400).to_csv(path, index=False)
     with pytest.raises(ValueError, match="Unknown model"):
         backtest_file(path, "D", models=["crystal_ball"])
+
+
+def test_backtest_file_uses_the_country_asked_for(tmp_path):
+    from demand.forecast.calendar import holiday_names
+
+    rng = np.random.default_rng(4)
+    ds = pd.date_range("2013-01-01", "2018-12-31", freq="D")
+    us = set(holiday_names("US", range(2013, 2019)))
+    rate = np.where(ds.isin(list(us)), 30.0, 100.0)  # demand falls on US holidays
+    path = tmp_path / "us.csv"
+    pd.DataFrame({"unique_id": "a", "ds": ds, "y": rng.poisson(rate) * 1.0}).to_csv(
+        path, index=False
+    )
+    us_mase, gb_mase = (
+        backtest_file(path, "D", models=["count_glm"], country=c)["mase"].item()
+        for c in ("US", "GB")
+    )
+    assert us_mase < 0.95 * gb_mase
+    with pytest.raises(ValueError, match="Unknown holiday country"):
+        backtest_file(path, "D", models=["count_glm"], country="XX")
+
+
+def test_backtest_file_reconciles_a_total_and_its_parts(tmp_path, caplog):
+    rng = np.random.default_rng(2)
+    ds = pd.date_range("2015-01-01", periods=60, freq="MS")
+    season = 1 + 0.2 * np.sin(2 * np.pi * np.arange(60) / 12)
+    parts = {
+        p: rng.poisson(k * season).astype(float) for p, k in [("x", 80), ("y", 40)]
+    }
+    frames = [
+        pd.DataFrame({"unique_id": p, "ds": ds, "y": v}) for p, v in parts.items()
+    ]
+    total = sum(parts.values())
+    frames.append(pd.DataFrame({"unique_id": "all", "ds": ds, "y": total}))
+    path = tmp_path / "tree.csv"
+    pd.concat(frames).to_csv(path, index=False)
+    with caplog.at_level("WARNING", logger="demand.forecast.backtest"):
+        found = backtest_file(path, "M", models=["naive"])
+    assert "'all' is the sum of the others" in caplog.text
+    named = backtest_file(path, "M", models=["naive"], hierarchy="all")
+    flat = backtest_file(path, "M", models=["naive"], hierarchy="none")
+    pd.testing.assert_frame_equal(found, named)
+    # naive forecasts already add up: reconciling keeps the means (MASE) and
+    # recomputes the intervals from the parts' correlation (SQL changes)
+    np.testing.assert_allclose(found["mase"], flat["mase"])
+    assert not np.allclose(found["sql"], flat["sql"])
+    with pytest.raises(ValueError, match="not the sum"):
+        backtest_file(path, "M", models=["naive"], hierarchy="x")

@@ -6,11 +6,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from demand.forecast import AutoSelect, DailyProfile, Ensemble, make_model
+from demand.forecast import (
+    MODELS,
+    AutoSelect,
+    DailyProfile,
+    Ensemble,
+    SeasonalNaive,
+    make_model,
+)
 from demand.forecast.backtest import cross_validate
 from demand.forecast.calendar import calendar_features, holiday_names
 from demand.forecast.ml import lagged_level
-from demand.forecast.select import conformal_bounds
+from demand.forecast.select import GUARD_MAX_MASE_RATIO, conformal_bounds
 
 
 def _weekly(n_days: int, seed: int = 0, start: str = "2022-01-03") -> pd.DataFrame:
@@ -130,6 +137,32 @@ def test_selection_reports_the_coverage_guard_and_short_history():
     short = AutoSelect(candidates=("auto_ets",)).fit(_weekly(9))
     assert short.choices_["model"][0] == "seasonal_naive"
     assert "too short" in short.choices_["reason"][0]
+
+
+class _NarrowSeasonalNaive(SeasonalNaive):
+    """Seasonal naive with zero-width intervals: a good point, overconfident."""
+
+    def __init__(
+        self, season_length=None, freq=None, fallback="naive", alias="narrow_snaive"
+    ):
+        super().__init__(season_length, freq, fallback, alias)
+
+    def _predict_stream(self, state, h, level):
+        out = super()._predict_stream(state, h, level)
+        return {k: out["mean"] if k != "mean" else v for k, v in out.items()}
+
+
+def test_the_coverage_guard_never_keeps_a_far_worse_model(monkeypatch):
+    monkeypatch.setitem(MODELS, "narrow_snaive", _NarrowSeasonalNaive)
+    series = _weekly(120, seed=1)
+    model = AutoSelect(
+        candidates=("naive", "narrow_snaive"), top_k=1, calibrate=False
+    ).fit(series)
+    choice = model.choices_.iloc[0]
+    # naive covers (the guard keeps it) but misses the weekday cycle entirely
+    assert choice["mase_naive"] > GUARD_MAX_MASE_RATIO * choice["mase_narrow_snaive"]
+    assert choice["model"] == "narrow_snaive"
+    assert "guard overruled" in choice["reason"]
 
 
 def test_conformal_bounds_cover_at_the_nominal_rate():

@@ -17,7 +17,7 @@ from demand.forecast.artefacts import (
     write_metadata,
 )
 from demand.forecast.backtest import PROTOCOL, score_backtests
-from demand.forecast.base import SEASON_LENGTHS, normalise_freq
+from demand.forecast.base import normalise_freq
 from demand.forecast.events import events_for
 from demand.forecast.fitting import (
     BacktestTask,
@@ -28,7 +28,7 @@ from demand.forecast.fitting import (
     forecast_and_backtest,
 )
 from demand.forecast.parallel import Progress, run_tasks
-from demand.forecast.reconcile import reconcile
+from demand.forecast.reconcile import reconcile, seasonal_residuals
 from demand.forecast.stage_io import (
     ForecastGroup,
     read_forecast_groups,
@@ -78,18 +78,6 @@ def _series_tasks(
     return tasks
 
 
-def _residuals(history: pd.DataFrame, freq: str) -> pd.DataFrame:
-    """Seasonal differences of the last year of each series: the correlation proxy
-    reconciliation uses for its intervals (and MinT for its weights)."""
-    m = SEASON_LENGTHS[normalise_freq(freq)]
-    wide = history.pivot(index="ds", columns="unique_id", values="y").tail(
-        {"H": 4 * 168, "D": 364, "W": 104, "M": 36}[normalise_freq(freq)] + m
-    )
-    diff = (wide - wide.shift(m)).dropna()
-    long = diff.reset_index().melt(id_vars="ds", value_name="residual")
-    return long[["unique_id", "ds", "residual"]]
-
-
 def _reconcile(
     forecast: pd.DataFrame, history: pd.DataFrame, freq: str, method: str
 ) -> pd.DataFrame:
@@ -100,7 +88,7 @@ def _reconcile(
     levels = [c for c in forecast.columns if c.startswith(("lo_", "hi_"))]
     base = forecast[["unique_id", "ds", "mean", *levels]].assign(model="_")
     try:
-        coherent = reconcile(base, method, _residuals(history, freq))
+        coherent = reconcile(base, method, seasonal_residuals(history, freq))
     except ValueError as exc:
         logger.warning("Forecasts not reconciled (%s); kept as fitted.", exc)
         return forecast
