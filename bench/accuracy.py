@@ -45,7 +45,13 @@ from pathlib import Path  # noqa: E402
 
 import pandas as pd  # noqa: E402
 
-from demand.forecast import MODELS, AutoSelect, BaseForecaster, make_model  # noqa: E402
+from demand.forecast import (  # noqa: E402
+    MODELS,
+    AutoSelect,
+    AutoSelectOne,
+    BaseForecaster,
+    make_model,
+)
 from demand.forecast.backtest import (  # noqa: E402
     protocol_cutoffs,
     run_protocol,
@@ -84,12 +90,21 @@ class _RecordingAutoSelect(AutoSelect):
 
     def _fit(self, series: pd.DataFrame) -> None:
         super()._fit(series)
-        CHOICES.append(self.choices_.assign(cutoff=series["ds"].max()))
+        CHOICES.append(self.choices_.assign(cutoff=series["ds"].max(), auto=self.alias))
+
+
+class _RecordingAutoSelectOne(AutoSelectOne, _RecordingAutoSelect):
+    """`auto_select` that keeps its choices, like `_RecordingAutoSelect`."""
+
+
+_RECORDING = {"auto": _RecordingAutoSelect, "auto_select": _RecordingAutoSelectOne}
+NOT_SINGLE = ("auto", "auto_select", "ensemble")
+"""Models that combine or select others: not "single models" in the targets."""
 
 
 def _configure(alias: str, freq: str, country: str) -> BaseForecaster:
     """Return model `alias` set up for a file: its country and frequency."""
-    model = _RecordingAutoSelect() if alias == "auto" else make_model(alias)
+    model = _RECORDING[alias]() if alias in _RECORDING else make_model(alias)
     settings = {"country": country, "freq": freq}
     if alias == "auto_ets" and freq == "H":
         settings["initialization_method"] = "heuristic"
@@ -112,7 +127,7 @@ def _machine() -> str:
 
 def _warm_up(alias: str, series: pd.DataFrame, freq: str) -> None:
     """Fit once on one stream's tail so first-call costs stay out of the timing."""
-    if alias == "auto":
+    if alias in _RECORDING:
         return  # its candidates are warmed up in their own right
     first = series[series["unique_id"] == series["unique_id"].iloc[0]].tail(800)
     _configure(alias, freq, "US").fit(first).predict(2)
@@ -255,10 +270,11 @@ def _verdict(name: str, per_file: pd.DataFrame) -> str:
     """
     auto = per_file[per_file["model"] == "auto"]
     others = per_file[per_file["model"] != "auto"]
-    if auto.empty or others.empty:
-        return "Target not assessed: the run lacks `auto` or other models."
+    single = others[~others["model"].isin(NOT_SINGLE)]
+    if auto.empty or single.empty:
+        return "Target not assessed: the run lacks `auto` or single models."
     row = auto.iloc[0]
-    best = others.loc[others["mase"].idxmin()]
+    best = single.loc[single["mase"].idxmin()]
     best_sql = others.loc[others["sql"].idxmin()]
     (lo80, hi80), (lo95, hi95) = COVERAGE_BANDS.get(name, _NOMINAL_BANDS)
     checks = {
