@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 RAW    := data/raw
-DB     ?= data/processed/demand.duckdb
+DB     ?= data/processed/demo/demand.duckdb
 
 .DEFAULT_GOAL := help
 .PHONY: help install demo test lint bench clean
@@ -29,7 +29,7 @@ demo: install ## Generate the synthetic force and run the demo pipeline on it
 	@test -f $(RAW)/truth.json || $(BIN)/demand synth --out $(RAW)
 	$(BIN)/demand run pipelines/demo.toml --db $(DB)
 	$(BIN)/demand status --db $(DB)
-	@echo "Outputs: raw extracts in $(RAW)/, the store in $(DB), the report in reports/demo/latest/report.html, run logs in logs/demo/"
+	@echo "Outputs: raw extracts in $(RAW)/, the store in $(DB), Parquet exports in data/processed/demo/exports/, the report in reports/demo/latest/report.html, run logs in logs/demo/"
 
 test: $(VENV)/.installed-test ## Install the test extras and run the tests
 	$(BIN)/python -m pytest --cov=demand --cov-report=term:skip-covered

@@ -1,6 +1,7 @@
 """Time the full capacity model on the demo force and on a force ten times its size.
 
-Usage: python bench/capacity_speed.py [--db data/processed/demand.duckdb] [--repeat 3]
+Usage: python bench/capacity_speed.py [--db data/processed/demo/demand.duckdb]
+       [--repeat 3]
 
 Needs a store where the demo pipeline has run (`make demo`). The larger force is the
 same force with every forecast volume and the establishment multiplied by ten: ten
@@ -30,7 +31,7 @@ VOLUME_COLUMNS = ("mean", "lo_80", "hi_80", "lo_95", "hi_95")
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--db", default="data/processed/demand.duckdb")
+    parser.add_argument("--db", default="data/processed/demo/demand.duckdb")
     parser.add_argument("--pipeline", default="pipelines/demo.toml")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import ast
 import csv
 import io
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -242,3 +246,100 @@ def test_ingest_of_a_missing_folder_is_one_sentence(tmp_path: Path) -> None:
     )
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert "nowhere" in result.output
+
+
+def _suggested_commands() -> list[tuple[str, str]]:
+    """(file, command) for every `demand COMMAND` a message in the source names
+    (a string that is not a docstring)."""
+    found = []
+    for path in sorted((ROOT / "src" / "demand").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docstrings = {
+            id(node.body[0].value)
+            for node in ast.walk(tree)
+            if isinstance(
+                node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef
+            )
+            and node.body
+            and isinstance(node.body[0], ast.Expr)
+        }
+        for node in ast.walk(tree):
+            if id(node) in docstrings:
+                continue  # prose about demand, not a message naming a command
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                for name in re.findall(r"[`(]demand ([a-z][a-z-]*)", node.value):
+                    found.append((str(path.relative_to(ROOT)), name))
+    return found
+
+
+def test_every_command_a_message_suggests_exists() -> None:
+    suggested = _suggested_commands()
+    assert suggested  # the scan finds the messages it is meant to check
+    missing = [(f, name) for f, name in suggested if name not in cli.commands]
+    assert not missing, missing
+
+
+@pytest.mark.parametrize(
+    "args", [["run", "pipelines/demo.toml"], ["ingest", "data/raw"], ["status"]]
+)
+def test_a_db_in_a_missing_folder_is_refused_not_created(
+    tmp_path: Path, args: list[str]
+) -> None:
+    # A mistyped folder used to be created and the whole store rebuilt in it.
+    db = tmp_path / "no" / "such" / "s.duckdb"
+    result = CliRunner().invoke(cli, [*args, "--db", str(db)])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert f"The folder {db.parent} of the store" in result.output
+    assert not (tmp_path / "no").exists()
+
+
+def test_ingest_takes_the_run_lock(tmp_path: Path, incidents_csv: Path) -> None:
+    db = tmp_path / "s.duckdb"
+    code = (
+        "import sys, time\nfrom pathlib import Path\nfrom demand.lock import run_lock\n"
+        "with run_lock(Path(sys.argv[1]), 'weekly'):\n"
+        "    print('held', flush=True)\n    time.sleep(60)\n"
+    )
+    lock = db.with_name(db.name + ".lock")
+    holder = subprocess.Popen(
+        [sys.executable, "-c", code, str(lock)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        adapter = str(incidents_csv.with_suffix(".toml"))
+        args = ["ingest", str(incidents_csv), "--adapter", adapter, "--db", str(db)]
+        result = CliRunner().invoke(cli, args)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert "Another run (weekly" in result.output
+    assert not db.exists()  # nothing loaded while the run held the store
+    again = CliRunner().invoke(cli, args)
+    assert again.exit_code == 0 and not lock.exists()
+
+
+def test_csv_on_stdout_is_data_only(tmp_path: Path, incidents_csv: Path) -> None:
+    # Run as notebooks and `python -c` do, where DuckDB's own progress bar is on by
+    # default; it draws on stdout for queries over 2 s (tests/test_store.py checks
+    # that every connection has it off, whatever the query's length).
+    adapter = str(incidents_csv.with_suffix(".toml"))
+    args = ["ingest", str(incidents_csv), "--adapter", adapter, "--csv"]
+    shown = subprocess.run(
+        [sys.executable, "-c", "from demand.cli import main; main()", *args],
+        capture_output=True,
+        text=True,
+        env={
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join(sys.path),
+            "DEMAND_DB": str(tmp_path / "s.duckdb"),
+        },
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert "\r" not in shown.stdout and "%" not in shown.stdout
+    rows = list(csv.reader(io.StringIO(shown.stdout)))
+    assert rows[0] == ["file", "stream", "status", "read", "loaded", "rejected"]
+    assert rows[1:] == [[str(incidents_csv), "incidents", "loaded", "20", "19", "1"]]

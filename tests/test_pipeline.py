@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -144,15 +145,97 @@ def test_a_second_concurrent_run_is_refused(tmp_path: Path, raw: Path) -> None:
         holder.wait()
 
 
-def test_failed_stage_is_named_and_exits_non_zero(tmp_path: Path) -> None:
+def _run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """`demand ARGS` in its own process, as cron runs it: stdout and stderr apart."""
+    src = str(Path(__file__).resolve().parents[1] / "src")
+    path = os.pathsep.join(filter(None, [src, os.environ.get("PYTHONPATH")]))
+    return subprocess.run(
+        [sys.executable, "-m", "demand.cli", *args],
+        cwd=cwd,
+        env={**os.environ, "PYTHONPATH": path},
+        capture_output=True,
+        text=True,
+    )
+
+
+def _one_error_line(result: subprocess.CompletedProcess[str]) -> str:
+    """The one `Error:` line a failed command printed (and nothing else on stderr)."""
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stdout + result.stderr, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("Error: "), lines
+    return lines[0]
+
+
+@pytest.mark.parametrize("fault", ["no extracts", "rejected extract"])
+def test_failed_stage_is_one_sentence_and_its_traceback_goes_to_the_log(
+    tmp_path: Path, fault: str
+) -> None:
+    extracts = tmp_path / "extracts"
+    (extracts / "calls").mkdir(parents=True)
+    if fault == "rejected extract":  # a calls file whose columns are not calls'
+        (extracts / "calls" / "calls.csv").write_text("a,b\n1,2\n", encoding="utf-8")
     bad = tmp_path / "bad.toml"
     bad.write_text(
-        PIPELINE.format(name="bad", raw=tmp_path / "absent", freq="D"), encoding="utf-8"
+        PIPELINE.format(name="bad", raw=extracts, freq="D"), encoding="utf-8"
     )
-    result = CliRunner().invoke(cli, ["run", str(bad), "--db", str(tmp_path / "s.db")])
-    assert result.exit_code == 1
-    assert "failed in stage ingest" in result.output
+    result = _run_cli("run", str(bad), "--db", str(tmp_path / "s.db"), cwd=tmp_path)
+    error = _one_error_line(result)
+    assert "failed in stage ingest: " in error and "ingest: ingest" not in error
     assert run_history(tmp_path / "s.db")[0]["status"] == "failed"
+    (log,) = (tmp_path / "logs" / "bad").glob("*.log")
+    assert str(log.relative_to(tmp_path)) in error
+    assert "Traceback" in log.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("command", ["run", "forecast"])
+def test_forecast_without_series_suggests_a_command_that_exists(
+    tmp_path: Path, command: str
+) -> None:
+    pipeline = tmp_path / "f.toml"
+    pipeline.write_text(
+        '[pipeline]\nname = "f"\nstages = ["forecast"]\n', encoding="utf-8"
+    )
+    args = [str(pipeline)] if command == "run" else ["--pipeline", str(pipeline)]
+    result = _run_cli(command, *args, "--db", str(tmp_path / "s.db"), cwd=tmp_path)
+    error = _one_error_line(result)
+    assert "failed in stage forecast: No demand series to forecast" in error
+    suggested = re.findall(r"`demand ([a-z-]+)", error)
+    assert suggested and set(suggested) <= set(cli.commands), suggested
+
+
+@pytest.mark.parametrize(
+    ("section", "named"),
+    [
+        ('stages = ["forecast"]\n[forecast]\nmodels = ["auto_etz"]', "auto_etz"),
+        ('stages = ["forecast"]\n[forecast]\nfallback = "seasonal"', "seasonal"),
+        (
+            'stages = ["capacity"]\n[capacity]\nassumptions = "missing.toml"',
+            "missing.toml",
+        ),
+        (
+            'stages = ["report"]\n[report]\nassumptions = "gone.toml"',
+            "gone.toml",
+        ),
+        ('stages = ["series"]\n[series]\ntimezone = "Europe/Londn"', "Europe/London"),
+        ('stages = ["ingest"]\n[ingest]\nadapter = "northshir"', "northshir"),
+        ('stages = ["ingest"]\n[ingest]\npaths = ["no/such/folder"]', "no/such"),
+    ],
+)
+def test_dry_run_catches_what_a_pipeline_names_that_does_not_exist(
+    tmp_path: Path, section: str, named: str
+) -> None:
+    pipeline = tmp_path / "p.toml"
+    pipeline.write_text(f'[pipeline]\nname = "p"\n{section}\n', encoding="utf-8")
+    db = tmp_path / "s.duckdb"
+    for extra in (["--dry-run"], []):
+        result = CliRunner().invoke(
+            cli, ["run", str(pipeline), "--db", str(db), *extra]
+        )
+        assert result.exit_code == 1, result.output
+        assert isinstance(result.exception, SystemExit)
+        assert named in result.output and str(pipeline) in result.output
+        assert not db.exists()  # refused before anything ran
 
 
 def test_dry_run_says_what_would_run_and_changes_nothing(

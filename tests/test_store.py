@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import json
+import logging
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
 import pytest
 
+from demand.lock import lock_path
 from demand.schemas import STREAMS, get_stream
-from demand.store import Store, quote
+from demand.store import Store, StoreBusyError, quote
 from demand.tables import DERIVED_TABLES
 
 
@@ -81,3 +92,116 @@ def test_latest_run_is_the_pipelines_own(store: Store) -> None:
     assert store.latest_run("other", "forecast") is None
     # without run history, the newest run id holding rows stands in
     assert store.latest_run("other", "forecast", "forecasts") == "r2"
+
+
+def test_every_connection_has_duckdbs_progress_bar_off(tmp_path: Path) -> None:
+    # Its bar goes to stdout on queries over 2 s and landed as the first line of
+    # `demand fms --csv > risks.csv`. DuckDB turns it on where Python runs no
+    # script file (`python -c`, notebooks), so that is where this looks.
+    db = tmp_path / "s.duckdb"
+    Store(db).close()
+    code = (
+        "import sys\nfrom demand.store import Store\n"
+        "for path, read_only in ((sys.argv[1], False), (sys.argv[1], True), "
+        "(':memory:', False)):\n"
+        "    with Store(path, read_only) as store:\n"
+        '        print(store.con.execute("SELECT current_setting('
+        "'enable_progress_bar')\").fetchone()[0])\n"
+    )
+    shown = subprocess.run(
+        [sys.executable, "-c", code, str(db)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
+    assert shown.stdout.split() == ["False", "False", "False"]
+
+
+@contextmanager
+def _held(db: Path, seconds: float = 60, read_only: bool = False) -> Iterator[int]:
+    """Hold the store open in another process (as a notebook would); yield its pid."""
+    code = (
+        "import sys, time, duckdb\n"
+        "con = duckdb.connect(sys.argv[1], read_only=sys.argv[2] == 'ro')\n"
+        "print('held', flush=True)\ntime.sleep(float(sys.argv[3]))\n"
+    )
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            code,
+            str(db),
+            "ro" if read_only else "rw",
+            str(seconds),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        yield holder.pid
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_a_store_held_by_another_process_is_refused_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "s.duckdb"
+    Store(db).close()
+    monkeypatch.setenv("DEMAND_BUSY_WAIT_SECONDS", "0.5")
+    with _held(db, read_only=True) as pid:
+        with pytest.raises(StoreBusyError) as caught:
+            Store(db)
+    message = str(caught.value)
+    assert f"(pid {pid})" in message and str(db) in message
+    assert "waited 0.5 s" in message and "\n" not in message
+    assert message.endswith(".") and message.count(". ") == 0  # one sentence
+
+
+def test_a_store_held_by_a_run_names_the_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "s.duckdb"
+    Store(db).close()
+    monkeypatch.setenv("DEMAND_BUSY_WAIT_SECONDS", "0")
+    with _held(db) as pid:
+        lock = {"pid": pid, "host": socket.gethostname(), "run_id": "20261204-abc"}
+        lock_path(db).write_text(json.dumps(lock), encoding="utf-8")
+        with pytest.raises(StoreBusyError, match=f"run 20261204-abc, pid {pid}"):
+            Store(db, read_only=True)
+
+
+def test_a_reader_waits_for_a_holder_that_lets_go(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "s.duckdb"
+    with Store(db) as store:
+        store.con.execute(
+            "INSERT INTO rejects VALUES ('f', 'sha', 'calls', 2, 'c', 'v', 'r', now())"
+        )
+    monkeypatch.setenv("DEMAND_BUSY_WAIT_SECONDS", "120")
+    with _held(db, seconds=1):
+        with Store(db, read_only=True) as store:  # opens once the holder has gone
+            assert store.count("rejects") == 1
+
+
+def test_a_new_folder_for_the_store_is_announced(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    db = tmp_path / "new" / "folder" / "s.duckdb"
+    with caplog.at_level(logging.WARNING, logger="demand.store"), Store(db):
+        pass
+    assert any(str(db.parent) in r.getMessage() for r in caplog.records)
+    assert os.path.isdir(db.parent)
+
+
+@pytest.mark.parametrize("wait", ["abc", "-1", "nan", "inf"])
+def test_a_bad_busy_wait_is_one_sentence(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, wait: str
+) -> None:
+    monkeypatch.setenv("DEMAND_BUSY_WAIT_SECONDS", wait)
+    with pytest.raises(ValueError, match="DEMAND_BUSY_WAIT_SECONDS: expected"):
+        Store(tmp_path / "s.duckdb")

@@ -5,17 +5,21 @@ from __future__ import annotations
 import functools
 import logging
 import numbers
+import os
+import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from demand.store import default_db_path
+from demand.cli_progress import progress_for
+from demand.lock import RunLockedError
+from demand.store import StoreBusyError, default_db_path
 
 __all__ = ["cli", "main"]
 
@@ -25,27 +29,72 @@ err = Console(stderr=True)
 
 
 def _user_errors(func: F) -> F:
-    """Turn a user's mistake raised by the library into one sentence and exit 1."""
+    """Turn a user's mistake raised by the library, or a store in use by another
+    run or program, into one sentence and exit 1."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except (ValueError, FileNotFoundError, NotADirectoryError) as exc:
+        except (
+            ValueError,
+            FileNotFoundError,
+            NotADirectoryError,
+            RunLockedError,
+            StoreBusyError,
+        ) as exc:
             raise click.ClickException(str(exc)) from None
 
     return wrapper  # type: ignore[return-value]
 
 
+def _existing_folder(ctx: click.Context, param: click.Parameter, db: Any) -> Any:
+    """Refuse a store named by the user (`--db`, `$DEMAND_DB`) in a missing folder.
+
+    A mistyped folder would otherwise be created and the whole store rebuilt in it,
+    quietly; the default location is still created when missing, with a warning.
+    """
+    source = ctx.get_parameter_source(param.name or "db")
+    named = source is not click.core.ParameterSource.DEFAULT or "DEMAND_DB" in (
+        os.environ
+    )
+    if db is not None and named and not Path(db).parent.is_dir():
+        raise click.ClickException(
+            f"The folder {Path(db).parent} of the store {db} does not exist; check "
+            "the path, or create the folder first to start a new store there."
+        )
+    return db
+
+
 def db_option(func: F) -> F:
-    """Add `--db PATH`: the store (default `$DEMAND_DB` or the data/processed one)."""
+    """Add `--db PATH`: the store (default `$DEMAND_DB` or the demo pipeline's)."""
     return click.option(
         "--db",
         type=click.Path(dir_okay=False, path_type=Path),
         default=default_db_path,
-        show_default="$DEMAND_DB or data/processed/demand.duckdb",
-        help="DuckDB store to read and write.",
+        show_default="$DEMAND_DB or data/processed/demo/demand.duckdb",
+        help="DuckDB store to read and write (each pipeline has its own); its "
+        "folder must exist.",
+        callback=_existing_folder,
     )(func)
+
+
+def pipeline_db_option(func: F) -> F:
+    """Add `--db PATH` to a command that runs a pipeline: default its own store."""
+    return click.option(
+        "--db",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        show_default="$DEMAND_DB, else the pipeline's [store] db, else "
+        "data/processed/<pipeline>/demand.duckdb",
+        help="DuckDB store to read and write; its folder must exist.",
+        callback=_existing_folder,
+    )(func)
+
+
+def _pipeline_db(config: Any, db: Path | None) -> Path:
+    """The store a pipeline uses: `--db`, else `default_db_path` for it."""
+    return db if db is not None else default_db_path(config.name, config.store.db)
 
 
 def csv_option(func: F) -> F:
@@ -55,14 +104,8 @@ def csv_option(func: F) -> F:
     )(func)
 
 
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        console=err,
-        transient=True,
-    )
+def _progress() -> Any:
+    return progress_for(err)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -100,14 +143,80 @@ def cli(verbose: int) -> None:
 )
 @click.option("--seed", type=int, default=2024, show_default=True)
 @click.option("--faults", is_flag=True, help="Add realistic bad rows and files.")
+@click.option(
+    "--forces",
+    type=click.IntRange(1, 200),
+    default=None,
+    help="Write this many forces of different sizes, one folder each under --out.",
+)
+@click.option("--name", default=None, help="The force's name (default Northshire).")
+@click.option(
+    "--areas",
+    default=None,
+    help="The force's areas, e.g. 'Ashford:urban,Elmby:rural' (equal shares).",
+)
+@click.option(
+    "--scale",
+    type=click.FloatRange(0.01, 100),
+    default=1.0,
+    show_default=True,
+    help="Demand and establishment relative to Northshire.",
+)
+@click.option(
+    "--growth-shift",
+    type=float,
+    default=0.0,
+    show_default=True,
+    help="Added to every stream's yearly growth (0.01 = one point faster).",
+)
 @_user_errors
-def synth(out: Path, years: int, end: Any, seed: int, faults: bool) -> None:
-    """Write the synthetic force Northshire's raw extracts (replacing an earlier run's).
+def synth(
+    out: Path,
+    years: int,
+    end: Any,
+    seed: int,
+    faults: bool,
+    forces: int | None,
+    name: str | None,
+    areas: str | None,
+    scale: float,
+    growth_shift: float,
+) -> None:
+    """Write a synthetic force's raw extracts (Northshire unless told otherwise).
 
     Example: demand synth --out data/raw --years 4 --seed 2024
     """
-    from demand.synth import generate_force
+    from demand.synth import ForceProfile, generate_force, generate_forces, parse_areas
 
+    last_day = date.fromisoformat(str(end.date()))
+    if forces is not None:
+        if name or areas or scale != 1.0 or growth_shift:
+            raise click.UsageError("--forces chooses every force's shape itself.")
+        with _progress() as bar:
+            task = bar.add_task("generating forces", total=6 * forces)
+            truths = generate_forces(
+                out,
+                forces,
+                seed=seed,
+                years=years,
+                end=last_day,
+                faults=faults,
+                progress=lambda s: bar.update(task, advance=1, description=s),
+            )
+        for t in truths:
+            console.print(
+                f"{t['force']}: {len(t['areas'])} areas, {t['profile']['scale']:g} "
+                f"× Northshire, under {out / t['force']}/"
+            )
+        return
+    profile = ForceProfile(scale=scale, growth_shift_per_year=growth_shift)
+    if name:
+        profile = replace(profile, name=name)
+    if areas:
+        pairs = parse_areas(areas)
+        profile = replace(
+            profile, areas=pairs, area_shares=(1 / len(pairs),) * len(pairs)
+        )
     with _progress() as bar:
         task = bar.add_task("generating streams", total=6)
 
@@ -117,14 +226,15 @@ def synth(out: Path, years: int, end: Any, seed: int, faults: bool) -> None:
         truth = generate_force(
             out,
             years=years,
-            end=date.fromisoformat(str(end.date())),
+            end=last_day,
             seed=seed,
             faults=faults,
             progress=step,
+            profile=profile,
         )
     rows = sum(f["rows"] + f["fault_rows"] for f in truth["files"].values())
     console.print(
-        f"Northshire: {rows:,} rows in {len(truth['files'])} files under {out}/"
+        f"{truth['force']}: {rows:,} rows in {len(truth['files'])} files under {out}/"
     )
 
 
@@ -146,10 +256,17 @@ def ingest(paths: tuple[Path, ...], adapter: str, db: Path, as_csv: bool) -> Non
     """
     from demand.ingest import find_files, load_adapters
     from demand.ingest import ingest as run_ingest
+    from demand.lock import lock_path, run_lock
     from demand.store import Store
 
     total = len(find_files(list(paths), load_adapters(adapter)))
-    with Store(db) as store, _progress() as bar:
+    # The run lock of `demand run`: one writer at a time, whichever command it is.
+    holder = "ingest-" + time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+    with (
+        run_lock(lock_path(db), holder),
+        Store(db) as store,
+        _progress() as bar,
+    ):
         task = bar.add_task("ingesting", total=total)
         result = run_ingest(
             store,
@@ -178,10 +295,11 @@ def ingest(paths: tuple[Path, ...], adapter: str, db: Path, as_csv: bool) -> Non
 
 @cli.command()
 @db_option
+@_user_errors
 def status(db: Path) -> None:
     """Show how many rows each table of the store holds.
 
-    Example: demand status --db data/processed/demand.duckdb
+    Example: demand status --db data/processed/fms_annual/demand.duckdb
     """
     from demand.store import Store
 
@@ -385,6 +503,7 @@ def backtest(
     Example: demand backtest --input series.csv --freq D --out scores.csv
     """
     from demand.forecast.backtest import SCORE_COLUMNS, backtest_file
+    from demand.report.safe_cells import write_safe_csv
 
     with err.status(f"backtesting {input_path.name}"):
         scores = backtest_file(
@@ -395,7 +514,7 @@ def backtest(
             hierarchy=hierarchy,
         )
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    scores[SCORE_COLUMNS].to_csv(out_path, index=False)
+    write_safe_csv(scores[SCORE_COLUMNS], out_path)
     summary = scores.groupby("model")[["mase", "smape", "cov80", "cov95", "sql"]]
     table = Table("model", "mean MASE", "sMAPE %", "cov80", "cov95", "SQL")
     for model, row in summary.mean().sort_values("mase").iterrows():
@@ -423,12 +542,14 @@ def pipeline_option(func: F) -> F:
     )(func)
 
 
-def _run_stage(pipeline_path: Path, db: Path, stage: str, **section: Any) -> str:
-    """Run one stage of a pipeline now (a recorded run); return its run id."""
+def _run_stage(
+    pipeline_path: Path, db: Path | None, stage: str, **section: Any
+) -> tuple[str, Path]:
+    """Run one stage of a pipeline now (a recorded run); return its run id and
+    the store it used."""
     import dataclasses
 
     from demand.config import load_pipeline
-    from demand.lock import RunLockedError
     from demand.pipeline import run_pipeline
 
     config = load_pipeline(pipeline_path)
@@ -436,19 +557,26 @@ def _run_stage(pipeline_path: Path, db: Path, stage: str, **section: Any) -> str
         changed = dataclasses.replace(getattr(config, stage), **section)
         config = dataclasses.replace(config, **{stage: changed})
     config = dataclasses.replace(config, stages=(stage,))
-    try:
-        with err.status(f"{stage}: {config.name}"):
-            result = run_pipeline(config, db, force=True)
-    except RunLockedError as exc:
-        raise click.ClickException(str(exc)) from None
+    db = _pipeline_db(config, db)
+    with err.status(f"{stage}: {config.name}"):
+        result = run_pipeline(config, db, force=True)
     if result.status != "ok":
-        raise click.ClickException(f"{stage} failed: {result.error}")
-    return result.run_id
+        raise click.ClickException(_failure(result))
+    return result.run_id, db
+
+
+def _failure(result: Any) -> str:
+    """One sentence for a failed run: the stage, its error, where the traceback is."""
+    failed = next(s for s in result.stages if s.status == "failed")
+    return (
+        f"Run {result.run_id} failed in stage {failed.stage}: {failed.reason} "
+        f"(traceback in the log: {result.log_file})"
+    )
 
 
 def _run_and_show(
     pipeline_path: Path,
-    db: Path,
+    db: Path | None,
     stage: str,
     *,
     title: str,
@@ -457,7 +585,7 @@ def _run_and_show(
     **section: Any,
 ) -> None:
     """Run one stage, then print what `sql` (with the run id as its parameter) finds."""
-    run_id = _run_stage(pipeline_path, db, stage, **section)
+    run_id, db = _run_stage(pipeline_path, db, stage, **section)
     with _read_store(db) as store:
         summary = store.con.execute(sql, [run_id]).df()
     _print_frame(summary, title.format(run_id), as_csv)
@@ -465,7 +593,9 @@ def _run_and_show(
 
 def _print_frame(frame: Any, title: str, as_csv: bool = False) -> None:
     if as_csv:
-        click.echo(frame.to_csv(index=False), nl=False)
+        from demand.report.safe_cells import write_safe_csv
+
+        click.echo(write_safe_csv(frame), nl=False)  # no cell runs in a spreadsheet
         return
     table = Table(title=title)
     for name in frame.columns:
@@ -492,10 +622,10 @@ def _cell(value: Any) -> str:
 
 @cli.command()
 @pipeline_option
-@db_option
+@pipeline_db_option
 @csv_option
 @_user_errors
-def forecast(pipeline_path: Path, db: Path, as_csv: bool) -> None:
+def forecast(pipeline_path: Path, db: Path | None, as_csv: bool) -> None:
     """Forecast every stored demand series with the pipeline's [forecast] settings.
 
     Example: demand forecast --pipeline pipelines/demo.toml
@@ -516,10 +646,10 @@ def forecast(pipeline_path: Path, db: Path, as_csv: bool) -> None:
 
 @cli.command()
 @pipeline_option
-@db_option
+@pipeline_db_option
 @csv_option
 @_user_errors
-def capacity(pipeline_path: Path, db: Path, as_csv: bool) -> None:
+def capacity(pipeline_path: Path, db: Path | None, as_csv: bool) -> None:
     """Turn the latest forecasts into hours, FTE and gaps per department and year.
 
     Example: demand capacity --pipeline pipelines/demo.toml
@@ -548,11 +678,11 @@ def capacity(pipeline_path: Path, db: Path, as_csv: bool) -> None:
     type=click.Path(exists=True, dir_okay=False),
 )
 @pipeline_option
-@db_option
+@pipeline_db_option
 @csv_option
 @_user_errors
 def scenario(
-    scenario_files: tuple[str, ...], pipeline_path: Path, db: Path, as_csv: bool
+    scenario_files: tuple[str, ...], pipeline_path: Path, db: Path | None, as_csv: bool
 ) -> None:
     """Compare scenarios with the baseline; the baseline itself never changes.
 
@@ -576,35 +706,37 @@ def scenario(
 
 @cli.command()
 @pipeline_option
-@db_option
+@pipeline_db_option
 @_user_errors
-def report(pipeline_path: Path, db: Path) -> None:
+def report(pipeline_path: Path, db: Path | None) -> None:
     """Write the planners' HTML report, the FMS workbook and the exports.
 
     Example: demand report --pipeline pipelines/demo.toml
     """
     from demand.config import load_pipeline
+    from demand.store import pipeline_folder
 
     config = load_pipeline(pipeline_path)
-    run_id = _run_stage(pipeline_path, db, "report")
+    run_id, db = _run_stage(pipeline_path, db, "report")
     section = config.report
     folder = Path(section.out_dir) / config.name / run_id
+    exports = section.exports_dir or pipeline_folder(config.name) / "exports"
     console.print(f"Report: {folder / 'report.html'}")
     console.print(f"FMS workbook: {folder / 'fms.xlsx'}; CSV files beside it")
-    console.print(f"Parquet exports in {section.exports_dir}/; fms_* views in {db}")
+    console.print(f"Parquet exports in {exports}/; fms_* views in {db}")
 
 
 @cli.command()
 @pipeline_option
-@db_option
+@pipeline_db_option
 @csv_option
 @_user_errors
-def fms(pipeline_path: Path, db: Path, as_csv: bool) -> None:
+def fms(pipeline_path: Path, db: Path | None, as_csv: bool) -> None:
     """Write the FMS risk tables (with the report) and print the risk register.
 
     Example: demand fms --pipeline pipelines/demo.toml --csv
     """
-    run_id = _run_stage(pipeline_path, db, "report")
+    run_id, db = _run_stage(pipeline_path, db, "report")
     with _read_store(db) as store:
         risks = store.con.execute(
             "SELECT stream, area, CAST(current_demand AS BIGINT) AS current, "
@@ -629,43 +761,35 @@ def _read_store(db: Path) -> Any:
 @click.option(
     "--dry-run", is_flag=True, help="Say what would run and why; change nothing."
 )
-@db_option
+@pipeline_db_option
 @_user_errors
-def run_command(pipeline: Path, force: bool, dry_run: bool, db: Path) -> None:
+def run_command(pipeline: Path, force: bool, dry_run: bool, db: Path | None) -> None:
     """Run a pipeline file's stages in order, skipping what is unchanged.
 
     Example: demand run pipelines/demo.toml
     """
     from demand.config import load_pipeline
-    from demand.lock import RunLockedError
     from demand.pipeline import run_pipeline
 
     config = load_pipeline(pipeline)
-    try:
-        with _progress() as bar:
-            tasks: dict[str, Any] = {}
+    db = _pipeline_db(config, db)
+    with _progress() as bar:
+        tasks: dict[str, Any] = {}
 
-            def show(stage: str, done: int, total: int, label: str) -> None:
-                if stage not in tasks:
-                    tasks[stage] = bar.add_task(stage, total=None)
-                text = f"{stage}: {label[:48]}" if label else stage
-                bar.update(tasks[stage], completed=done, total=total or None)
-                bar.update(tasks[stage], description=text)
+        def show(stage: str, done: int, total: int, label: str) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=None)
+            text = f"{stage}: {label[:48]}" if label else stage
+            bar.update(tasks[stage], completed=done, total=total or None)
+            bar.update(tasks[stage], description=text)
 
-            result = run_pipeline(
-                config, db, force=force, dry_run=dry_run, progress=show
-            )
-    except RunLockedError as exc:
-        raise click.ClickException(str(exc)) from None
+        result = run_pipeline(config, db, force=force, dry_run=dry_run, progress=show)
     table = Table("stage", "status", "why", "seconds", "rows")
     for s in result.stages:
         table.add_row(s.stage, s.status, s.reason, f"{s.seconds:.1f}", f"{s.rows:,}")
     console.print(table)
     if result.status != "ok":
-        raise click.ClickException(
-            f"Run {result.run_id} failed in stage {result.failed_stage}: {result.error}"
-            f" (log: {result.log_file})"
-        )
+        raise click.ClickException(_failure(result))
     if not dry_run:
         console.print(f"Run {result.run_id} ok; store {db}; log {result.log_file}")
 
@@ -673,6 +797,7 @@ def run_command(pipeline: Path, force: bool, dry_run: bool, db: Path) -> None:
 @cli.command()
 @click.option("--limit", type=click.IntRange(1), default=20, show_default=True)
 @db_option
+@_user_errors
 def runs(limit: int, db: Path) -> None:
     """List the latest pipeline runs recorded in the store.
 

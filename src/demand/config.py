@@ -21,6 +21,7 @@ __all__ = [
     "PipelineConfig",
     "ReportConfig",
     "SeriesConfig",
+    "StoreConfig",
     "load_pipeline",
 ]
 
@@ -256,6 +257,21 @@ class CapacityConfig:
 
 
 @dataclass(frozen=True)
+class StoreConfig:
+    """Where the pipeline's store is.
+
+    Args:
+        db: The DuckDB file, as `--db` would name it. "" (the default) gives
+            each pipeline its own, `data/processed/<name>/demand.duckdb`.
+            Pipelines that should share one store (one ingest, several
+            forecasts) name the same file, which says so in both; `--db` and
+            `$DEMAND_DB` still override it.
+    """
+
+    db: str = ""
+
+
+@dataclass(frozen=True)
 class ReportConfig:
     """What the report stage writes: the planners' HTML, FMS tables and exports.
 
@@ -263,7 +279,8 @@ class ReportConfig:
         out_dir: Folder of reports; each run writes `<out_dir>/<pipeline>/<run_id>/`
             and points `<out_dir>/<pipeline>/latest` at it.
         exports_dir: Folder for the Parquet exports (series, forecasts, capacity,
-            FMS tables) that BI tools read.
+            FMS tables) that BI tools read; "" (the default) is the pipeline's
+            own, `data/processed/<name>/exports`. Give pipelines different ones.
         assumptions: The assumptions file whose `[risk]` table grades risks and
             whose sources the methods appendix lists; "" means the one of
             `[capacity]`.
@@ -275,7 +292,7 @@ class ReportConfig:
     """
 
     out_dir: str = "reports"
-    exports_dir: str = "data/processed"
+    exports_dir: str = ""
     assumptions: str = ""
     scenarios: tuple[str, ...] = ()
     publish: bool = False
@@ -307,6 +324,7 @@ class PipelineConfig:
         capacity: The capacity stage's section.
         report: The report stage's section; its `assumptions` default to those
             of `capacity`.
+        store: Where the pipeline's store is (default its own).
         path: The file it was loaded from (not part of the file).
     """
 
@@ -317,6 +335,7 @@ class PipelineConfig:
     forecast: ForecastConfig = field(default_factory=ForecastConfig)
     capacity: CapacityConfig = field(default_factory=CapacityConfig)
     report: ReportConfig = field(default_factory=ReportConfig)
+    store: StoreConfig = field(default_factory=StoreConfig)
     path: Path | None = None
 
     def __post_init__(self) -> None:

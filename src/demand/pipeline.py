@@ -16,8 +16,8 @@ from pathlib import Path
 
 from demand.code_version import package_code_version, stage_code_version
 from demand.config import STAGES, PipelineConfig
-from demand.lock import run_lock
-from demand.stages import STAGE_SPECS
+from demand.lock import lock_path, run_lock
+from demand.stages import STAGE_SPECS, check_pipeline
 from demand.store import Store
 
 __all__ = [
@@ -163,12 +163,19 @@ def run_pipeline(
     `runs` and `stage_runs` and logged to `log_dir/<pipeline>/<run_id>.log`;
     `progress` hears of each stage that runs and of its work as it goes.
 
+    A stage that fails ends the run: its error, in one line, is the run's `error`,
+    and its traceback goes to the log file only.
+
     Returns:
         The run's result; `status` is "ok" or "failed" (with the failing stage).
 
     Raises:
+        ValueError: a stage's section names a file, model or time zone that does not
+            exist (checked before anything runs, in a dry run too).
         RunLockedError: another run is using the store.
+        StoreBusyError: another process (a notebook, a BI tool) holds the store.
     """
+    check_pipeline(config)
     run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
     result = RunResult(run_id, config.name, "ok")
     if dry_run:
@@ -184,17 +191,28 @@ def run_pipeline(
     saved_level = package_log.level
     package_log.setLevel(min(package_log.getEffectiveLevel(), logging.INFO))
     package_log.addHandler(handler)
+    # Tracebacks go to the run's log file alone: the console gets one sentence.
+    _trace_log.propagate = False
+    _trace_log.addHandler(handler)
     result.log_file = log_file
     try:
-        with run_lock(db.with_name(db.name + ".lock"), run_id) as recovered:
+        with run_lock(lock_path(db), run_id) as recovered:
             result.recovered_lock = recovered
             with Store(db) as store:
                 _execute(store, config, result, force, progress)
+    except Exception:
+        _trace_log.exception("run %s stopped", run_id)
+        raise
     finally:
         package_log.removeHandler(handler)
+        _trace_log.removeHandler(handler)
         package_log.setLevel(saved_level)
         handler.close()
     return result
+
+
+_trace_log = logging.getLogger(__name__ + ".trace")
+"""Where stage tracebacks go: the run's log file only (it does not propagate)."""
 
 
 def _execute(
@@ -249,10 +267,11 @@ def _execute(
                 store, getattr(config, stage), result.run_id, step
             )
         except Exception as exc:  # noqa: BLE001 - recorded, logged and reported
-            log.exception("stage %s failed", stage)
-            failed = StageResult(stage, "failed", str(exc), time.perf_counter() - t0)
+            _trace_log.exception("stage %s failed", stage)
+            reason = _one_line(exc)
+            failed = StageResult(stage, "failed", reason, time.perf_counter() - t0)
             result.stages.append(failed)
-            result.status, result.error = "failed", f"{stage}: {exc}"
+            result.status, result.error = "failed", f"{stage}: {reason}"
             _record_stage(store, result.run_id, config.name, failed, state, started)
             break
         ran = StageResult(stage, "ran", why, time.perf_counter() - t0, rows)
@@ -265,6 +284,14 @@ def _execute(
         "UPDATE runs SET status = ?, error = ?, finished_at = now() WHERE run_id = ?",
         [result.status, result.error, result.run_id],
     )
+
+
+def _one_line(exc: Exception) -> str:
+    """The error of a failed stage as one line; a bug's names its kind too."""
+    text = " ".join(str(exc).split())
+    if isinstance(exc, ValueError | OSError) and text:
+        return text  # a user's mistake: its message is written to be read
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def _dry_run(

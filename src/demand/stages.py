@@ -19,7 +19,7 @@ from demand.config import (
 )
 from demand.store import Store
 
-__all__ = ["STAGE_SPECS", "StageProgress", "StageSpec"]
+__all__ = ["STAGE_SPECS", "StageProgress", "StageSpec", "check_pipeline"]
 
 log = logging.getLogger(__name__)
 
@@ -30,12 +30,92 @@ StageProgress = Callable[[int, int, str], None]
 
 @dataclass(frozen=True)
 class StageSpec:
-    """One stage: `run(store, section, run_id, progress) -> rows written`, and a
+    """One stage: `run(store, section, run_id, progress) -> rows written`, a
     fingerprint of what it reads, `inputs(store, config) -> str`, that changes when
-    its inputs do."""
+    its inputs do, and `check(section) -> problem or None`, a look before running
+    at what the section names outside the store (files, models, time zones)."""
 
     run: Callable[[Store, Any, str, StageProgress | None], int]
     inputs: Callable[[Store, PipelineConfig], str]
+    check: Callable[[Any], str | None] = lambda section: None
+
+
+def check_pipeline(config: PipelineConfig) -> None:
+    """Refuse a pipeline whose stages name things that do not exist.
+
+    Runs before any stage (and in a dry run), so a misspelt model or a missing
+    assumptions file is found in a second, not after an hour of ingest and fits.
+
+    Raises:
+        ValueError: one sentence naming the pipeline file, the key and the fix.
+    """
+    where = config.path or config.name
+    for stage in (s for s in STAGE_SPECS if s in config.stages):
+        problem = STAGE_SPECS[stage].check(getattr(config, stage))
+        if problem:
+            raise ValueError(f"{where}: [{stage}] {problem}")
+
+
+def _missing_file(key: str, paths: tuple[str, ...]) -> str | None:
+    for path in paths:
+        if not Path(path).exists():
+            return (
+                f"{key}: no such file or folder {path} (relative paths start in "
+                f"{Path.cwd()}); fix the path or create it."
+            )
+    return None
+
+
+def _check_ingest(section: IngestConfig) -> str | None:
+    from demand.ingest import load_adapters
+
+    try:
+        load_adapters(section.adapter)
+    except ValueError as exc:  # IngestError: an unknown or broken column map
+        return f"adapter: {exc}"
+    return _missing_file("paths", tuple(section.paths))
+
+
+def _check_series(section: SeriesConfig) -> str | None:
+    import difflib
+    import zoneinfo
+
+    try:
+        zoneinfo.ZoneInfo(section.timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        close = difflib.get_close_matches(
+            section.timezone, sorted(zoneinfo.available_timezones()), n=1
+        )
+        hint = f"did you mean {close[0]}?" if close else "e.g. Europe/London."
+        return f"timezone: unknown time zone {section.timezone!r}; {hint}"
+    return None
+
+
+def _check_forecast(section: ForecastConfig) -> str | None:
+    import difflib
+
+    from demand.forecast import MODELS
+
+    for key, aliases in (("models", section.models), ("fallback", (section.fallback,))):
+        for alias in aliases:
+            if alias not in MODELS:
+                close = difflib.get_close_matches(alias, list(MODELS), n=1)
+                hint = f"did you mean {close[0]}? " if close else ""
+                return (
+                    f"{key}: unknown model {alias!r}; {hint}the models are "
+                    f"{', '.join(MODELS)}."
+                )
+    return None
+
+
+def _check_capacity(section: CapacityConfig) -> str | None:
+    return _missing_file("assumptions", (section.assumptions,)) or _missing_file(
+        "scenarios", section.scenarios
+    )
+
+
+def _check_report(section: ReportConfig) -> str | None:
+    return _missing_file("assumptions", (section.assumptions,))
 
 
 def _sha(text: str) -> str:
@@ -255,11 +335,13 @@ def _run_report(
 
 STAGE_SPECS: dict[str, StageSpec] = {
     "ingest": StageSpec(
-        _run_ingest, lambda store, config: _files_fingerprint(config.ingest.paths)
+        _run_ingest,
+        lambda store, config: _files_fingerprint(config.ingest.paths),
+        _check_ingest,
     ),
-    "series": StageSpec(_run_series, _loaded_fingerprint),
-    "forecast": StageSpec(_run_forecast, _demand_fingerprint),
-    "capacity": StageSpec(_run_capacity, _capacity_inputs),
-    "report": StageSpec(_run_report, _report_inputs),
+    "series": StageSpec(_run_series, _loaded_fingerprint, _check_series),
+    "forecast": StageSpec(_run_forecast, _demand_fingerprint, _check_forecast),
+    "capacity": StageSpec(_run_capacity, _capacity_inputs, _check_capacity),
+    "report": StageSpec(_run_report, _report_inputs, _check_report),
 }
 """Every stage, by name; `config.STAGES` gives their order."""

@@ -2,36 +2,106 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
 
+from demand.lock import lock_path, read_lock
 from demand.schemas import STREAMS, SYSTEM_COLUMNS, StreamSchema
 from demand.tables import DERIVED_TABLES
 
 __all__ = [
     "DEFAULT_DB",
+    "DEFAULT_PIPELINE",
+    "PROCESSED_DIR",
     "Store",
+    "StoreBusyError",
+    "busy_wait_seconds",
     "default_db_path",
+    "pipeline_folder",
     "memory_limit",
     "quote",
     "stream_table_ddl",
 ]
 
-DEFAULT_DB = Path("data/processed/demand.duckdb")
+log = logging.getLogger(__name__)
+
+PROCESSED_DIR = Path("data/processed")
+"""Where each pipeline's own folder (store and exports) is made by default."""
+
+DEFAULT_PIPELINE = "demo"
+"""The pipeline whose store commands without a pipeline (status, runs, ...) use."""
+
+DEFAULT_DB = PROCESSED_DIR / DEFAULT_PIPELINE / "demand.duckdb"
 
 
-def default_db_path() -> Path:
-    """Return the store path: `$DEMAND_DB` if set, else data/processed/demand.duckdb."""
-    return Path(os.environ.get("DEMAND_DB", str(DEFAULT_DB)))
+def pipeline_folder(pipeline: str) -> Path:
+    """Return `data/processed/<pipeline>`: the pipeline's own store and exports.
+
+    Raises:
+        ValueError: the name is not a plain folder name (a separator, `..`).
+    """
+    if not pipeline or pipeline in (".", "..") or any(c in pipeline for c in "/\\:\0"):
+        raise ValueError(
+            f"Pipeline name {pipeline!r} cannot name a folder; use letters, digits, "
+            "'_' or '-' in [pipeline] name."
+        )
+    return PROCESSED_DIR / pipeline
+
+
+def default_db_path(pipeline: str = DEFAULT_PIPELINE, configured: str = "") -> Path:
+    """Return the store to use when no `--db` is given.
+
+    `$DEMAND_DB` if set; else the pipeline's `[store] db` (`configured`), which
+    pipelines that share a store on purpose both name; else the pipeline's own
+    store, `data/processed/<pipeline>/demand.duckdb`.
+
+    Args:
+        pipeline: The pipeline's name (default the demo's).
+        configured: The pipeline's `[store] db`; "" for none.
+    """
+    env = os.environ.get("DEMAND_DB")
+    if env:
+        return Path(env)
+    if configured:
+        return Path(configured)
+    return pipeline_folder(pipeline) / "demand.duckdb"
 
 
 def memory_limit() -> str:
     """Return DuckDB's memory budget: `$DEMAND_MEMORY_LIMIT` if set, else "1536MB"."""
     return os.environ.get("DEMAND_MEMORY_LIMIT", "1536MB")
+
+
+def busy_wait_seconds() -> float:
+    """Return how long opening a busy store waits for it to be free.
+
+    `$DEMAND_BUSY_WAIT_SECONDS` if set, else 10 s: enough to ride out another
+    short command (`demand status`, a BI refresh), not a pipeline run.
+
+    Raises:
+        ValueError: the variable is not a number of seconds ≥ 0.
+    """
+    text = os.environ.get("DEMAND_BUSY_WAIT_SECONDS", "10")
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < float("inf"):
+        raise ValueError(
+            f"DEMAND_BUSY_WAIT_SECONDS: expected seconds ≥ 0, e.g. 10; found {text!r}."
+        )
+    return seconds
+
+
+class StoreBusyError(RuntimeError):
+    """Another process holds the store open, so it cannot be opened now."""
 
 
 def quote(identifier: str) -> str:
@@ -45,22 +115,101 @@ def stream_table_ddl(schema: StreamSchema) -> str:
     return ",\n".join(f"{quote(c.name)} {c.dtype}" for c in cols)
 
 
+def _connect(path: str, read_only: bool) -> duckdb.DuckDBPyConnection:
+    """Open a DuckDB connection the one way the toolkit does.
+
+    DuckDB draws a progress bar on stdout for queries over 2 s, which lands in the
+    middle of data (`demand fms --csv > risks.csv`); it is switched off before any
+    query runs. A store another process holds is retried until the wait is up.
+    """
+    deadline = time.monotonic() + busy_wait_seconds()
+    while True:
+        try:
+            con = duckdb.connect(path, read_only=read_only)
+            break
+        except duckdb.IOException as exc:
+            if "Could not set lock" not in str(exc):
+                raise
+            if time.monotonic() >= deadline:
+                raise StoreBusyError(_busy_message(Path(path), str(exc))) from None
+            time.sleep(0.2)
+    con.execute("SET enable_progress_bar = false")
+    return con
+
+
+_HOLDER = re.compile(
+    r"Conflicting lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)"
+)
+
+
+def _busy_message(path: Path, error: str) -> str:
+    """One sentence naming who holds the store and what to do about it."""
+    found = _HOLDER.search(error)
+    pid = int(found["pid"]) if found else None
+    run = read_lock(lock_path(path))
+    if run and (pid is None or run["pid"] == pid):
+        who = (
+            f"demand (run {run.get('run_id', '?')}, pid {run['pid']}, started "
+            f"{run.get('started_at', '?')})"
+        )
+        todo = "try again when it has finished"
+    else:
+        who = "another process" if found is None else _describe(pid, found["program"])
+        todo = (
+            "close the store there (a notebook or BI tool keeps it until its "
+            "connection is closed) or wait for it to finish, then try again"
+        )
+    return (
+        f"The store {path} is in use by {who}; {todo} "
+        f"(waited {busy_wait_seconds():g} s)."
+    )
+
+
+def _describe(pid: int | None, program: str) -> str:
+    """Name a process by its command line where this machine shows it."""
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        command = " ".join(a.decode(errors="replace") for a in argv if a)
+    except OSError:
+        command = program
+    command = " ".join(command.split())  # a `python -c` program has newlines
+    if len(command) > 80:
+        command = command[:79] + "…"
+    return f"{command} (pid {pid})"
+
+
 class Store:
     """A DuckDB store holding one table per stream and the derived tables.
 
     Timestamps are stored as UTC `TIMESTAMPTZ`; the session time zone is UTC so that
     nothing is converted behind the caller's back.
 
+    DuckDB lets one process write a file, or several processes read it. A store
+    held by another process is waited for, up to `busy_wait_seconds()`, and then
+    refused with `StoreBusyError` naming the holder.
+
     Args:
-        path: Database file, created with its folder if missing; ":memory:" for tests.
+        path: Database file, created if missing (its folder too, with a warning);
+            ":memory:" for tests.
         read_only: Open without the right to write (other readers may share it).
+
+    Raises:
+        StoreBusyError: another process still holds the store after the wait.
     """
 
     def __init__(self, path: str | Path = ":memory:", read_only: bool = False):
         self.path = Path(path) if str(path) != ":memory:" else None
         if self.path is not None and not read_only:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.con = duckdb.connect(str(path), read_only=read_only)
+            if not self.path.parent.is_dir():
+                log.warning(
+                    "Creating the folder %s for a new store %s.",
+                    self.path.parent,
+                    self.path.name,
+                )
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            elif not self.path.exists():
+                log.info("Creating a new, empty store %s.", self.path)
+        self.con = _connect(str(path), read_only)
         self.con.execute("SET TimeZone = 'UTC'")
         # DuckDB would take 80% of RAM; a bounded buffer spills to disk instead, so
         # a scheduled run stays inside a shared machine's budget.
@@ -85,7 +234,7 @@ class Store:
             name: [c.name for c in (*s.columns, *SYSTEM_COLUMNS)]
             for name, s in STREAMS.items()
         }
-        probe = duckdb.connect(":memory:")
+        probe = _connect(":memory:", False)
         for name, body in DERIVED_TABLES.items():
             probe.execute(f"CREATE TABLE {quote(name)} ({body})")
             expected[name] = [

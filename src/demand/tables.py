@@ -144,7 +144,9 @@ DERIVED_TABLES: dict[str, str] = {
         gap_hours DOUBLE,
         gap_cost_gbp DOUBLE,
         p_demand_exceeds_capacity DOUBLE,
-        service_level DOUBLE
+        service_level DOUBLE,
+        travel_only_attendance DOUBLE,
+        cover_feasibility VARCHAR
     """,
     "scenarios": """
         run_id VARCHAR NOT NULL,
@@ -172,7 +174,10 @@ DERIVED_TABLES: dict[str, str] = {
         arrivals_per_hour DOUBLE,
         officers_needed DOUBLE NOT NULL,
         officers_rostered DOUBLE,
-        g1_attendance DOUBLE
+        g1_attendance DOUBLE,
+        units DOUBLE,
+        travel_only_attendance DOUBLE,
+        cover_feasibility VARCHAR
     """,
     "rejects": """
         file VARCHAR NOT NULL,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 
 import pandas as pd
@@ -133,3 +134,51 @@ def test_scenarios_leave_the_baseline_as_it_was(result, northshire, assumptions)
         rcrp.loc[late, "hours_mean"].to_numpy()
         < result.capacity.loc[late, "hours_mean"].to_numpy()
     ).all()
+
+
+def test_cover_does_not_move_with_the_hourly_window_level(northshire, assumptions):
+    # Issue 15, finding 2: a 14-day window running 6.7 % above its year used to
+    # size the year's cover 6.7 % high. Cover is now scaled to the year's level.
+    store, _ = northshire
+    covers = []
+    for level in (1.0, 1.067):
+        hourly = make_hourly().assign(mean=lambda f, k=level: f["mean"] * k)
+        out = run_capacity(
+            store, make_forecasts(0.1), assumptions, "run-w", hourly_forecasts=hourly
+        ).capacity
+        cover = out[(out["basis"] == "cover") & (out["financial_year"] == "2026/27")]
+        covers.append(float(cover["fte_demand"].iloc[0]))
+    assert covers[1] == pytest.approx(covers[0], rel=0.02)
+
+
+def test_an_unreachable_g1_standard_is_a_flagged_row_not_an_abort(
+    northshire, assumptions
+):
+    # Issue 15, finding 1: urban travel +30 % used to raise ValueError and abort
+    # the stage. Now the cover rows say which areas cannot meet the standard.
+    store, _ = northshire
+    slower = dataclasses.replace(
+        assumptions,
+        response=dataclasses.replace(
+            assumptions.response,
+            g1_travel_urban_minutes=assumptions.response.g1_travel_urban_minutes * 1.3,
+        ),
+    )
+    result = run_capacity(
+        store, make_forecasts(0.1), slower, "run-slow", hourly_forecasts=make_hourly()
+    )
+    cover = result.capacity[result.capacity["basis"] == "cover"]
+    assert len(cover) == 4
+    assert set(cover["cover_feasibility"]) == {"not_achievable: Northtown, Southbridge"}
+    assert cover["travel_only_attendance"].between(0.80, 0.90).all()
+    written = store.con.execute(
+        "SELECT area, min(travel_only_attendance), min(cover_feasibility) "
+        "FROM response_cover WHERE run_id = 'run-slow' AND area <> 'force' "
+        "GROUP BY area ORDER BY area"
+    ).fetchall()
+    assert [(a, f) for a, _, f in written] == [
+        ("Eastmoor", "achievable"),
+        ("Northtown", "not_achievable"),
+        ("Southbridge", "not_achievable"),
+        ("Westdale", "achievable"),
+    ]

@@ -71,13 +71,31 @@ def test_other_work_posts_and_supervision_add_up(assumptions):
     assert out["hours_sd_hi"].iloc[0] == pytest.approx(900.0 * 1.1 / 0.5)
 
 
-def test_cover_basis_keeps_its_idle_time_and_adds_supervision(assumptions):
+def test_cover_rows_carry_the_same_other_work_as_the_workload_rows(assumptions):
+    # Issue 15, finding 4: the idle time that delivers the G1 target cannot also
+    # absorb the other work, so a cover row adds the workload row's other work.
     spec = DepartmentRequirement(source="t", demand_share=0.5, supervision_ratio=0.2)
-    out = full_requirement(
-        _rows("response", basis="cover"), _with(assumptions, response=spec)
-    )
-    assert out["fte_mean"].iloc[0] == pytest.approx(120.0)
-    assert out["fte_other_work"].iloc[0] == 0.0
+    cover = _rows("response", basis="cover")
+    for q in FTE:
+        cover[f"fte_{q}"] = cover[f"fte_{q}"] * 1.5  # cover needs 150 demand FTE
+    both = pd.concat([_rows("response"), cover], ignore_index=True)
+    out = full_requirement(both, _with(assumptions, response=spec))
+    workload, on_cover = out.iloc[0], out.iloc[1]
+    assert workload["fte_other_work"] == pytest.approx(100.0)
+    assert on_cover["fte_other_work"] == pytest.approx(100.0)
+    assert on_cover["fte_demand"] == pytest.approx(150.0)
+    assert on_cover["fte_mean"] == pytest.approx((150.0 + 100.0) * 1.2)
+    assert on_cover[list(COMPONENTS)].sum() == pytest.approx(on_cover["fte_mean"])
+    # Bounds: the cover's own bound plus the workload's bound of other work.
+    assert on_cover["fte_hi_95"] == pytest.approx((120.0 * 1.5 + 120.0) * 1.2)
+    assert on_cover["hours_sd_hi"] == pytest.approx((900.0 + 900.0) * 1.2)
+    # The two bases now differ only in their demand part.
+    assert on_cover["fte_mean"] - workload["fte_mean"] == pytest.approx(50.0 * 1.2)
+
+
+def test_a_cover_row_without_its_workload_row_is_refused(assumptions):
+    with pytest.raises(ValueError, match="workload row"):
+        full_requirement(_rows("response", basis="cover"), assumptions)
 
 
 def test_a_department_not_listed_needs_its_demand_hours_only(assumptions):

@@ -42,3 +42,41 @@ def test_report_stage_is_skipped_when_nothing_changed(report_run) -> None:
             "SELECT view_name FROM duckdb_views() WHERE view_name LIKE 'fms_%'"
         ).fetchall()
     assert {v[0] for v in views} == {"fms_areas", "fms_risks"}
+
+
+def test_exports_go_to_the_pipelines_own_folder_and_name_the_run(
+    report_run, tmp_path, monkeypatch
+) -> None:
+    import shutil
+    from pathlib import Path
+
+    import pandas as pd
+
+    from demand.config import ReportConfig
+    from demand.report import build_report
+
+    root = Path(__file__).resolve().parents[2]
+    shutil.copy(report_run.db, tmp_path / "s.duckdb")
+    monkeypatch.chdir(tmp_path)
+    section = ReportConfig(  # exports_dir left at its default
+        out_dir="reports",
+        assumptions=str(root / "pipelines" / "assumptions" / "northshire.toml"),
+    )
+    with Store(tmp_path / "s.duckdb") as store:
+        build_report(store, section, report_run.run_id)
+    exports = tmp_path / "data" / "processed" / "rep" / "exports"
+    files = sorted(exports.glob("*.parquet"))
+    assert {p.stem for p in files} == {
+        "series",
+        "forecasts",
+        "capacity",
+        "fms_areas",
+        "fms_risks",
+    }
+    for path in files:
+        frame = pd.read_parquet(path)
+        assert set(frame["pipeline"]) == {"rep"}, path
+        assert frame["run_id"].notna().all(), path
+    fms = pd.read_parquet(exports / "fms_risks.parquet")
+    assert set(fms["run_id"]) == {report_run.run_id}
+    assert not (tmp_path / "data" / "processed" / "fms_areas.parquet").exists()

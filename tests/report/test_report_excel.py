@@ -32,11 +32,11 @@ def test_workbook_numbers_match_the_duckdb_tables(report_run) -> None:
     sheets = pd.read_excel(book, sheet_name=None)
     with Store(report_run.db, read_only=True) as store:
         risks = store.con.execute(
-            "SELECT * EXCLUDE (run_id) FROM fms_risks WHERE run_id = ?",
+            "SELECT * FROM fms_risks WHERE run_id = ?",
             [report_run.run_id],
         ).df()
         areas = store.con.execute(
-            "SELECT * EXCLUDE (run_id) FROM fms_areas WHERE run_id = ?",
+            "SELECT * FROM fms_areas WHERE run_id = ?",
             [report_run.run_id],
         ).df()
         capacity_run = store.con.execute("SELECT max(run_id) FROM capacity").fetchone()
@@ -44,6 +44,8 @@ def test_workbook_numbers_match_the_duckdb_tables(report_run) -> None:
             "SELECT * EXCLUDE (run_id) FROM capacity WHERE run_id = ?",
             [capacity_run[0]],
         ).df()
+    assert set(risks["pipeline"]) == {"rep"}  # the sheets name the run
+    assert set(sheets["fms_areas"]["run_id"]) == {report_run.run_id}
     _assert_same(sheets["fms_risks"], risks, ["stream", "area"])
     _assert_same(sheets["fms_areas"], areas, ["stream", "area", "financial_year"])
     _assert_same(

@@ -153,6 +153,18 @@ def validate_assumptions(a: Assumptions) -> None:
     ):
         _check_positive(p, f"response.{name}", getattr(r, name))
     _check_positive(p, "response.officers_per_unit", r.officers_per_unit, strict=True)
+    _check_fraction(p, "response.queue_allowance_fraction", r.queue_allowance_fraction)
+    crewing = r.g1_units_per_incident_shares
+    if (
+        not crewing
+        or any(not 0 <= v <= 1 for v in crewing)
+        or abs(sum(crewing) - 1) > 1e-6
+    ):
+        raise _error(
+            p,
+            "response.g1_units_per_incident_shares",
+            f"expected shares in [0, 1] summing to 1; found {list(crewing)!r}",
+        )
     for dept, cost in a.costs.cost_per_fte_gbp.items():
         _check_department(p, f"costs.cost_per_fte_gbp.{dept}", dept)
         _check_positive(p, f"costs.cost_per_fte_gbp.{dept}", cost)

@@ -166,7 +166,23 @@ class AttendanceTargets:
 
 @dataclass(frozen=True)
 class ResponseModel:
-    """Figures of the response-cover queueing model (see `response.py`)."""
+    """Figures of the response-cover queueing model (see `response.py`).
+
+    Args:
+        dispatch_minutes: Creation to dispatch when a unit is free.
+        g1_travel_urban_minutes: Median G1 travel time in urban areas.
+        g1_travel_rural_minutes: Median G1 travel time in rural areas.
+        travel_sigma: Log-sd of the lognormal travel time (0 = fixed).
+        officers_per_unit: Mean crew of a response unit.
+        source: Where the figures come from.
+        g1_units_per_incident_shares: Shares (summing to 1) of G1 incidents
+            needing 1, 2, 3, ... units; the mean × ``officers_per_unit`` should
+            be the G1 officers per incident. Default: one unit each.
+        queue_allowance_fraction: Smallest share (0-1) of G1s the queue may make
+            late: where dispatch and travel alone leave less headroom above the
+            standard, cover is sized for the travel-only attendance less this and
+            flagged, instead of growing without bound (0 = no allowance).
+    """
 
     dispatch_minutes: float
     g1_travel_urban_minutes: float
@@ -174,6 +190,8 @@ class ResponseModel:
     travel_sigma: float
     officers_per_unit: float
     source: str
+    g1_units_per_incident_shares: tuple[float, ...] = (1.0,)
+    queue_allowance_fraction: float = 0.0
 
 
 @dataclass(frozen=True)

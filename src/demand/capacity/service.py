@@ -10,7 +10,11 @@ import pandas as pd
 from demand.capacity.assumptions import Assumptions
 from demand.capacity.call_handling import HOURS_PER_WEEK
 from demand.capacity.erlang import evaluate_erlang_c, offered_load_erlangs
-from demand.capacity.response import QUEUE_GRADES, g1_attendance
+from demand.capacity.response import (
+    QUEUE_GRADES,
+    g1_attendance,
+    mean_units_per_incident,
+)
 from demand.series import financial_year
 
 __all__ = [
@@ -99,6 +103,7 @@ def g1_attendance_rostered(
         Share (0-1) of G1 incidents attended within target.
     """
     a, r, t = assumptions, assumptions.response, assumptions.attendance
+    units_per = {"G1": mean_units_per_incident(r.g1_units_per_incident_shares)}
     rostered = np.asarray(a.shift_pattern.officers_by_hour_of_week()) / (
         r.officers_per_unit
     )
@@ -116,11 +121,12 @@ def g1_attendance_rostered(
         table = table.reindex(range(HOURS_PER_WEEK), fill_value=0.0).fillna(0.0)
         grades = list(table.columns)
         rates = table.to_numpy()
-        total_by_grade = rates.sum(axis=0)
+        # Mean time on task of a unit-job, as `response_cover` takes it.
+        jobs_by_grade = rates.sum(axis=0) * [units_per.get(g, 1.0) for g in grades]
         s = sum(
-            total_by_grade[i] * a.unit_times[g].time_on_task_hours
+            jobs_by_grade[i] * a.unit_times[g].time_on_task_hours
             for i, g in enumerate(grades)
-        ) / max(total_by_grade.sum(), 1e-12)
+        ) / max(jobs_by_grade.sum(), 1e-12)
         urban = area in t.urban_areas
         target = t.g1_urban_minutes if urban else t.g1_rural_minutes
         travel = r.g1_travel_urban_minutes if urban else r.g1_travel_rural_minutes
@@ -142,6 +148,7 @@ def g1_attendance_rostered(
                 r.dispatch_minutes,
                 travel,
                 r.travel_sigma,
+                r.g1_units_per_incident_shares,
             )
             weights += g1[h]
     return hits / weights if weights else float("nan")

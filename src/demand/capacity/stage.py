@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from demand.capacity.arrivals import scale_to_year
 from demand.capacity.assumptions import Assumptions
 from demand.capacity.call_handling import HOURS_PER_WEEK, agents_for_loads
 from demand.capacity.establishment import capacity_gaps, establishment_by_year
@@ -16,6 +17,7 @@ from demand.capacity.inputs import CapacityInputs, read_capacity_inputs
 from demand.capacity.requirement import full_requirement
 from demand.capacity.response import (
     compare_shift_pattern,
+    cover_feasibility,
     response_arrivals,
     response_cover,
 )
@@ -186,7 +188,9 @@ def _evaluate(
         cover_fte = (
             weekly * (8766.0 / HOURS_PER_WEEK) / productive_hours_per_fte(assumptions)
         )
-        rows = _cover_rows(workload, cover_fte, base_rate)
+        rows = _cover_rows(workload, cover_fte, base_rate).assign(
+            **cover_feasibility(cover)
+        )
         rows["service_level"] = [
             g1_attendance_rostered(
                 here.assign(arrivals_per_hour=here["arrivals_per_hour"] * ratio),
@@ -243,7 +247,10 @@ def compute_capacity(
     lines = demand_lines(strategic, assumptions, inputs.mixes)
     arrivals = None
     if len(hourly) and (hourly["unique_id"] == "incidents").any():
-        arrivals = response_arrivals(hourly, inputs.mixes)
+        # At the year's level, not the hourly window's (its season, its date).
+        arrivals = scale_to_year(
+            response_arrivals(hourly, inputs.mixes), strategic, hourly
+        )
         arrivals.attrs["start"] = str(hourly["ds"].min().date())
     capacity, hours, cover, reference = _evaluate(
         lines, assumptions, inputs, arrivals, None, _Reference()

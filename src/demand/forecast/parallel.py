@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import logging
+import os
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
+
+# Not under demand.forecast: a worker imports its initializer's module before
+# anything else, and that package takes seconds to import.
+from demand.worker_lifetime import exit_with_parent
 
 __all__ = ["ENGINES", "EngineError", "Progress", "run_tasks"]
 
@@ -26,9 +32,17 @@ class EngineError(RuntimeError):
 
 @contextmanager
 def _backend(engine: str) -> Iterator[str]:
-    """Yield the joblib backend name of `engine`, set up for the block."""
+    """Set up joblib's backend for `engine` in the block; yield the engine."""
     if engine == "local":
-        yield "loky"
+        from joblib import parallel_config
+
+        main = threading.current_thread() is threading.main_thread()
+        with parallel_config(
+            backend="loky",
+            initializer=exit_with_parent,
+            initargs=(os.getpid(), main),
+        ):
+            yield "local"
         return
     if engine != "dask":
         raise EngineError(
@@ -45,7 +59,7 @@ def _backend(engine: str) -> Iterator[str]:
     from joblib import parallel_config
 
     with parallel_config(backend="dask"):
-        yield "dask"
+        yield "dask"  # workers are the cluster's, not this process's children
 
 
 def run_tasks(
@@ -79,16 +93,16 @@ def run_tasks(
         EngineError: unknown engine, or "dask" without Dask installed.
     """
     total = len(tasks)
-    with _backend(engine) as backend:
+    with _backend(engine):
         if (n_jobs == 1 and engine == "local") or total <= 1:
             results_iter: Any = (func(t) for t in tasks)
         else:
             from joblib import Parallel, delayed
 
-            parallel = Parallel(n_jobs=n_jobs, backend=backend, return_as="generator")
+            parallel = Parallel(n_jobs=n_jobs, return_as="generator")
             results_iter = parallel(delayed(func)(t) for t in tasks)
             logger.debug(
-                "Running %d tasks on %s with n_jobs=%d.", total, backend, n_jobs
+                "Running %d tasks on %s with n_jobs=%d.", total, engine, n_jobs
             )
         results = []
         for done, (task, result) in enumerate(

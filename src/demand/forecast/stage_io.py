@@ -127,8 +127,9 @@ def read_forecast_groups(store: Store, section: ForecastConfig) -> list[Forecast
         )
     if not out:
         raise ValueError(
-            "No demand series to forecast: run the series stage first (demand "
-            "series), or check the forecast section's streams and measures."
+            "No demand series to forecast: run the series stage first (`demand "
+            'run PIPELINE.toml` with "series" in its stages), or check the '
+            "forecast section's streams and measures."
         )
     return out
 

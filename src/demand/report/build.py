@@ -13,7 +13,7 @@ from demand.capacity.assumptions import Assumptions, load_assumptions
 from demand.config import ReportConfig
 from demand.report import charts
 from demand.report.data import NOT_ASSESSED, ReportData, read_report_data
-from demand.report.disclosure import suppress_small_counts
+from demand.report.disclosure import suppress_fms_areas
 from demand.report.excel import write_workbook
 from demand.report.exports import (
     point_latest,
@@ -25,11 +25,18 @@ from demand.report.fms import FMS_COLUMNS, build_fms_areas, build_fms_risks
 from demand.report.html import html_table, render_report
 from demand.report.sections import assumption_rows, capacity_view, scenario_view
 from demand.report.summary import STREAM_NAMES, summary_sentences
-from demand.store import Store
+from demand.risk import RiskScheme
+from demand.store import Store, pipeline_folder
 
-__all__ = ["FmsTables", "ReportResult", "build_fms", "build_report"]
+__all__ = ["RUN_COLUMNS", "FmsTables", "ReportResult", "build_fms", "build_report"]
 
 log = logging.getLogger(__name__)
+
+RUN_COLUMNS: dict[str, str] = {
+    "pipeline": "the pipeline whose report this is",
+    "run_id": "the report's run (see `demand runs`)",
+}
+"""Columns that name, in every exported FMS table, the run it comes from."""
 
 
 @dataclass(frozen=True)
@@ -68,26 +75,25 @@ def build_fms(data: ReportData, assumptions: Assumptions) -> FmsTables:
     return FmsTables(areas, build_fms_risks(areas, assumptions.risk))
 
 
-def _publishable(fms: FmsTables, threshold: int) -> FmsTables:
+def _publishable(fms: FmsTables, threshold: int, scheme: RiskScheme) -> FmsTables:
     """Counts below `threshold` blanked, with secondary suppression across the
-    areas of each stream and year (the force row is their published total)."""
-    derived = [c for c in FMS_COLUMNS if c.startswith(("demand_", "change_"))]
-    derived += ["poisson_z", "workload_hours"]
-    areas = suppress_small_counts(
-        fms.areas,
-        "demand",
-        threshold,
-        groups=("stream", "financial_year"),
-        total_mask=fms.areas["area"].eq("force"),
-        derived=derived,
-    )
+    areas of each stream and year (the force row is their published total), and
+    every column that would give a blanked count back; the risk register is
+    built from the blanked area table, so it cannot show more than it does."""
+    areas = suppress_fms_areas(fms.areas, threshold)
+    risks = build_fms_risks(areas, scheme)
     hidden = areas.loc[areas["suppressed"], ["stream", "area"]].drop_duplicates()
-    risks = fms.risks.merge(hidden.assign(_hide=True), how="left")
-    mask = risks.pop("_hide").fillna(False).astype(bool)
-    cols = ["current_demand", "demand", "change_fraction", "poisson_z"]
-    risks[cols + ["workload_hours"]] = risks[cols + ["workload_hours"]].astype(float)
-    risks.loc[mask, cols + ["workload_hours"]] = float("nan")
-    return FmsTables(areas, risks.assign(suppressed=mask))
+    mask = risks.merge(hidden.assign(_hide=True), how="left")["_hide"]
+    return FmsTables(areas, risks.assign(suppressed=mask.notna().to_numpy()))
+
+
+def _labelled(frame: pd.DataFrame, pipeline: str, run_id: str) -> pd.DataFrame:
+    """`frame` with the `RUN_COLUMNS` first."""
+    return pd.concat(
+        [pd.DataFrame({"pipeline": pipeline, "run_id": run_id}, index=frame.index),
+         frame],
+        axis=1,
+    )  # fmt: skip
 
 
 def _stream_sections(data: ReportData, fms: FmsTables) -> list[dict[str, object]]:
@@ -267,7 +273,9 @@ def build_report(store: Store, section: ReportConfig, run_id: str) -> ReportResu
     ``fms.xlsx``, one CSV per table, and with `section.publish` a
     ``published/`` folder with small counts suppressed; then points
     `<out_dir>/<pipeline>/latest` at it, writes Parquet exports to
-    `section.exports_dir` and (re)creates the `fms_*` views in the store.
+    `section.exports_dir` (default `data/processed/<pipeline>/exports`) and
+    (re)creates the `fms_*` views in the store. The FMS tables carry the
+    `RUN_COLUMNS` everywhere; CSV and workbook cells are formula-safe.
 
     Args:
         store: A writable store holding the run in `runs`.
@@ -295,7 +303,11 @@ def build_report(store: Store, section: ReportConfig, run_id: str) -> ReportResu
     )
     folder = Path(section.out_dir) / pipeline / run_id
     folder.mkdir(parents=True, exist_ok=True)
-    tables = {"fms_areas": fms.areas, "fms_risks": fms.risks}
+    exports = (
+        Path(section.exports_dir)
+        if section.exports_dir
+        else pipeline_folder(pipeline) / "exports"
+    )
     html = folder / "report.html"
     html.write_text(
         render_report(
@@ -312,16 +324,31 @@ def build_report(store: Store, section: ReportConfig, run_id: str) -> ReportResu
         "risk matrix": assumptions.risk.source,
         "made at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
-    sheets = _sheets(fms, data)
+    labelled = FmsTables(
+        _labelled(fms.areas, pipeline, run_id), _labelled(fms.risks, pipeline, run_id)
+    )
+    sheets = _sheets(labelled, data)
     workbook = write_workbook(folder / "fms.xlsx", sheets, _descriptions(), about)
     files = [html, workbook, *write_csvs(folder, sheets)]
     if section.publish:
-        files += _write_published(folder, fms, data, section, about)
+        safe = _publishable(fms, section.disclosure_threshold, assumptions.risk)
+        published = FmsTables(
+            _labelled(safe.areas, pipeline, run_id),
+            _labelled(safe.risks, pipeline, run_id),
+        )
+        files += _write_published(folder, published, section, about)
     point_latest(folder)
+    tables = {"fms_areas": labelled.areas, "fms_risks": labelled.risks}
     files += write_parquet(
-        store, Path(section.exports_dir), tables, data.forecast_run, data.capacity_run
+        store,
+        exports,
+        tables,
+        data.forecast_run,
+        data.capacity_run,
+        pipeline,
+        run_id,
     )
-    views = write_fms_views(store, tables, run_id)
+    views = write_fms_views(store, tables, pipeline)
     log.info("report of %s written to %s", pipeline, folder)
     return ReportResult(folder, html, workbook, sentences, fms, files, views)
 
@@ -341,25 +368,28 @@ def _sheets(fms: FmsTables, data: ReportData) -> dict[str, pd.DataFrame]:
 def _descriptions() -> dict[str, dict[str, str]]:
     from demand.report.sections import TABLE_COLUMNS
 
-    return {"fms_areas": FMS_COLUMNS, **TABLE_COLUMNS}
+    return {
+        **TABLE_COLUMNS,
+        "fms_areas": {**RUN_COLUMNS, **FMS_COLUMNS},
+        "fms_risks": {**RUN_COLUMNS, **TABLE_COLUMNS["fms_risks"]},
+    }
 
 
 def _write_published(
     folder: Path,
-    fms: FmsTables,
-    data: ReportData,
+    safe: FmsTables,
     section: ReportConfig,
     about: dict[str, str],
 ) -> list[Path]:
     """The publication copy: FMS tables with small counts suppressed."""
     out = folder / "published"
     out.mkdir(exist_ok=True)
-    safe = _publishable(fms, section.disclosure_threshold)
     tables = {"fms_risks": safe.risks, "fms_areas": safe.areas}
     note = {
         **about,
         "disclosure control": f"counts below {section.disclosure_threshold} "
-        "suppressed, with secondary suppression across areas",
+        "suppressed, with secondary suppression across areas, and every change, "
+        "Poisson Z, hours per unit and workload that would give one back",
     }
     book = write_workbook(out / "fms.xlsx", tables, _descriptions(), note)
     return [book, *write_csvs(out, tables)]

@@ -11,6 +11,9 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from demand.report.safe_cells import safe_text
 
 __all__ = ["write_workbook"]
 
@@ -32,14 +35,23 @@ def _number_format(column: str) -> str:
 
 
 def _value(value: object) -> object:
-    """A cell value: numbers stay numbers, missing values stay empty."""
+    """A cell value: numbers stay numbers, missing values stay empty, and text
+    that a spreadsheet would run as a formula is made inert."""
     if value is None or value is pd.NA or value is pd.NaT:
         return None
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if hasattr(value, "item"):  # numpy scalars
         return value.item()  # type: ignore[union-attr]
-    return value
+    return safe_text(value)
+
+
+def _append(sheet: Worksheet, values: list[object]) -> None:
+    """Append a row; every text cell is stored as a string, never a formula."""
+    sheet.append([_value(v) for v in values])
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"
 
 
 def write_workbook(
@@ -57,36 +69,37 @@ def write_workbook(
         about: Lines for the README's head: run ids, pipeline, made at.
 
     Returns:
-        `path`. Numbers are stored as numbers with a display format, never text.
+        `path`. Numbers are stored as numbers with a display format, never text;
+        text is stored as text, formula-like text prefixed with ``'`` (OWASP).
     """
     book = Workbook()
     readme = book.active
     readme.title = "README"
-    readme.append(["What this workbook holds"])
+    _append(readme, ["What this workbook holds"])
     readme["A1"].font = Font(bold=True, size=13)
     for key, value in about.items():
-        readme.append([key, value])
+        _append(readme, [key, value])
     readme.append([])
-    readme.append(["sheet", "column", "meaning"])
+    _append(readme, ["sheet", "column", "meaning"])
     for cell in readme[readme.max_row]:
         cell.font = Font(bold=True)
     for name, frame in sheets.items():
         for column in frame.columns:
-            readme.append(
-                [name, column, descriptions.get(name, {}).get(column, column)]
+            _append(
+                readme, [name, column, descriptions.get(name, {}).get(column, column)]
             )
     readme.column_dimensions["A"].width = 22
     readme.column_dimensions["B"].width = 30
     readme.column_dimensions["C"].width = 90
     for name, frame in sheets.items():
         sheet = book.create_sheet(name[:31])
-        sheet.append(list(frame.columns))
+        _append(sheet, list(frame.columns))
         for cell in sheet[1]:
             cell.font = Font(bold=True, color="FFFFFF")
             cell.fill = _HEADER
             cell.alignment = Alignment(wrap_text=True, vertical="top")
         for record in frame.itertuples(index=False):
-            sheet.append([_value(v) for v in record])
+            _append(sheet, list(record))
         for index, column in enumerate(frame.columns, start=1):
             letter = get_column_letter(index)
             numeric = pd.api.types.is_numeric_dtype(frame[column]) and not (

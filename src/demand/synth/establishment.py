@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 import openpyxl
 
+from demand.synth.profile import NORTHSHIRE, ForceProfile
+
 __all__ = [
     "POSTS",
     "establishment_rows",
@@ -70,16 +72,19 @@ def financial_year_ends(start: date, end: date) -> list[date]:
 
 
 def establishment_rows(
-    rng: np.random.Generator, as_at_dates: list[date]
+    rng: np.random.Generator, as_at_dates: list[date], scale: float = 1.0
 ) -> list[tuple[str, str, date, float, float]]:
-    """Return (department, role, as at, FTE, cost per FTE in GBP) rows."""
+    """Return (department, role, as at, FTE, cost per FTE in GBP) rows.
+
+    `scale` multiplies every post's FTE (a force of another size than Northshire).
+    """
     rows = []
     for step, as_at in enumerate(as_at_dates):
         for department, roles in POSTS.items():
             growth = (1 + FTE_GROWTH_PER_YEAR[department]) ** step
             for role, (fte, cost) in roles.items():
                 # Vacancies and part-time posts leave FTE off a round number.
-                noisy_fte = fte * growth * (1 + 0.015 * rng.standard_normal())
+                noisy_fte = fte * scale * growth * (1 + 0.015 * rng.standard_normal())
                 pay = cost * (1 + PAY_GROWTH_PER_YEAR) ** step
                 rows.append(
                     (
@@ -94,7 +99,10 @@ def establishment_rows(
 
 
 def write_establishment(
-    rng: np.random.Generator, out_dir: Path, as_at_dates: list[date]
+    rng: np.random.Generator,
+    out_dir: Path,
+    as_at_dates: list[date],
+    profile: ForceProfile = NORTHSHIRE,
 ) -> tuple[dict[str, dict], dict]:
     """Write `establishment/establishment.xlsx` (sheet `Establishment`).
 
@@ -105,11 +113,12 @@ def write_establishment(
         rng: Random generator of the establishment.
         out_dir: The output directory.
         as_at_dates: The As At dates, one per financial-year end.
+        profile: The force; its `scale` multiplies every post.
 
     Returns:
         The file's entry and the establishment's truth record.
     """
-    rows = establishment_rows(rng, as_at_dates)
+    rows = establishment_rows(rng, as_at_dates, profile.scale)
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.title = "Establishment"
@@ -119,7 +128,7 @@ def write_establishment(
         sheet.cell(row=sheet.max_row, column=3).number_format = "dd/mm/yyyy"
     fixed = datetime(as_at_dates[-1].year, as_at_dates[-1].month, as_at_dates[-1].day)
     workbook.properties.created = fixed
-    workbook.properties.creator = "Northshire Police (synthetic)"
+    workbook.properties.creator = f"{profile.name} Police (synthetic)"
     buffer = io.BytesIO()
     workbook.save(buffer)
     relative = "establishment/establishment.xlsx"

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -15,7 +16,8 @@ from demand.synth.establishment import financial_year_ends, write_establishment
 from demand.synth.faults import plan_row_faults
 from demand.synth.formats import Extract
 from demand.synth.incidents import generate_incidents
-from demand.synth.params import AREAS, RCRP_GO_LIVE, SPECIAL_HOURS, TIMEZONE
+from demand.synth.params import RCRP_GO_LIVE, SPECIAL_HOURS, TIMEZONE
+from demand.synth.profile import NORTHSHIRE, ForceProfile, force_profiles
 from demand.synth.streams import (
     generate_calls,
     generate_crimes,
@@ -23,7 +25,7 @@ from demand.synth.streams import (
 )
 from demand.synth.writer import month_rows, write_extract, write_misspelt_file
 
-__all__ = ["generate_force", "STREAM_FOLDERS"]
+__all__ = ["generate_force", "generate_forces", "STREAM_FOLDERS"]
 
 logger = logging.getLogger(__name__)
 
@@ -71,18 +73,20 @@ def _remove_stale_files(out_dir: Path) -> None:
 
 
 def _generate(
-    name: str, rng: np.random.Generator, grid: HourGrid
+    name: str, rng: np.random.Generator, grid: HourGrid, profile: ForceProfile
 ) -> list[tuple[Extract, dict]]:
     """Generate one stream's extracts (incidents also yield mental health)."""
     if name == "incidents":
-        incidents, mental_health, truth, mh_truth = generate_incidents(rng, grid)
+        incidents, mental_health, truth, mh_truth = generate_incidents(
+            rng, grid, profile
+        )
         return [(incidents, truth), (mental_health, mh_truth)]
     generator = {
         "calls": generate_calls,
         "missing_persons": generate_missing_persons,
         "crimes": generate_crimes,
     }[name]
-    return [generator(rng, grid)]
+    return [generator(rng, grid, profile)]
 
 
 def _write_stream(
@@ -118,8 +122,9 @@ def generate_force(
     seed: int = 2024,
     faults: bool = False,
     progress: Callable[[str], None] | None = None,
+    profile: ForceProfile = NORTHSHIRE,
 ) -> dict:
-    """Generate the synthetic force Northshire's raw extracts and `truth.json`.
+    """Generate a synthetic force's extracts and `truth.json` (Northshire by default).
 
     Writes one folder per stream under `out_dir`, in the formats of
     `docs/northshire-extracts.md`, calibrated to the 2024 force briefing over the
@@ -134,6 +139,8 @@ def generate_force(
         faults: Add bad rows and files on top of the clean extracts, each listed in
             the truth under `faults`.
         progress: Called with each stream's name once its files are written.
+        profile: The force: Northshire, or another of its name, areas, size and
+            growth (`force_profiles`).
 
     Returns:
         The truth record also written to `out_dir/truth.json`.
@@ -154,7 +161,9 @@ def generate_force(
     fault_records: list[dict] = []
     stream_truth: dict[str, dict] = {}
     for name in ("calls", "incidents", "missing_persons", "crimes"):
-        for extract, truth in _generate(name, _rng(seed, _SUBSEEDS[name]), grid):
+        for extract, truth in _generate(
+            name, _rng(seed, _SUBSEEDS[name]), grid, profile
+        ):
             written, records = _write_stream(extract, out_dir, seed, faults)
             files.update(written)
             fault_records.extend(records)
@@ -164,14 +173,14 @@ def generate_force(
                 progress(extract.folder)
     as_at = financial_year_ends(start, end)
     written, establishment_truth = write_establishment(
-        _rng(seed, _SUBSEEDS["establishment"]), out_dir, as_at
+        _rng(seed, _SUBSEEDS["establishment"]), out_dir, as_at, profile
     )
     files.update(written)
     stream_truth["establishment"] = establishment_truth
     if progress is not None:
         progress("establishment")
 
-    truth = _truth_header(seed, years, start, end, faults) | {
+    truth = _truth_header(seed, years, start, end, faults, profile) | {
         "streams": stream_truth,
         "files": files,
         "faults": fault_records,
@@ -181,13 +190,61 @@ def generate_force(
     return truth
 
 
-def _truth_header(seed: int, years: int, start: date, end: date, faults: bool) -> dict:
+def generate_forces(
+    out_dir: Path,
+    n: int,
+    *,
+    seed: int = 2024,
+    progress: Callable[[str], None] | None = None,
+    **options: Any,
+) -> list[dict]:
+    """Generate `n` synthetic forces of different sizes, one folder each.
+
+    Force k is `force_profiles(n, seed)[k]` (the first is Northshire), written to
+    `out_dir/<name>/` by `generate_force` with its own seed, so forces differ in
+    their noise too; `out_dir/forces.json` lists them.
+
+    Args:
+        out_dir: Parent folder of the forces' folders.
+        n: How many forces (1 or more).
+        seed: Seed of the forces' profiles and of every draw.
+        progress: Called with "<force>: <stream>" as each stream is written.
+        **options: Passed to `generate_force` (`years`, `end`, `faults`).
+
+    Returns:
+        Each force's truth record, in order.
+    """
+    truths = []
+    for k, profile in enumerate(force_profiles(n, seed)):
+
+        def step(stream: str, name: str = profile.name) -> None:
+            if progress is not None:
+                progress(f"{name}: {stream}")
+
+        truths.append(
+            generate_force(
+                Path(out_dir) / profile.name,
+                seed=seed + k,
+                progress=step,
+                profile=profile,
+                **options,
+            )
+        )
+    index = [t["profile"] | {"folder": t["profile"]["name"]} for t in truths]
+    (Path(out_dir) / "forces.json").write_text(json.dumps(index, indent=2) + "\n")
+    return truths
+
+
+def _truth_header(
+    seed: int, years: int, start: date, end: date, faults: bool, profile: ForceProfile
+) -> dict:
     """The force-wide part of the truth: span, windows, areas, calendar, RCRP."""
     last = end - timedelta(days=364)
     holiday_days = bank_holidays(start.year, end.year + 1)
     horizon_end = end + timedelta(days=365)
     return {
-        "force": "Northshire",
+        "force": profile.name,
+        "profile": profile.describe(),
         "seed": seed,
         "years": years,
         "start": start.isoformat(),
@@ -205,7 +262,7 @@ def _truth_header(seed: int, years: int, start: date, end: date, faults: bool) -
                 horizon_end.isoformat(),
             ],
         },
-        "areas": AREAS,
+        "areas": dict(profile.areas),
         "rcrp_go_live": RCRP_GO_LIVE.isoformat(),
         "bank_holidays": {
             d.isoformat(): name

@@ -29,7 +29,6 @@ from demand.synth.intensity import (
     sample_arrivals,
 )
 from demand.synth.params import (
-    AREAS,
     CREWING,
     GRADE_TIMES,
     INCIDENT_CATEGORIES,
@@ -43,6 +42,7 @@ from demand.synth.params import (
     RCRP_QUALIFIER_FRACTION,
     TIME_ON_TASK_SIGMA,
 )
+from demand.synth.profile import NORTHSHIRE, ForceProfile
 from demand.synth.unit_times import (
     GRADES,
     MIN_SCENE_HOURS,
@@ -53,7 +53,6 @@ from demand.synth.unit_times import (
 __all__ = ["generate_incidents"]
 
 GRADE_CODES = ("1", "2", "3", "4", "R")
-AREA_NAMES = tuple(AREAS)
 CATEGORIES = (*INCIDENT_CATEGORIES, MH_CATEGORY)
 QUALIFIERS = ("DA", "MH", "VULNERABLE", "CHILD", "ASB", "ALCOHOL", "INJURY", "RCRP")
 REGIMES = ("before", "after")
@@ -174,7 +173,7 @@ def _local_after(utc: np.ndarray, minutes: np.ndarray) -> np.ndarray:
 
 
 def generate_incidents(
-    rng: np.random.Generator, grid: HourGrid
+    rng: np.random.Generator, grid: HourGrid, profile: ForceProfile = NORTHSHIRE
 ) -> tuple[Extract, Extract, dict, dict]:
     """Generate incidents (with dispatch, arrival, clear and officer hours) and RCRP.
 
@@ -185,18 +184,20 @@ def generate_incidents(
     Args:
         rng: Random generator of this stream.
         grid: The hour grid.
+        profile: The force: its areas, size and growth.
 
     Returns:
         The `incidents/` and `mental_health/` extracts and their truth records.
     """
     go_live = local_midnight_utc_seconds(RCRP_GO_LIVE)
-    non_mh_expected, non_mh_base = hourly_rate(grid, INCIDENTS_NON_MH)
-    mh_expected, mh_base = hourly_rate(grid, MENTAL_HEALTH)
-    model = UnitTimeModel.calibrate(grid, mh_expected, go_live)
+    non_mh_rate, mh_rate = profile.rate(INCIDENTS_NON_MH), profile.rate(MENTAL_HEALTH)
+    non_mh_expected, non_mh_base = hourly_rate(grid, non_mh_rate)
+    mh_expected, mh_base = hourly_rate(grid, mh_rate)
+    model = UnitTimeModel.calibrate(grid, mh_expected, go_live, profile)
     non_mh = sample_arrivals(
-        rng, grid, non_mh_expected, INCIDENTS_NON_MH.daily_gamma_shape
+        rng, grid, non_mh_expected, non_mh_rate.daily_gamma_shape
     ).utc_seconds
-    mh = sample_arrivals(rng, grid, mh_expected, MENTAL_HEALTH.daily_gamma_shape)
+    mh = sample_arrivals(rng, grid, mh_expected, mh_rate.daily_gamma_shape)
     utc = np.concatenate([non_mh, mh.utc_seconds])
     order = np.argsort(utc, kind="stable")
     utc = utc[order]
@@ -211,8 +212,8 @@ def generate_incidents(
     grade_mix = np.vstack([model.non_mh_mix, *(model.mh_mix[r] for r in REGIMES)])
     grade = _draw_from_rows(rng, grade_mix[regime])
     deployed = grade < 4
-    area = rng.choice(len(AREA_NAMES), size=n, p=INCIDENTS_NON_MH.area_shares)
-    rural = np.array([AREAS[a] == "rural" for a in AREA_NAMES])[area]
+    area = rng.choice(len(profile.areas), size=n, p=non_mh_rate.area_shares)
+    rural = profile.rural[area]
     s136_chance = np.array([0.0, MH_S136["before"], MH_S136["after"]])
     s136 = deployed & (rng.random(n) < s136_chance[regime])
     response = _sample_response(rng, model, grade, category, regime, rural, s136)
@@ -240,7 +241,7 @@ def generate_incidents(
         ]
     )
     created_text = format_local(created, DMY_HM)
-    area_text = take_labels(AREA_NAMES, area)
+    area_text = take_labels(profile.area_names, area)
     hours_text = format_decimal(officer_hours, missing=not_deployed)
     columns = {
         "Incident Number": incident_number,
@@ -285,12 +286,12 @@ def generate_incidents(
         DMY_HM,
     )
 
-    non_mh_truth = describe_rate(grid, INCIDENTS_NON_MH, non_mh_expected, non_mh_base)
-    mh_truth = describe_rate(grid, MENTAL_HEALTH, mh_expected, mh_base)
+    non_mh_truth = describe_rate(grid, non_mh_rate, non_mh_expected, non_mh_base)
+    mh_truth = describe_rate(grid, mh_rate, mh_expected, mh_base)
     incident_truth = {
         "components": {"not_mental_health": non_mh_truth, "mental_health": mh_truth},
         **combine_expected([non_mh_truth, mh_truth]),
-        "area_shares": dict(zip(AREA_NAMES, INCIDENTS_NON_MH.area_shares, strict=True)),
+        "area_shares": profile.shares_of(non_mh_rate),
         "category_shares_not_mental_health": {
             c: round(float(s), 4)
             for c, s in zip(INCIDENT_CATEGORIES, shares / shares.sum(), strict=True)

@@ -35,7 +35,6 @@ from demand.synth.intensity import (
 )
 from demand.synth.params import (
     AGE_BANDS,
-    AREAS,
     CALL_HANDLING,
     CALLS_101,
     CALLS_999,
@@ -49,10 +48,9 @@ from demand.synth.params import (
     OUTCOME_MEAN_DELAY_DAYS,
     OUTCOMES,
 )
+from demand.synth.profile import NORTHSHIRE, ForceProfile
 
 __all__ = ["generate_calls", "generate_missing_persons", "generate_crimes"]
-
-AREA_NAMES = tuple(AREAS)
 
 
 def _lognormal(
@@ -71,19 +69,23 @@ def _normalised(weights: dict[str, float]) -> tuple[list[str], np.ndarray]:
     return list(weights), values / values.sum()
 
 
-def generate_calls(rng: np.random.Generator, grid: HourGrid) -> tuple[Extract, dict]:
+def generate_calls(
+    rng: np.random.Generator, grid: HourGrid, profile: ForceProfile = NORTHSHIRE
+) -> tuple[Extract, dict]:
     """Generate 999 and 101 calls with waits, talk times and abandonment.
 
     Args:
         rng: Random generator of this stream.
         grid: The hour grid.
+        profile: The force: its areas, size and growth.
 
     Returns:
         The `calls/` extract and its truth record.
     """
     truth: dict = {"lines": {}}
     utc_parts, line_parts = [], []
-    for code, (line_name, rate) in enumerate((("999", CALLS_999), ("101", CALLS_101))):
+    lines = (("999", profile.rate(CALLS_999)), ("101", profile.rate(CALLS_101)))
+    for code, (line_name, rate) in enumerate(lines):
         expected, base = hourly_rate(grid, rate)
         arrivals = sample_arrivals(rng, grid, expected, rate.daily_gamma_shape)
         utc_parts.append(arrivals.utc_seconds)
@@ -93,7 +95,7 @@ def generate_calls(rng: np.random.Generator, grid: HourGrid) -> tuple[Extract, d
         z = math.log(10.5 / handling["wait_median_seconds"]) / handling["wait_sigma"]
         within_10 = 0.5 * (1 + math.erf(z / math.sqrt(2)))
         truth["lines"][line_name] = describe_rate(grid, rate, expected, base) | {
-            "area_shares": dict(zip(AREA_NAMES, rate.area_shares, strict=True)),
+            "area_shares": profile.shares_of(rate),
             "handling": handling,
             "answered_within_10_seconds_fraction": round(within_10, 4),
         }
@@ -112,7 +114,7 @@ def generate_calls(rng: np.random.Generator, grid: HourGrid) -> tuple[Extract, d
     talk_sigma = per_line("talk_sigma")
     talk_median = per_line("talk_mean_seconds") * np.exp(-(talk_sigma**2) / 2)
     talk_seconds = np.maximum(np.rint(_lognormal(rng, talk_median, talk_sigma, n)), 5)
-    area = rng.choice(len(AREA_NAMES), size=n, p=CALLS_999.area_shares)
+    area = rng.choice(len(profile.areas), size=n, p=lines[0][1].area_shares)
 
     received = to_local_seconds(utc)
     answered = to_local_seconds(utc + wait_seconds)
@@ -127,7 +129,7 @@ def generate_calls(rng: np.random.Generator, grid: HourGrid) -> tuple[Extract, d
         "Wait (s)": format_integer(wait_seconds),
         "Talk Time (s)": format_integer(talk_seconds, missing=abandoned),
         "Abandoned": take_labels(("N", "Y"), abandoned.astype(np.int8)),
-        "LPA": take_labels(AREA_NAMES, area),
+        "LPA": take_labels(profile.area_names, area),
     }
     canonical = {
         "Call Ref": "call_id",
@@ -152,7 +154,7 @@ def generate_calls(rng: np.random.Generator, grid: HourGrid) -> tuple[Extract, d
 
 
 def generate_missing_persons(
-    rng: np.random.Generator, grid: HourGrid
+    rng: np.random.Generator, grid: HourGrid, profile: ForceProfile = NORTHSHIRE
 ) -> tuple[Extract, dict]:
     """Generate missing-person reports with risk, age band, repeat flag and hours.
 
@@ -162,11 +164,12 @@ def generate_missing_persons(
     Args:
         rng: Random generator of this stream.
         grid: The hour grid.
+        profile: The force: its areas, size and growth.
 
     Returns:
         The `missing_persons/` extract and its truth record.
     """
-    rate = MISSING_PERSONS
+    rate = profile.rate(MISSING_PERSONS)
     expected, base = hourly_rate(grid, rate)
     utc = sample_arrivals(rng, grid, expected, rate.daily_gamma_shape).utc_seconds
     n = utc.size
@@ -178,7 +181,7 @@ def generate_missing_persons(
     bands, band_p = _normalised(AGE_BANDS)
     age_band = rng.choice(len(bands), size=n, p=band_p)
     repeat = rng.random(n) < MISSING_REPEAT_FRACTION
-    area = rng.choice(len(AREA_NAMES), size=n, p=rate.area_shares)
+    area = rng.choice(len(profile.areas), size=n, p=rate.area_shares)
     closed_hours = _lognormal(rng, closed_median[risk], 1.0, n)
     hours_sigma = 0.8
     officer_hours = _lognormal(
@@ -202,7 +205,7 @@ def generate_missing_persons(
         "Reported": format_local(reported, ISO_HMS),
         "Risk": take_labels(risks, risk),
         "Age Band": take_labels(bands, age_band),
-        "LPA": take_labels(AREA_NAMES, area),
+        "LPA": take_labels(profile.area_names, area),
         "Closed": format_local(
             to_local_seconds(closed_utc), ISO_HMS, missing=still_open
         ),
@@ -221,7 +224,7 @@ def generate_missing_persons(
     }
     risk_mix = dict(zip(risks, (shares / shares.sum()).round(4).tolist(), strict=True))
     truth = describe_rate(grid, rate, expected, base) | {
-        "area_shares": dict(zip(AREA_NAMES, rate.area_shares, strict=True)),
+        "area_shares": profile.shares_of(rate),
         "risk_mix": risk_mix,
         "age_band_mix": dict(zip(bands, band_p.round(4).tolist(), strict=True)),
         "repeat_fraction": MISSING_REPEAT_FRACTION,
@@ -244,7 +247,9 @@ def _weighted_mean(shares: np.ndarray, values: np.ndarray) -> float:
     return float((shares * values).sum() / shares.sum())
 
 
-def generate_crimes(rng: np.random.Generator, grid: HourGrid) -> tuple[Extract, dict]:
+def generate_crimes(
+    rng: np.random.Generator, grid: HourGrid, profile: ForceProfile = NORTHSHIRE
+) -> tuple[Extract, dict]:
     """Generate recorded crimes by offence group, with the domestic-abuse flag.
 
     Each offence group has its own level, trend and season; recent crimes are still
@@ -253,6 +258,7 @@ def generate_crimes(rng: np.random.Generator, grid: HourGrid) -> tuple[Extract, 
     Args:
         rng: Random generator of this stream.
         grid: The hour grid.
+        profile: The force: its areas, size and growth.
 
     Returns:
         The `crimes/` extract and its truth record.
@@ -265,12 +271,13 @@ def generate_crimes(rng: np.random.Generator, grid: HourGrid) -> tuple[Extract, 
     domestic_fraction = propensity * (
         CRIME_DOMESTIC_PER_DAY / CRIME_TOTAL_PER_DAY / (shares * propensity).sum()
     )
+    crime_rate = profile.rate(CRIME_RATE)
     utc_parts, group_parts, truth_groups = [], [], {}
     for index, group_name in enumerate(groups):
         rate = replace(
-            CRIME_RATE,
-            target_per_day=CRIME_TOTAL_PER_DAY * shares[index],
-            growth_per_year=float(params[index, 1]),
+            crime_rate,
+            target_per_day=CRIME_TOTAL_PER_DAY * profile.scale * shares[index],
+            growth_per_year=float(params[index, 1]) + profile.growth_shift_per_year,
             seasonal_amplitude=float(params[index, 2]),
             seasonal_peak_day=int(params[index, 3]),
         )
@@ -286,7 +293,7 @@ def generate_crimes(rng: np.random.Generator, grid: HourGrid) -> tuple[Extract, 
     utc, group = utc[order], np.concatenate(group_parts)[order]
     n = utc.size
     domestic = rng.random(n) < domestic_fraction[group]
-    area = rng.choice(len(AREA_NAMES), size=n, p=CRIME_RATE.area_shares)
+    area = rng.choice(len(profile.areas), size=n, p=crime_rate.area_shares)
     extract_taken = local_midnight_utc_seconds(grid.end) + SECONDS_PER_DAY
     age_days = (extract_taken - utc) / SECONDS_PER_DAY
     has_outcome = rng.random(n) < 1 - np.exp(-age_days / OUTCOME_MEAN_DELAY_DAYS)
@@ -302,7 +309,7 @@ def generate_crimes(rng: np.random.Generator, grid: HourGrid) -> tuple[Extract, 
         ),
         "Recorded": format_local(recorded, DMY_HM),
         "Offence Group": take_labels(groups, group),
-        "LPA": take_labels(AREA_NAMES, area),
+        "LPA": take_labels(profile.area_names, area),
         "DA Flag": take_labels(("0", "1"), domestic.astype(np.int8)),
         "Outcome": outcome_text,
     }
@@ -329,7 +336,7 @@ def generate_crimes(rng: np.random.Generator, grid: HourGrid) -> tuple[Extract, 
         **{f"domestic_{name}": value for name, value in domestic.items()},
     }
     truth |= {
-        "area_shares": dict(zip(AREA_NAMES, CRIME_RATE.area_shares, strict=True)),
+        "area_shares": profile.shares_of(crime_rate),
         "outcome_mix": dict(zip(outcomes, outcome_p.round(4).tolist(), strict=True)),
         "outcome_mean_delay_days": OUTCOME_MEAN_DELAY_DAYS,
     }

@@ -8,7 +8,6 @@ import numpy as np
 
 from demand.synth.calendar import HourGrid
 from demand.synth.params import (
-    AREAS,
     CREWING,
     GRADE_MIX_TARGET,
     GRADE_TIMES,
@@ -21,6 +20,7 @@ from demand.synth.params import (
     MH_S136,
     TIME_ON_TASK_SIGMA,
 )
+from demand.synth.profile import NORTHSHIRE, ForceProfile
 
 __all__ = ["GRADES", "UnitTimeModel", "officers_mean", "travel_mean_hours"]
 
@@ -72,6 +72,8 @@ class UnitTimeModel:
         category_factor: Time-on-task multiplier by opening category (mean 1).
         last_365_counts: Expected incidents in the last 365 days: not mental health,
             mental health before RCRP, mental health after RCRP.
+        area_shares: Share of incidents in each area of the force.
+        rural: Whether each area is rural.
     """
 
     non_mh_mix: np.ndarray
@@ -79,10 +81,16 @@ class UnitTimeModel:
     mh_time_factor: dict[str, float]
     category_factor: np.ndarray
     last_365_counts: tuple[float, float, float]
+    area_shares: np.ndarray
+    rural: np.ndarray
 
     @classmethod
     def calibrate(
-        cls, grid: HourGrid, mh_expected: np.ndarray, go_live_utc_seconds: int
+        cls,
+        grid: HourGrid,
+        mh_expected: np.ndarray,
+        go_live_utc_seconds: int,
+        profile: ForceProfile = NORTHSHIRE,
     ) -> UnitTimeModel:
         """Solve the non-mental-health grade mix and the mental-health time factors.
 
@@ -90,13 +98,14 @@ class UnitTimeModel:
             grid: The hour grid.
             mh_expected: Expected mental-health incidents per grid hour.
             go_live_utc_seconds: When RCRP went live, seconds since the epoch (UTC).
+            profile: The force: its size and areas.
         """
         days = grid.day_index
         last = (days >= grid.n_days - 365) & (days < grid.n_days)
         after = grid.utc_seconds >= go_live_utc_seconds
         n_before = float(mh_expected[last & ~after].sum())
         n_after = float(mh_expected[last & after].sum())
-        n_non_mh = INCIDENTS_NON_MH.target_per_day * 365
+        n_non_mh = profile.rate(INCIDENTS_NON_MH).target_per_day * 365
         mh_mix = {r: _mix(MH_GRADE_MIX[r]) for r in REGIMES}
         mh_last = (n_before * mh_mix["before"] + n_after * mh_mix["after"]) / (
             n_before + n_after
@@ -116,6 +125,8 @@ class UnitTimeModel:
             mh_time_factor={r: 1.0 for r in REGIMES},
             category_factor=np.append(factors, 1.0),
             last_365_counts=(n_non_mh, n_before, n_after),
+            area_shares=np.asarray(profile.rate(INCIDENTS_NON_MH).area_shares),
+            rural=profile.rural,
         )
         non_mh_hours = model.per_incident(0)["officer_hours_per_incident"]
         # Both components share a trend, so their volume ratio is that of the targets.
@@ -158,8 +169,7 @@ class UnitTimeModel:
         and officer hours its product with the mean officers attending.
         """
         mix = self.non_mh_mix if regime == 0 else self.mh_mix[REGIMES[regime - 1]]
-        area_shares = np.asarray(INCIDENTS_NON_MH.area_shares)
-        rural = np.array([kind == "rural" for kind in AREAS.values()])
+        area_shares, rural = self.area_shares, self.rural
         if regime == 0:
             shares = np.array([v[0] for v in INCIDENT_CATEGORIES.values()])
             categories = list(enumerate(shares / shares.sum()))
