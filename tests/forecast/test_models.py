@@ -17,6 +17,7 @@ from demand.forecast import (
 )
 from demand.forecast.backtest import cross_validate
 from demand.forecast.calendar import calendar_features, holiday_names
+from demand.forecast.calibration import MIN_CALIBRATION_ERRORS
 from demand.forecast.ml import lagged_level
 from demand.forecast.select import GUARD_MAX_MASE_RATIO, conformal_bounds
 
@@ -114,7 +115,7 @@ def test_no_leakage_into_auto_combination_weights_or_calibration():
         fitted = clone(model).fit(series[series["ds"] <= cutoff])
         members, weights = fitted.members_["a"]
         assert len(members) == 2  # a real combination, weighted by its backtest
-        assert len(fitted.calibration_["a"]) >= 10  # and calibrated
+        assert len(fitted.calibration_["a"]) >= MIN_CALIBRATION_ERRORS  # calibrated
     clean = cross_validate(model, series, 7, 2, 7)
     columns = ["cutoff", "ds", "mean", "lo_80", "hi_80", "lo_95", "hi_95"]
     for cutoff in clean["cutoff"].unique():

@@ -13,6 +13,7 @@ from demand.forecast.backtest import cross_validate, score_backtests
 from demand.forecast.base import BaseForecaster, interval_columns, routine_fallbacks
 from demand.forecast.calibration import (
     MIN_BAND_ERRORS,
+    MIN_CALIBRATION_ERRORS,
     N_BANDS,
     as_median,
     band_errors,
@@ -88,8 +89,9 @@ class AutoSelect(BaseForecaster):
     6. Refit the choice on the whole training frame. With `calibrate`, its
        intervals are split-conformal: the 80% interval's half width is scaled
        by quantiles of the validation errors in those half widths; with
-       `strategy="combine"`, apart for each of `N_BANDS` bands of the horizon
-       where each band has `MIN_BAND_ERRORS` errors (pooled otherwise).
+       `strategy="combine"`, only with `MIN_CALIBRATION_ERRORS` (40) errors or
+       more, and apart for each of `N_BANDS` bands of the horizon where each
+       band has `MIN_BAND_ERRORS` errors (pooled otherwise).
 
     With `strategy="combine"` (the default, `auto`) steps 3-4 are instead:
     members are the candidates whose inner MASE beats seasonal naive's (a
@@ -478,7 +480,8 @@ class AutoSelect(BaseForecaster):
             if self.points_[uid] == "median":
                 frame = as_median(frame)
             z = self.calibration_.get(uid)
-            if self.calibrate and z is not None and len(z) >= 10:
+            least = MIN_CALIBRATION_ERRORS if self.strategy == "combine" else 10
+            if self.calibrate and z is not None and len(z) >= least:
                 self._calibrate(frame, uid, z, level)
             frames.append(frame)
         out = pd.concat(frames, ignore_index=True)
