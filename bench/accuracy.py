@@ -9,8 +9,9 @@ Holidays follow each file's country (US for Denver and Chicago, GB = England and
 Wales for London); hourly ETS uses heuristic initial states (estimated ones take
 minutes per fit at m = 168). With `--results`, also writes the "Forecast accuracy"
 section of `bench/RESULTS.md`: one table per file and whether the automatic
-selection (`auto`) meets the target (mean MASE at most 0.95 x the best reference
-model's, 80%/95% coverage within 5 points of nominal).
+selection (`auto`) meets issue 16's targets (per file: mean MASE at most the best
+single model's, the lowest SQL, coverage within 3 points of nominal; over the
+files: mean MASE at most 0.97 x the best reference model's).
 
 With `--dev`, every file is first cut back so that the whole protocol (all
 cutoffs and every forecast period) lies strictly before the official test
@@ -44,7 +45,13 @@ from pathlib import Path  # noqa: E402
 
 import pandas as pd  # noqa: E402
 
-from demand.forecast import MODELS, AutoSelect, BaseForecaster, make_model  # noqa: E402
+from demand.forecast import (  # noqa: E402
+    MODELS,
+    AutoSelect,
+    AutoSelectOne,
+    BaseForecaster,
+    make_model,
+)
 from demand.forecast.backtest import (  # noqa: E402
     protocol_cutoffs,
     run_protocol,
@@ -73,7 +80,7 @@ DEV_SHIFT["M"] = pd.DateOffset(months=23)
 """How far `--dev` moves L back per frequency: the span of the official test
 windows (monthly: the 23 months after the first official cutoff that its
 forecasts cover; 24 would leave the first development cutoff a single year)."""
-METRICS = ["mase", "smape", "rmse", "bias", "cov80", "cov95"]
+METRICS = ["mase", "smape", "rmse", "bias", "cov80", "cov95", "sql", "msis"]
 CHOICES: list[pd.DataFrame] = []
 """`choices_` of every `auto` fit of the run (one per cutoff), for the report."""
 
@@ -83,12 +90,21 @@ class _RecordingAutoSelect(AutoSelect):
 
     def _fit(self, series: pd.DataFrame) -> None:
         super()._fit(series)
-        CHOICES.append(self.choices_.assign(cutoff=series["ds"].max()))
+        CHOICES.append(self.choices_.assign(cutoff=series["ds"].max(), auto=self.alias))
+
+
+class _RecordingAutoSelectOne(AutoSelectOne, _RecordingAutoSelect):
+    """`auto_select` that keeps its choices, like `_RecordingAutoSelect`."""
+
+
+_RECORDING = {"auto": _RecordingAutoSelect, "auto_select": _RecordingAutoSelectOne}
+NOT_SINGLE = ("auto", "auto_select", "ensemble")
+"""Models that combine or select others: not "single models" in the targets."""
 
 
 def _configure(alias: str, freq: str, country: str) -> BaseForecaster:
     """Return model `alias` set up for a file: its country and frequency."""
-    model = _RecordingAutoSelect() if alias == "auto" else make_model(alias)
+    model = _RECORDING[alias]() if alias in _RECORDING else make_model(alias)
     settings = {"country": country, "freq": freq}
     if alias == "auto_ets" and freq == "H":
         settings["initialization_method"] = "heuristic"
@@ -111,7 +127,7 @@ def _machine() -> str:
 
 def _warm_up(alias: str, series: pd.DataFrame, freq: str) -> None:
     """Fit once on one stream's tail so first-call costs stay out of the timing."""
-    if alias == "auto":
+    if alias in _RECORDING:
         return  # its candidates are warmed up in their own right
     first = series[series["unique_id"] == series["unique_id"].iloc[0]].tail(800)
     _configure(alias, freq, "US").fit(first).predict(2)
@@ -166,10 +182,11 @@ def run_file(
         frames.append(
             scores.assign(file=name, seconds=seconds, fallback_rows=n_fallback)
         )
-        means = scores[["mase", "cov80", "cov95"]].mean()
+        means = scores[["mase", "cov80", "cov95", "sql"]].mean()
         print(
             f"  {alias}: {seconds:.1f} s, mean MASE {means['mase']:.3f}, "
-            f"cov80 {means['cov80']:.3f}, cov95 {means['cov95']:.3f}",
+            f"cov80 {means['cov80']:.3f}, cov95 {means['cov95']:.3f}, "
+            f"SQL {means['sql']:.3f}",
             file=sys.stderr,
         )
     return pd.concat(frames, ignore_index=True)
@@ -179,6 +196,7 @@ def to_markdown(scores: pd.DataFrame, command: str) -> str:
     """Render per-series scores and per-file means as markdown tables."""
     fmt = {"mase": "{:.3f}", "smape": "{:.2f}", "rmse": "{:.2f}", "bias": "{:+.2f}"}
     fmt |= {"cov80": "{:.3f}", "cov95": "{:.3f}", "seconds": "{:.1f}"}
+    fmt |= {"sql": "{:.3f}", "msis": "{:.2f}"}
 
     def table(frame: pd.DataFrame, keys: list[str]) -> list[str]:
         cols = [*keys, *METRICS, *(["seconds"] if "seconds" in frame else [])]
@@ -235,24 +253,65 @@ def _cpu_model() -> str:
     return _machine()
 
 
-def _verdict(per_file: pd.DataFrame) -> str:
-    """Return one line: does `auto` meet the target on this file's means?"""
-    refs = per_file[per_file["model"].isin(REFERENCES)]
+COVERAGE_BANDS = {
+    "london_monthly": ((0.75, 1.0), (0.90, 1.0)),
+}
+"""Where a file's coverage target differs from within 3 points of nominal: London's
+cutoffs fall in the 2020 break."""
+_NOMINAL_BANDS = ((0.77, 0.83), (0.92, 0.98))
+
+
+def _verdict(name: str, per_file: pd.DataFrame) -> str:
+    """Return one line: does `auto` meet issue 16's targets on this file's means?
+
+    `auto`'s mean MASE at most the best single model's in the run (ratio ≤ 1.00),
+    the lowest SQL of all models, and coverage within 3 points of nominal
+    (London: cov80 ≥ 0.75, cov95 ≥ 0.90).
+    """
     auto = per_file[per_file["model"] == "auto"]
-    if refs.empty or auto.empty:
-        return "Target not assessed: the run lacks `auto` or the reference models."
-    best = refs.loc[refs["mase"].idxmin()]
+    others = per_file[per_file["model"] != "auto"]
+    single = others[~others["model"].isin(NOT_SINGLE)]
+    if auto.empty or single.empty:
+        return "Target not assessed: the run lacks `auto` or single models."
     row = auto.iloc[0]
-    bound = 0.95 * best["mase"]
+    best = single.loc[single["mase"].idxmin()]
+    best_sql = others.loc[others["sql"].idxmin()]
+    (lo80, hi80), (lo95, hi95) = COVERAGE_BANDS.get(name, _NOMINAL_BANDS)
     checks = {
-        f"MASE {row['mase']:.3f} ≤ 0.95 × {best['mase']:.3f} ({best['model']}) "
-        f"= {bound:.3f}": row["mase"] <= bound,
-        f"cov80 {row['cov80']:.3f} in 0.75-0.85": 0.75 <= row["cov80"] <= 0.85,
-        f"cov95 {row['cov95']:.3f} in 0.90-1.00": 0.90 <= row["cov95"] <= 1.0,
+        f"MASE {row['mase']:.3f} ≤ best single {best['mase']:.3f} ({best['model']})": (
+            row["mase"] <= best["mase"]
+        ),
+        f"SQL {row['sql']:.3f} lowest (next {best_sql['sql']:.3f}, "
+        f"{best_sql['model']})": row["sql"] <= best_sql["sql"],
+        f"cov80 {row['cov80']:.3f} in {lo80:.2f}-{hi80:.2f}": lo80
+        <= row["cov80"]
+        <= hi80,
+        f"cov95 {row['cov95']:.3f} in {lo95:.2f}-{hi95:.2f}": lo95
+        <= row["cov95"]
+        <= hi95,
     }
     met = all(checks.values())
     parts = [f"{text}: {'yes' if ok else 'NO'}" for text, ok in checks.items()]
     return f"**Target {'met' if met else 'NOT met'}.** " + "; ".join(parts) + "."
+
+
+def _overall_verdict(per_file: pd.DataFrame) -> str:
+    """Return one line: `auto`'s MASE over the files against 0.97 × the best
+    reference's (each the mean of the per-file means; files where both ran)."""
+    wide = per_file.pivot(index="file", columns="model", values="mase")
+    refs = [r for r in REFERENCES if r in wide]
+    if "auto" not in wide or not refs:
+        return "Overall target not assessed: the run lacks `auto` or the references."
+    wide = wide[["auto", *refs]].dropna()
+    means = wide.mean()
+    best = means[refs].idxmin()
+    bound = 0.97 * means[best]
+    ok = means["auto"] <= bound
+    return (
+        f"**Over the {len(wide)} files: auto's mean MASE {means['auto']:.3f} "
+        f"{'≤' if ok else '>'} 0.97 × {means[best]:.3f} ({best}) = {bound:.3f}: "
+        f"{'met' if ok else 'NOT met'}.**"
+    )
 
 
 def to_results(scores: pd.DataFrame, command: str) -> str:
@@ -274,12 +333,18 @@ def to_results(scores: pd.DataFrame, command: str) -> str:
         "states (estimated ones take minutes per fit at m = 168).",
         "- per file: unweighted mean over its series; sMAPE and bias in %; "
         "coverage as a share; seconds = fit + predict over all cutoffs and series.",
-        "- target (for `auto`): mean MASE ≤ 0.95 × the best reference "
-        "(seasonal_naive, auto_ets, prophet); cov80 0.75-0.85, cov95 0.90-1.00.",
+        "- sql: scaled quantile loss over the quantiles 0.025, 0.1, 0.5, 0.9, "
+        "0.975; msis: mean scaled interval score at 95 % (both scaled like MASE).",
+        "- targets for `auto` (issue 16): per file, mean MASE ≤ the best single "
+        "model's and the lowest SQL of all models; cov80 and cov95 within 3 "
+        "points of nominal (London: cov80 ≥ 0.75, cov95 ≥ 0.90); over the files, "
+        "mean MASE ≤ 0.97 × the best reference (seasonal_naive, auto_ets, "
+        "prophet).",
     ]
-    cols = ["model", "mase", "smape", "rmse", "bias", "cov80", "cov95", "seconds"]
+    cols = ["model", *METRICS, "seconds"]
     fmt = {"mase": "{:.3f}", "smape": "{:.2f}", "rmse": "{:.2f}", "bias": "{:+.2f}"}
     fmt |= {"cov80": "{:.3f}", "cov95": "{:.3f}", "seconds": "{:.1f}"}
+    fmt |= {"sql": "{:.3f}", "msis": "{:.2f}"}
     for name, group in per_file.groupby("file", sort=False):
         lines += ["", f"### {name}", "", "| " + " | ".join(cols) + " |"]
         lines.append("|" + "---|" * len(cols))
@@ -289,7 +354,8 @@ def to_results(scores: pd.DataFrame, command: str) -> str:
                 for c, v in zip(cols, row, strict=True)
             ]
             lines.append("| " + " | ".join(cells) + " |")
-        lines += ["", _verdict(group)]
+        lines += ["", _verdict(str(name), group)]
+    lines += ["", _overall_verdict(per_file)]
     return "\n".join(lines) + "\n"
 
 

@@ -170,8 +170,11 @@ def test_backtest_writes_the_published_score_columns(tmp_path: Path) -> None:
         "bias",
         "cov80",
         "cov95",
-    ]
+        "sql",
+        "msis",
+    ]  # the first eight exactly as outside checks read them; new scores appended
     assert scores["model"].tolist() == ["seasonal_naive"]
+    assert scores[["sql", "msis"]].notna().all().all()
 
 
 def test_backtest_missing_input_is_one_sentence(tmp_path: Path) -> None:
@@ -188,6 +191,20 @@ def test_backtest_missing_input_is_one_sentence(tmp_path: Path) -> None:
         ],
     )
     assert result.exit_code == 1 and "Traceback" not in result.output
+
+
+def test_backtest_unknown_country_is_one_sentence(tmp_path: Path) -> None:
+    import pandas as pd
+
+    ds = pd.date_range("2014-01-01", "2019-06-30", freq="D")
+    pd.DataFrame({"unique_id": "s", "ds": ds, "y": 5.0}).to_csv(
+        tmp_path / "s.csv", index=False
+    )
+    args = ["backtest", "--input", str(tmp_path / "s.csv"), "--freq", "D"]
+    args += ["--out", str(tmp_path / "o.csv"), "--country", "XX"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "Unknown holiday country 'XX'" in result.output
 
 
 def test_ingest_prints_read_loaded_rejected(

@@ -500,34 +500,56 @@ def erlang(
     multiple=True,
     help="Model alias to score (repeatable); default every model.",
 )
+@click.option(
+    "--country",
+    default="GB",
+    show_default=True,
+    help="Bank holidays of this ISO 3166 country (GB: England and Wales; "
+    "GB-SCT, US, ...); 'none' for none.",
+)
+@click.option(
+    "--hierarchy",
+    default="detect",
+    show_default=True,
+    help="'detect': where one series is the sum of the others, reconcile to it; "
+    "a unique_id: that series is the total; 'none': no reconciliation.",
+)
 @_user_errors
 def backtest(
     input_path: Path,
     freq: str,
     out_path: Path,
     models: tuple[str, ...],
+    country: str,
+    hierarchy: str,
 ) -> None:
     """Score every model on a series file with the rolling-origin protocol.
 
     Example: demand backtest --input series.csv --freq D --out scores.csv
     """
-    from demand.forecast.backtest import backtest_file
+    from demand.forecast.backtest import SCORE_COLUMNS, backtest_file
     from demand.report.safe_cells import write_safe_csv
 
     with err.status(f"backtesting {input_path.name}"):
-        scores = backtest_file(input_path, freq, models=list(models) or None)
-    columns = ["unique_id", "model", "mase", "smape", "rmse", "bias", "cov80", "cov95"]
+        scores = backtest_file(
+            input_path,
+            freq,
+            models=list(models) or None,
+            country=None if country.lower() == "none" else country,
+            hierarchy=hierarchy,
+        )
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    write_safe_csv(scores[columns], out_path)
-    summary = scores.groupby("model")[["mase", "smape", "cov80", "cov95"]].mean()
-    table = Table("model", "mean MASE", "sMAPE %", "cov80", "cov95")
-    for model, row in summary.sort_values("mase").iterrows():
+    write_safe_csv(scores[SCORE_COLUMNS], out_path)
+    summary = scores.groupby("model")[["mase", "smape", "cov80", "cov95", "sql"]]
+    table = Table("model", "mean MASE", "sMAPE %", "cov80", "cov95", "SQL")
+    for model, row in summary.mean().sort_values("mase").iterrows():
         table.add_row(
             str(model),
             f"{row.mase:.3f}",
             f"{row.smape:.2f}",
             f"{row.cov80:.3f}",
             f"{row.cov95:.3f}",
+            f"{row.sql:.3f}",
         )
     console.print(table)
     console.print(f"{len(scores):,} scores written to {out_path}")

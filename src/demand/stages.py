@@ -274,17 +274,16 @@ def _run_forecast(
     run_id: str,
     progress: StageProgress | None = None,
 ) -> int:
-    from demand.forecast.stage import backtest_store, run_forecast
+    from demand.forecast.stage import run_forecast
 
     def labelled(prefix: str) -> StageProgress | None:
         if progress is None:
             return None
         return lambda done, total, label: progress(done, total, f"{prefix} {label}")
 
-    rows = run_forecast(store, section, run_id, progress=labelled("fitting"))
-    if section.backtest:
-        backtest_store(store, section, run_id, progress=labelled("backtesting"))
-    return rows
+    # run_forecast backtests each series in the task that forecasts it (with
+    # `backtest` on): a second pass through backtest_store would repeat every fit.
+    return run_forecast(store, section, run_id, progress=labelled("fitting"))
 
 
 def _run_capacity(

@@ -97,7 +97,9 @@ DERIVED_TABLES: dict[str, str] = {
         rmse DOUBLE,
         bias DOUBLE,
         cov80 DOUBLE,
-        cov95 DOUBLE
+        cov95 DOUBLE,
+        sql DOUBLE,
+        msis DOUBLE
     """,
     "model_choices": """
         run_id VARCHAR NOT NULL,

@@ -43,7 +43,14 @@ CHEAP_SETTINGS: dict[str, dict] = {
     "arima_fourier": {"maxiter": 25, "year_terms": 2},
     "daily_profile": {"daily_model": "auto_ets"},
     "ensemble": {"members": ("seasonal_naive", "auto_ets")},
-    "auto": {"candidates": ("seasonal_naive", "auto_ets", "gbm"), "n_windows": 2},
+    "auto": {
+        "candidates": ("seasonal_naive", "auto_ets", "count_glm"),
+        "n_windows": 2,
+    },
+    "auto_select": {
+        "candidates": ("seasonal_naive", "auto_ets", "gbm"),
+        "n_windows": 2,
+    },
 }
 """Settings that keep the heavier models to a second or two in the shared tests."""
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -19,7 +20,9 @@ from demand.forecast.metrics import (
     bias,
     coverage,
     mase,
+    msis,
     rmse,
+    scaled_quantile_loss,
     seasonal_naive_mae,
     smape,
 )
@@ -194,6 +197,18 @@ def test_metric_known_answers():
     assert coverage([1, 5, 9], [0, 6, 9], [2, 8, 9]) == pytest.approx(2 / 3)
 
 
+def test_probabilistic_score_known_answers():
+    # median only: pinball 0.5 |e| = 1, scaled by 2 -> MASE / 2
+    assert scaled_quantile_loss([10], {0.5: [12]}, 2.0) == pytest.approx(0.5)
+    # q 0.1 below y by 2: 0.1 * 2; q 0.9 above y by 4: (1 - 0.9) * 4; mean of both
+    loss = scaled_quantile_loss([10], {0.1: [8], 0.9: [14]}, 1.0)
+    assert loss == pytest.approx((0.2 + 0.4) / 2)
+    # a miss costs 2 / alpha = 40 per unit outside: width 8 + 40 * 2, scale 2
+    assert msis([10], [12], [20], 2.0) == pytest.approx(88 / 2)
+    assert msis([25], [12], [20], 1.0) == pytest.approx(8 + 40 * 5)
+    assert msis([15, 15], [12, 10], [20, 20], [1.0, 2.0]) == pytest.approx(6.5)
+
+
 def test_score_backtests_scales_mase_by_each_cutoffs_training_window():
     series = pd.DataFrame(
         {
@@ -225,6 +240,24 @@ def test_score_backtests_scales_mase_by_each_cutoffs_training_window():
     assert row["rmse"] == pytest.approx(math.sqrt(13 / 3))
     assert row["bias"] == pytest.approx(100 * 5 / 12)
     assert (row["cov80"], row["cov95"]) == (pytest.approx(2 / 3), 1.0)
+    # pinball losses at q 0.025, 0.1, 0.5, 0.9, 0.975 (bounds lo_95, lo_80, mean,
+    # hi_80, hi_95), y = 4 each time:
+    #   point 1 (2, 3, 6, 7, 8): .05 + .1 + 1.0 + .3 + .1 = 1.55, scale 2
+    #   point 2 (2, 3, 4, 5, 6): .05 + .1 + 0 + .1 + .05 = 0.30, scale 2
+    #   point 3 (0, 5, 7, 9, 9): .1 + .9 + 1.5 + .5 + .125 = 3.125, scale 1
+    assert row["sql"] == pytest.approx((1.55 / 2 + 0.30 / 2 + 3.125) / 15)
+    # 95 % widths 6, 4, 9, all inside: (6 / 2 + 4 / 2 + 9 / 1) / 3
+    assert row["msis"] == pytest.approx(14 / 3)
+    assert list(scores.columns[:8]) == [
+        "unique_id",
+        "model",
+        "mase",
+        "smape",
+        "rmse",
+        "bias",
+        "cov80",
+        "cov95",
+    ]
     windowed = score_backtests(backtests, series, season_length=1, train_window=4)
     # with a 4-day window cutoff 01-05 sees 2, 4, 4, 4 -> 2/3
     assert windowed.iloc[0]["mase"] == pytest.approx((1 + 0 + 3 / (2 / 3)) / 3)
@@ -247,6 +280,8 @@ def test_backtest_file_scores_every_model_asked_for(tmp_path, make_demand):
         "bias",
         "cov80",
         "cov95",
+        "sql",
+        "msis",
     ]
     assert sorted(zip(scores["unique_id"], scores["model"], strict=True)) == [
         ("x", "naive"),
@@ -274,3 +309,51 @@ def test_backtest_file_errors_say_what_to_do(tmp_path):
     _grid("D", 400).to_csv(path, index=False)
     with pytest.raises(ValueError, match="Unknown model"):
         backtest_file(path, "D", models=["crystal_ball"])
+
+
+def test_backtest_file_uses_the_country_asked_for(tmp_path):
+    from demand.forecast.calendar import holiday_names
+
+    rng = np.random.default_rng(4)
+    ds = pd.date_range("2013-01-01", "2018-12-31", freq="D")
+    us = set(holiday_names("US", range(2013, 2019)))
+    rate = np.where(ds.isin(list(us)), 30.0, 100.0)  # demand falls on US holidays
+    path = tmp_path / "us.csv"
+    pd.DataFrame({"unique_id": "a", "ds": ds, "y": rng.poisson(rate) * 1.0}).to_csv(
+        path, index=False
+    )
+    us_mase, gb_mase = (
+        backtest_file(path, "D", models=["count_glm"], country=c)["mase"].item()
+        for c in ("US", "GB")
+    )
+    assert us_mase < 0.95 * gb_mase
+    with pytest.raises(ValueError, match="Unknown holiday country"):
+        backtest_file(path, "D", models=["count_glm"], country="XX")
+
+
+def test_backtest_file_reconciles_a_total_and_its_parts(tmp_path, caplog):
+    rng = np.random.default_rng(2)
+    ds = pd.date_range("2015-01-01", periods=60, freq="MS")
+    season = 1 + 0.2 * np.sin(2 * np.pi * np.arange(60) / 12)
+    parts = {
+        p: rng.poisson(k * season).astype(float) for p, k in [("x", 80), ("y", 40)]
+    }
+    frames = [
+        pd.DataFrame({"unique_id": p, "ds": ds, "y": v}) for p, v in parts.items()
+    ]
+    total = sum(parts.values())
+    frames.append(pd.DataFrame({"unique_id": "all", "ds": ds, "y": total}))
+    path = tmp_path / "tree.csv"
+    pd.concat(frames).to_csv(path, index=False)
+    with caplog.at_level("WARNING", logger="demand.forecast.backtest"):
+        found = backtest_file(path, "M", models=["naive"])
+    assert "'all' is the sum of the others" in caplog.text
+    named = backtest_file(path, "M", models=["naive"], hierarchy="all")
+    flat = backtest_file(path, "M", models=["naive"], hierarchy="none")
+    pd.testing.assert_frame_equal(found, named)
+    # naive forecasts already add up: reconciling keeps the means (MASE) and
+    # recomputes the intervals from the parts' correlation (SQL changes)
+    np.testing.assert_allclose(found["mase"], flat["mase"])
+    assert not np.allclose(found["sql"], flat["sql"])
+    with pytest.raises(ValueError, match="not the sum"):
+        backtest_file(path, "M", models=["naive"], hierarchy="x")

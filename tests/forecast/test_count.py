@@ -81,3 +81,43 @@ def test_auto_with_try_median_records_which_point_it_kept():
     assert np.allclose(forecast["mean"], np.round(forecast["mean"]))
     default = make_model("auto", **kwargs).fit(series)
     assert default.choices_.set_index("unique_id").loc["a", "point"] == "mean"
+
+
+def _trending_negative_binomial(seed: int, growth_per_year: float) -> pd.DataFrame:
+    """Return 2,000 days of negative-binomial counts (dispersion 0.02) with a
+    weekday cycle, a yearly cycle and a steady trend."""
+    rng = np.random.default_rng(seed)
+    ds = pd.date_range("2015-01-01", periods=2000, freq="D")
+    years = np.arange(ds.size) / 365.25
+    week = np.array([1.0, 0.95, 0.95, 1.0, 1.1, 1.2, 1.05])[ds.day_of_week]
+    mu = 60.0 * week * (1 + 0.1 * np.sin(2 * np.pi * years))
+    mu *= (1 + growth_per_year) ** years
+    r = 1 / 0.02
+    y = rng.negative_binomial(r, r / (r + mu)) * 1.0
+    return pd.DataFrame({"unique_id": f"s{seed}", "ds": ds, "y": y})
+
+
+def test_count_glm_80_percent_intervals_cover_70_to_90_percent_of_trending_counts():
+    from demand.forecast.backtest import protocol_cutoffs, run_protocol
+
+    series = pd.concat(
+        [_trending_negative_binomial(i, g) for i, g in enumerate((0.25, -0.15))]
+    )
+    backtests = run_protocol(make_model("count_glm", country=None), series, "D")
+    assert len(backtests) == 2 * len(protocol_cutoffs(series, "D").cutoffs) * 28
+    inside = backtests["y"].between(backtests["lo_80"], backtests["hi_80"])
+    assert 0.70 <= inside.mean() <= 0.90
+    inside_95 = backtests["y"].between(backtests["lo_95"], backtests["hi_95"])
+    assert 0.90 <= inside_95.mean() <= 0.99
+
+
+def test_count_glm_follows_a_level_that_moved_since_the_last_knot():
+    rng = np.random.default_rng(0)
+    ds = pd.date_range("2020-01-01", periods=1500, freq="D")
+    rate = np.where(np.arange(ds.size) >= ds.size - 42, 65.0, 50.0)  # +30 %
+    series = pd.DataFrame({"unique_id": "a", "ds": ds, "y": rng.poisson(rate) * 1.0})
+    default = make_model("count_glm", country=None).fit(series).predict(28)
+    held = make_model("count_glm", country=None, level_halflife=0).fit(series)
+    held_mean = held.predict(28)["mean"].mean()
+    assert default["mean"].mean() > held_mean + 1.0  # the local level is on
+    assert default["mean"].mean() == pytest.approx(65.0, rel=0.1)

@@ -5,12 +5,21 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.base import clone
 
-from demand.forecast import AutoSelect, DailyProfile, Ensemble, make_model
+from demand.forecast import (
+    MODELS,
+    AutoSelect,
+    DailyProfile,
+    Ensemble,
+    SeasonalNaive,
+    make_model,
+)
 from demand.forecast.backtest import cross_validate
 from demand.forecast.calendar import calendar_features, holiday_names
+from demand.forecast.calibration import MIN_CALIBRATION_ERRORS
 from demand.forecast.ml import lagged_level
-from demand.forecast.select import conformal_bounds
+from demand.forecast.select import GUARD_MAX_MASE_RATIO, conformal_bounds
 
 
 def _weekly(n_days: int, seed: int = 0, start: str = "2022-01-03") -> pd.DataFrame:
@@ -79,7 +88,7 @@ def test_lagged_level_uses_nothing_later_than_the_lag():
     assert level[13] == pytest.approx((8 + 9) / 2)  # beyond lag: the last window
 
 
-@pytest.mark.parametrize("alias", ["gbm", "auto"])
+@pytest.mark.parametrize("alias", ["gbm", "auto", "auto_select"])
 def test_no_leakage_for_gradient_boosting_and_selection(alias, make_cheap_model):
     series = _weekly(160, seed=5)
     h, window = 7, 140
@@ -91,6 +100,28 @@ def test_no_leakage_for_gradient_boosting_and_selection(alias, make_cheap_model)
         poisoned = series.copy()
         poisoned.loc[poisoned["ds"] > cutoff, "y"] = 1e6
         dirty = cross_validate(model, poisoned, h, 2, h, window)
+        pd.testing.assert_frame_equal(
+            dirty.loc[dirty["cutoff"] == cutoff, columns].reset_index(drop=True),
+            clean.loc[clean["cutoff"] == cutoff, columns].reset_index(drop=True),
+        )
+
+
+def test_no_leakage_into_auto_combination_weights_or_calibration():
+    series = _weekly(600, seed=6)
+    model = make_model(
+        "auto", candidates=("seasonal_naive", "auto_ets", "count_glm"), n_windows=2
+    ).set_params(country=None)
+    for cutoff in series["ds"].iloc[[-15, -8]]:  # cross_validate's two cutoffs
+        fitted = clone(model).fit(series[series["ds"] <= cutoff])
+        members, weights = fitted.members_["a"]
+        assert len(members) == 2  # a real combination, weighted by its backtest
+        assert len(fitted.calibration_["a"]) >= MIN_CALIBRATION_ERRORS  # calibrated
+    clean = cross_validate(model, series, 7, 2, 7)
+    columns = ["cutoff", "ds", "mean", "lo_80", "hi_80", "lo_95", "hi_95"]
+    for cutoff in clean["cutoff"].unique():
+        poisoned = series.copy()
+        poisoned.loc[poisoned["ds"] > cutoff, "y"] = 1e6
+        dirty = cross_validate(model, poisoned, 7, 2, 7)
         pd.testing.assert_frame_equal(
             dirty.loc[dirty["cutoff"] == cutoff, columns].reset_index(drop=True),
             clean.loc[clean["cutoff"] == cutoff, columns].reset_index(drop=True),
@@ -109,7 +140,9 @@ def test_gradient_boosting_learns_the_weekday_pattern(make_cheap_model):
 
 def test_selection_picks_the_better_model_and_says_why():
     series = _weekly(120, seed=1)
-    model = AutoSelect(candidates=("naive", "seasonal_naive"), n_windows=3, top_k=1)
+    model = AutoSelect(
+        candidates=("naive", "seasonal_naive"), n_windows=3, top_k=1, strategy="select"
+    )
     model.fit(series)
     choice = model.choices_.iloc[0]
     assert choice["model"] == "seasonal_naive"
@@ -125,11 +158,70 @@ def test_selection_picks_the_better_model_and_says_why():
 
 def test_selection_reports_the_coverage_guard_and_short_history():
     series = _weekly(120, seed=1)
-    strict = AutoSelect(candidates=("naive", "seasonal_naive"), min_cov80=1.01)
+    strict = AutoSelect(
+        candidates=("naive", "seasonal_naive"), min_cov80=1.01, strategy="select"
+    )
     assert "no candidate reached cov80" in strict.fit(series).choices_["reason"][0]
     short = AutoSelect(candidates=("auto_ets",)).fit(_weekly(9))
     assert short.choices_["model"][0] == "seasonal_naive"
     assert "too short" in short.choices_["reason"][0]
+
+
+class _NarrowSeasonalNaive(SeasonalNaive):
+    """Seasonal naive with zero-width intervals: a good point, overconfident."""
+
+    def __init__(
+        self, season_length=None, freq=None, fallback="naive", alias="narrow_snaive"
+    ):
+        super().__init__(season_length, freq, fallback, alias)
+
+    def _predict_stream(self, state, h, level):
+        out = super()._predict_stream(state, h, level)
+        return {k: out["mean"] if k != "mean" else v for k, v in out.items()}
+
+
+def test_combination_drops_what_loses_to_seasonal_naive_and_weighs_by_rule():
+    rows = pd.DataFrame(
+        {"mase": [0.80, 0.82, 0.95, 1.00, 1.20]},
+        index=["a", "b", "c", "seasonal_naive", "naive"],
+    )
+    members, weights, _, reason = AutoSelect()._combination(rows)
+    # c is within 1.10 x 0.80? no (0.95 > 0.88): dropped; naive loses to snaive
+    assert members == ("a", "b") and weights == (0.5, 0.5)  # 2.5 % apart: equal
+    assert "equal weights" in reason and "dropped" in reason
+    rows.loc["b", "mase"] = 0.87  # 8.75 % apart: weights 1 / MASE
+    members, weights, _, _ = AutoSelect()._combination(rows)
+    assert weights == pytest.approx((1 / 0.80, 1 / 0.87))
+    worse = pd.DataFrame({"mase": [1.1, 1.0]}, index=["auto_ets", "seasonal_naive"])
+    assert AutoSelect()._combination(worse)[0] == ("seasonal_naive",)
+
+
+def test_auto_combines_and_auto_select_selects():
+    series = _weekly(200, seed=3)
+    settings = {"candidates": ("naive", "seasonal_naive", "count_glm"), "top_k": 1}
+    combined = make_model("auto", **settings).fit(series)
+    selected = make_model("auto_select", **settings).fit(series)
+    assert "naive" not in combined.members_["a"][0]  # it loses to seasonal naive
+    assert len(selected.members_["a"][0]) == 1
+    out = combined.predict(28)
+    assert (out["lo_95"] <= out["lo_80"]).all() and (out["hi_80"] <= out["hi_95"]).all()
+    assert (out["model"] == "auto").all()
+
+
+def test_the_coverage_guard_never_keeps_a_far_worse_model(monkeypatch):
+    monkeypatch.setitem(MODELS, "narrow_snaive", _NarrowSeasonalNaive)
+    series = _weekly(120, seed=1)
+    model = AutoSelect(
+        candidates=("naive", "narrow_snaive"),
+        top_k=1,
+        calibrate=False,
+        strategy="select",
+    ).fit(series)
+    choice = model.choices_.iloc[0]
+    # naive covers (the guard keeps it) but misses the weekday cycle entirely
+    assert choice["mase_naive"] > GUARD_MAX_MASE_RATIO * choice["mase_narrow_snaive"]
+    assert choice["model"] == "narrow_snaive"
+    assert "guard overruled" in choice["reason"]
 
 
 def test_conformal_bounds_cover_at_the_nominal_rate():

@@ -8,7 +8,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from demand.forecast.reconcile import reconcile, shrunk_covariance, summing_matrix
+from demand.forecast.reconcile import (
+    find_total,
+    reconcile,
+    reconcile_total,
+    shrunk_covariance,
+    summing_matrix,
+)
 
 AREAS = ["incidents/area=N", "incidents/area=S", "incidents/area=E"]
 
@@ -157,3 +163,34 @@ def test_any_base_forecasts_reconcile_to_sums(base: list[float], method: str) ->
     rec = reconcile(f, method)
     _sums_hold(rec, "incidents", AREAS)
     assert (rec["mean"] >= 0).all()
+
+
+def test_flat_ids_are_no_hierarchy_and_reconcile_says_so(caplog) -> None:
+    f = _forecasts({"calls/area=N": [50.0, 40.0], "calls/area=S": [30.0, 20.0]})
+    with caplog.at_level("WARNING", logger="demand.forecast.reconcile"):
+        rec = reconcile(f, "wls_struct")
+    assert "No hierarchy" in caplog.text
+    pd.testing.assert_frame_equal(rec, f)  # as they were, intervals included
+
+
+def test_find_total_finds_a_total_of_any_name_and_only_a_true_one() -> None:
+    ds = pd.date_range("2024-01-01", periods=20)
+    rng = np.random.default_rng(0)
+    parts = {p: rng.poisson(10, 20).astype(float) for p in ("x", "y", "z")}
+    frames = [
+        pd.DataFrame({"unique_id": p, "ds": ds, "y": v}) for p, v in parts.items()
+    ]
+    total = pd.DataFrame({"unique_id": "all", "ds": ds, "y": sum(parts.values())})
+    series = pd.concat([total, *frames], ignore_index=True)
+    assert find_total(series) == "all"
+    assert find_total(series[series["unique_id"] != "z"]) is None  # a part missing
+    assert find_total(pd.concat(frames)) is None
+
+
+def test_reconcile_total_makes_parts_add_up_under_their_own_ids() -> None:
+    f = _forecasts({"all": [100.0, 80.0], "x": [50.0, 40.0], "y": [30.0, 30.0]})
+    rec = reconcile_total(f, "all", "wls_struct")
+    assert set(rec["unique_id"]) == {"all", "x", "y"}
+    _sums_hold(rec, "all", ["x", "y"])
+    with pytest.raises(ValueError, match="not among"):
+        reconcile_total(f, "everything")

@@ -244,3 +244,60 @@ def test_hourly_streams_get_the_hourly_operational_horizon(
     assert run_forecast(store, hours, "r1") == 3 * 48
     last = store.con.execute("SELECT max(ds) FROM forecasts").fetchone()[0]
     assert last == ds[-1] + pd.Timedelta(hours=48)
+
+
+def test_the_forecast_stage_backtests_each_series_once(
+    store: Store, section: ForecastConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from demand.forecast.baselines import SeasonalNaive
+    from demand.stages import STAGE_SPECS
+
+    _fill(store, _daily(days=1100))  # every monthly cutoff leaves > 1 season
+    fits: list[str] = []
+    original = SeasonalNaive._fit
+
+    def counted(self, series):
+        fits.append(str(series["unique_id"].iloc[0]))
+        return original(self, series)
+
+    monkeypatch.setattr(SeasonalNaive, "_fit", counted)
+    section = dataclasses.replace(section, backtest=True, backtest_windows=3)
+    STAGE_SPECS["forecast"].run(store, section, "once", None)
+    # 3 series x 2 frequencies: one final fit plus one per backtest cutoff each
+    # (before, the stage backtested every series twice: 3 x 2 x (1 + 3 + 3)).
+    assert len(fits) == 3 * 2 * (1 + 3)
+    assert store.count("backtests") > 0 and store.count("model_scores") == 6
+
+
+def test_one_pass_backtests_equal_backtest_store_run_apart(
+    store: Store, section: ForecastConfig
+) -> None:
+    _fill(store, _daily())
+    section = dataclasses.replace(section, backtest=True, backtest_windows=2)
+    run_forecast(store, section, "one_pass")
+    backtest_store(store, section, "apart")
+
+    def table(name: str, run_id: str) -> pd.DataFrame:
+        return store.con.execute(
+            f"SELECT * EXCLUDE (run_id) FROM {name} WHERE run_id = ? ORDER BY ALL",
+            [run_id],
+        ).df()
+
+    for name in ("backtests", "model_scores"):
+        pd.testing.assert_frame_equal(table(name, "one_pass"), table(name, "apart"))
+
+
+def test_saved_models_are_written_per_group_with_one_metadata_file(
+    store: Store, section: ForecastConfig
+) -> None:
+    _fill(store, _daily())
+    run_forecast(store, section, "r2")
+    folder = Path(section.models_dir) / "r2"
+    meta = json.loads((folder / "metadata.json").read_text())
+    assert sorted(meta["models"]) == [
+        "crimes__D__count__seasonal_naive.joblib",
+        "crimes__M__count__seasonal_naive.joblib",
+    ]
+    assert all((folder / name).is_file() for name in meta["models"])
+    reused = dataclasses.replace(section, reuse_models="r2")
+    assert run_forecast(store, reused, "r3") == run_forecast(store, section, "r4")

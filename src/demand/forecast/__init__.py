@@ -12,13 +12,14 @@ from demand.forecast.harmonic import HarmonicRegression
 from demand.forecast.ml import GradientBoosting
 from demand.forecast.profile import DailyProfile
 from demand.forecast.prophet import ProphetModel
-from demand.forecast.select import AutoSelect
+from demand.forecast.select import AutoSelect, AutoSelectOne
 from demand.forecast.statistical import AutoETS
 
 __all__ = [
     "MODELS",
     "AutoETS",
     "AutoSelect",
+    "AutoSelectOne",
     "BaseForecaster",
     "CountRegression",
     "DailyProfile",
@@ -44,6 +45,7 @@ MODELS: dict[str, type[BaseForecaster]] = {
     "daily_profile": DailyProfile,
     "ensemble": Ensemble,
     "auto": AutoSelect,
+    "auto_select": AutoSelectOne,
 }
 """Registered forecasters by alias (snake_case); the contract test runs over each."""
 

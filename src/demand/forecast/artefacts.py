@@ -24,7 +24,9 @@ __all__ = [
     "data_fingerprint",
     "library_versions",
     "load_models",
+    "save_group",
     "save_models",
+    "write_metadata",
 ]
 
 logger = logging.getLogger(__name__)
@@ -91,6 +93,84 @@ def _json_safe(value: Any) -> Any:
     return repr(value)
 
 
+def save_group(
+    folder: Path,
+    key: GroupKey,
+    fitted: Mapping[str, BaseForecaster],
+    fingerprint: str,
+    detail: dict | None = None,
+) -> dict[str, Any]:
+    """Save one group's fitted models to its joblib file, as soon as it is fitted.
+
+    The stage calls this per group as fits finish, so it never holds every fit
+    of a run at once; `write_metadata` then records the entries.
+
+    Args:
+        folder: `<models_dir>/<run_id>/`; created, and a replaced file overwritten.
+            A group that cannot be pickled is logged and marked unsaved; its
+            forecasts stand, but it cannot be reused.
+        key: (stream, freq, measure, model alias) of the group.
+        fitted: {unique_id: fitted forecaster}.
+        fingerprint: `data_fingerprint` of the history the group was fitted on.
+        detail: Extra JSON-able metadata (choices, backtest scores).
+
+    Returns:
+        The group's metadata entry, for `write_metadata`.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    name = artefact_name(key)
+    try:
+        joblib.dump(dict(fitted), folder / name, compress=3)
+        error = None
+    except Exception as exc:  # noqa: BLE001 - forecasts stand; only reuse is lost
+        (folder / name).unlink(missing_ok=True)
+        error = f"{type(exc).__name__}: {exc}"
+        logger.warning("Could not save %s (%s); it cannot be reused.", name, error)
+    first = next(iter(fitted.values()))
+    return {
+        "saved": error is None,
+        "save_error": error,
+        "stream": key[0],
+        "freq": key[1],
+        "measure": key[2],
+        "model": key[3],
+        "parameters": _json_safe(first.get_params()),
+        "series": sorted(fitted),
+        "data_fingerprint": fingerprint,
+        **_json_safe(detail or {}),
+    }
+
+
+def write_metadata(
+    folder: Path, entries: Mapping[str, dict[str, Any]], run_id: str = ""
+) -> Path:
+    """Write `metadata.json` for the groups saved by `save_group`.
+
+    Written last: a run that stops part-way leaves no metadata, so its files
+    are never reused.
+
+    Args:
+        folder: `<models_dir>/<run_id>/`.
+        entries: {artefact file name: entry returned by `save_group`}.
+        run_id: The run that fitted them.
+
+    Returns:
+        The metadata file's path.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    meta = {
+        "run_id": run_id,
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "code_version": stage_code_version("forecast"),
+        "versions": library_versions(),
+        "models": dict(entries),
+    }
+    path = folder / "metadata.json"
+    path.write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    logger.info("Saved %d model files to %s.", len(entries), folder)
+    return path
+
+
 def save_models(
     folder: Path,
     models: Mapping[GroupKey, Mapping[str, BaseForecaster]],
@@ -101,9 +181,7 @@ def save_models(
     """Save fitted models, one joblib file per group, and `metadata.json`.
 
     Args:
-        folder: `<models_dir>/<run_id>/`; created, and replaced files overwritten.
-            A group that cannot be pickled is logged and marked unsaved; its
-            forecasts stand, but it cannot be reused.
+        folder: `<models_dir>/<run_id>/` (see `save_group`).
         models: Per group, {unique_id: fitted forecaster}.
         fingerprints: Per group, `data_fingerprint` of the history it was fitted on.
         details: Per group, extra JSON-able metadata (choices, backtest scores).
@@ -112,41 +190,13 @@ def save_models(
     Returns:
         The metadata file's path.
     """
-    folder.mkdir(parents=True, exist_ok=True)
-    entries = {}
-    for key, fitted in models.items():
-        name = artefact_name(key)
-        try:
-            joblib.dump(dict(fitted), folder / name, compress=3)
-            error = None
-        except Exception as exc:  # noqa: BLE001 - forecasts stand; only reuse is lost
-            (folder / name).unlink(missing_ok=True)
-            error = f"{type(exc).__name__}: {exc}"
-            logger.warning("Could not save %s (%s); it cannot be reused.", name, error)
-        first = next(iter(fitted.values()))
-        entries[name] = {
-            "saved": error is None,
-            "save_error": error,
-            "stream": key[0],
-            "freq": key[1],
-            "measure": key[2],
-            "model": key[3],
-            "parameters": _json_safe(first.get_params()),
-            "series": sorted(fitted),
-            "data_fingerprint": fingerprints[key],
-            **_json_safe((details or {}).get(key, {})),
-        }
-    meta = {
-        "run_id": run_id,
-        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "code_version": stage_code_version("forecast"),
-        "versions": library_versions(),
-        "models": entries,
+    entries = {
+        artefact_name(key): save_group(
+            folder, key, fitted, fingerprints[key], (details or {}).get(key)
+        )
+        for key, fitted in models.items()
     }
-    path = folder / "metadata.json"
-    path.write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    logger.info("Saved %d model files to %s.", len(entries), folder)
-    return path
+    return write_metadata(folder, entries, run_id)
 
 
 def load_models(

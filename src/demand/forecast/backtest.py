@@ -21,10 +21,13 @@ from demand.forecast.base import (
     validate_demand,
 )
 from demand.forecast.metrics import (
+    QUANTILE_LEVELS,
     bias,
     coverage,
     mase,
+    msis,
     rmse,
+    scaled_quantile_loss,
     seasonal_naive_mae,
     smape,
 )
@@ -62,7 +65,11 @@ SCORE_COLUMNS = [
     "bias",
     "cov80",
     "cov95",
+    "sql",
+    "msis",
 ]
+"""Columns of a score row. The first eight are read by outside checks and stay as
+they are; probabilistic scores are appended."""
 
 
 @dataclass(frozen=True)
@@ -262,6 +269,20 @@ def _cutoff_scales(
     return pd.Series(scales, index=keys.index, dtype=float)
 
 
+def _probabilistic_scores(scored: pd.DataFrame) -> dict[str, float]:
+    """Return `sql` and `msis` of one (unique_id, model)'s scored backtests.
+
+    NaN where the backtests lack the 80 % or 95 % interval.
+    """
+    if not set(QUANTILE_LEVELS.values()) <= set(scored.columns):
+        return {"sql": float("nan"), "msis": float("nan")}
+    quantiles = {q: scored[col] for q, col in QUANTILE_LEVELS.items()}
+    return {
+        "sql": scaled_quantile_loss(scored["y"], quantiles, scored["scale"]),
+        "msis": msis(scored["y"], scored["lo_95"], scored["hi_95"], scored["scale"]),
+    }
+
+
 def score_backtests(
     backtests: pd.DataFrame,
     series: pd.DataFrame,
@@ -282,7 +303,10 @@ def score_backtests(
     Returns:
         One row per (unique_id, model): `unique_id, model, mase, smape` (%),
         `rmse` (units of y), `bias` (%), `cov80, cov95` (shares 0-1; NaN when
-        the backtests lack that level).
+        the backtests lack that level), `sql` (scaled quantile loss over the
+        quantiles 0.025, 0.1, 0.5, 0.9, 0.975: the 95 % and 80 % bounds and the
+        point) and `msis` (M4's mean scaled interval score at 95 %); both are
+        scaled like MASE and NaN without the 80 % and 95 % intervals.
     """
     data, family = validate_demand(series, freq)
     m = int(season_length) if season_length else SEASON_LENGTHS[family]
@@ -301,6 +325,7 @@ def score_backtests(
             row[f"cov{lv}"] = (
                 coverage(y, g[f"lo_{lv}"], g[f"hi_{lv}"]) if has_level else float("nan")
             )
+        row |= _probabilistic_scores(g)
         rows.append(row)
     return pd.DataFrame(rows, columns=SCORE_COLUMNS)
 
@@ -321,8 +346,79 @@ def _read_demand(path: Path) -> pd.DataFrame:
     )
 
 
+def _reconciled(
+    backtests: pd.DataFrame,
+    series: pd.DataFrame,
+    total: str,
+    plan: BacktestPlan,
+) -> pd.DataFrame:
+    """Reconcile each cutoff's backtest forecasts so the parts sum to `total`.
+
+    As the forecast stage does (`wls_struct`, intervals correlated as the
+    seasonal differences are), using at each cutoff only its training window.
+    """
+    from demand.forecast.reconcile import reconcile_total, seasonal_residuals
+
+    offset = period_offset(plan.freq)
+    value_columns = [c for c in backtests.columns if c not in ("y", "cutoff")]
+    frames = []
+    for cutoff, window in backtests.groupby("cutoff", sort=True):
+        train = series[series["ds"] <= cutoff]
+        if plan.train_window:
+            train = train[train["ds"] > cutoff - offset * plan.train_window]
+        residuals = seasonal_residuals(train, plan.freq)
+        coherent = reconcile_total(
+            window[value_columns], total, "wls_struct", residuals
+        )
+        actual = window[["unique_id", "ds", "y"]]
+        frames.append(
+            coherent.merge(actual, on=["unique_id", "ds"]).assign(cutoff=cutoff)
+        )
+    return pd.concat(frames, ignore_index=True)[backtests.columns]
+
+
+def _hierarchy_total(series: pd.DataFrame, hierarchy: str | None) -> str | None:
+    """Return the total to reconcile to: `hierarchy` "detect" finds it
+    (`find_total`), None or "none" means no reconciliation, any other value
+    names the total's id, which must be the sum of the others."""
+    from demand.forecast.reconcile import find_total
+
+    if hierarchy is None or hierarchy == "none":
+        return None
+    found = find_total(series)
+    if hierarchy == "detect":
+        if found is None:
+            logger.warning(
+                "No hierarchy found: no series is the sum of the others; "
+                "forecasts are scored unreconciled."
+            )
+        else:
+            logger.warning(
+                "Series %r is the sum of the others: backtests are reconciled to "
+                "it (wls_struct), as the forecast stage would.",
+                found,
+            )
+        return found
+    if hierarchy not in set(series["unique_id"]):
+        raise ValueError(
+            f"--hierarchy names {hierarchy!r}, which is not a unique_id in the "
+            "file; give the total's id, detect or none."
+        )
+    if found != hierarchy:
+        raise ValueError(
+            f"Series {hierarchy!r} is not the sum of the other series at every "
+            "period; give a file of a total and all its parts, or --hierarchy none."
+        )
+    return hierarchy
+
+
 def backtest_file(
-    path: str | Path, freq: str, models: Sequence[str] | None = None
+    path: str | Path,
+    freq: str,
+    models: Sequence[str] | None = None,
+    *,
+    country: str | None = "GB",
+    hierarchy: str | None = "detect",
 ) -> pd.DataFrame:
     """Run the benchmark protocol on a demand file for each model and score it.
 
@@ -330,6 +426,13 @@ def backtest_file(
         path: A CSV or Parquet file of `unique_id, ds, y` (a `demand` frame).
         freq: `D`, `M` or `H`: picks the protocol's cutoffs, horizon and window.
         models: Aliases of registered models; None means every registered model.
+        country: Holiday country of the data (ISO 3166, optionally with a
+            subdivision, e.g. "US", "GB-SCT"; "GB" is England and Wales), for
+            the models that use bank holidays; None for none.
+        hierarchy: "detect" reconciles each cutoff's forecasts when one series
+            is the sum of all the others (`find_total`), saying which; a
+            unique_id names that total (an error if it is not the sum); None or
+            "none" scores the forecasts unreconciled.
 
     Returns:
         Scores, one row per (unique_id, model) (see `score_backtests`). Where a
@@ -339,14 +442,22 @@ def backtest_file(
     Raises:
         FileNotFoundError: `path` does not exist.
         ValueError: the file is not a valid `demand` frame, `freq` is not D, M
-            or H, or a model alias is unknown.
+            or H, a model alias or the country is unknown, or the named total
+            is not the sum of the other series.
     """
-    from demand.forecast import MODELS, make_model  # the registry imports this module
+    from demand.forecast import MODELS  # the registry imports this module
+    from demand.forecast.calendar import holiday_names
+    from demand.forecast.ensemble import make_member
 
     series = _read_demand(Path(path))
     plan = protocol_cutoffs(series, freq)
+    if country:
+        holiday_names(country, range(2020, 2021))  # fail fast on a bad country
     aliases = list(models) if models is not None else list(MODELS)
-    forecasters = [make_model(alias) for alias in aliases]  # fail fast on a bad alias
+    # fail fast on a bad alias; the country reaches every model that takes one
+    forecasters = [make_member(alias, country=country) for alias in aliases]
+    data, _ = validate_demand(series, plan.freq)
+    total = _hierarchy_total(data, hierarchy)
     scores = []
     for alias, forecaster in zip(aliases, forecasters, strict=True):
         started = time.perf_counter()
@@ -361,9 +472,12 @@ def backtest_file(
                 len(backtests),
                 alias,
             )
+        backtests = backtests.assign(model=alias)
+        if total is not None:
+            backtests = _reconciled(backtests, data, total, plan)
         scores.append(
             score_backtests(
-                backtests.assign(model=alias),
+                backtests,
                 series,
                 plan.season_length,
                 plan.train_window,

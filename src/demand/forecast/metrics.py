@@ -1,11 +1,32 @@
-"""Accuracy metrics of the benchmark protocol: MASE, sMAPE, RMSE, bias, coverage."""
+"""Accuracy metrics of the benchmark protocol: MASE, sMAPE, RMSE, bias, coverage,
+scaled quantile loss and mean scaled interval score."""
 
 from __future__ import annotations
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-__all__ = ["bias", "coverage", "mase", "rmse", "seasonal_naive_mae", "smape"]
+__all__ = [
+    "QUANTILE_LEVELS",
+    "bias",
+    "coverage",
+    "mase",
+    "msis",
+    "rmse",
+    "scaled_quantile_loss",
+    "seasonal_naive_mae",
+    "smape",
+]
+
+QUANTILE_LEVELS: dict[float, str] = {
+    0.025: "lo_95",
+    0.1: "lo_80",
+    0.5: "mean",
+    0.9: "hi_80",
+    0.975: "hi_95",
+}
+"""The quantiles `scaled_quantile_loss` scores and the forecast column that gives
+each: the central 80 % and 95 % intervals' bounds and the point forecast."""
 
 
 def _arrays(*values: ArrayLike) -> list[np.ndarray]:
@@ -86,3 +107,68 @@ def coverage(y: ArrayLike, lo: ArrayLike, hi: ArrayLike) -> float:
     """Return the share (0-1) of actuals inside [lo, hi], bounds included."""
     y_, lo_, hi_ = _arrays(y, lo, hi)
     return float(np.mean((lo_ <= y_) & (y_ <= hi_)))
+
+
+def scaled_quantile_loss(
+    y: ArrayLike, quantiles: dict[float, ArrayLike], scale: ArrayLike
+) -> float:
+    """Return the scaled quantile (pinball) loss, M5's probabilistic score.
+
+    For each point and quantile level q with forecast quantile Q, the pinball
+    loss is `q (y - Q)` when `y ≥ Q` and `(1 - q) (Q - y)` otherwise; it is
+    divided by the point's scale (as MASE's errors are) and averaged over
+    points and quantile levels. With only the median it is MASE / 2.
+
+    Args:
+        y: Actuals.
+        quantiles: {q in (0, 1): forecast quantiles}, e.g. `QUANTILE_LEVELS`'
+            columns (0.5 is the point forecast).
+        scale: Per point, the in-sample seasonal-naive MAE of its cutoff's
+            training window; a scalar is broadcast.
+
+    Returns:
+        The loss (unitless; lower is better). A zero scale gives inf (NaN where
+        the loss is 0 too).
+    """
+    (y_,) = _arrays(y)
+    s = np.broadcast_to(np.asarray(scale, dtype=float), y_.shape)
+    losses = []
+    for q, values in quantiles.items():
+        (Q,) = _arrays(values)
+        if Q.shape != y_.shape:
+            raise ValueError(f"Quantile {q} has shape {Q.shape}, actuals {y_.shape}.")
+        diff = y_ - Q
+        losses.append(np.maximum(q * diff, (q - 1.0) * diff))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return float(np.mean(np.stack(losses) / s))
+
+
+def msis(
+    y: ArrayLike, lo: ArrayLike, hi: ArrayLike, scale: ArrayLike, alpha: float = 0.05
+) -> float:
+    """Return M4's mean scaled interval score of the central `1 - alpha` interval.
+
+    Per point: `(hi - lo) + (2 / alpha) (lo - y) [y < lo] + (2 / alpha) (y - hi)
+    [y > hi]`, divided by the point's scale and averaged. It rewards narrow
+    intervals and charges `2 / alpha` times each miss (40 at 95 %).
+
+    Args:
+        y: Actuals.
+        lo: Lower bounds of the central `1 - alpha` interval.
+        hi: Upper bounds.
+        scale: As for `mase`.
+        alpha: 1 - the interval's coverage (0.05 for the 95 % interval).
+
+    Returns:
+        MSIS (unitless; lower is better).
+    """
+    y_, lo_, hi_ = _arrays(y, lo, hi)
+    s = np.broadcast_to(np.asarray(scale, dtype=float), y_.shape)
+    penalty = 2.0 / alpha
+    score = (
+        (hi_ - lo_)
+        + penalty * np.maximum(lo_ - y_, 0.0)
+        + penalty * np.maximum(y_ - hi_, 0.0)
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return float(np.mean(score / s))

@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-__all__ = ["METHODS", "reconcile", "shrunk_covariance", "summing_matrix"]
+from demand.forecast.base import SEASON_LENGTHS, normalise_freq
+
+__all__ = [
+    "METHODS",
+    "find_total",
+    "reconcile",
+    "reconcile_total",
+    "seasonal_residuals",
+    "shrunk_covariance",
+    "summing_matrix",
+]
+
+logger = logging.getLogger(__name__)
 
 METHODS = ("bottom_up", "ols", "wls_struct", "mint_shrink")
 
@@ -124,10 +138,26 @@ def reconcile(
 
     Raises:
         ValueError: unknown method, or the ids do not form one hierarchy.
+
+    Ids of one stream none of which aggregates the others ("calls/area=N",
+    "calls/area=S") are returned as they are, with a WARNING saying so; for a
+    total and parts named any other way, see `reconcile_total`.
     """
     if method not in METHODS:
         raise ValueError(f"Unknown method {method!r}; use one of {', '.join(METHODS)}.")
-    smat = summing_matrix(forecasts["unique_id"].unique())
+    unique = list(forecasts["unique_id"].unique())
+    smat = summing_matrix(unique)
+    if smat.shape[0] == smat.shape[1]:
+        # Every series is a bottom series: there is nothing to add up. Say so
+        # rather than pass the forecasts through a no-op projection.
+        logger.warning(
+            "No hierarchy among the %d series %s: no id names a total of others "
+            "(ids shaped root/key=value, e.g. force/area=North); forecasts left "
+            "unreconciled.",
+            len(unique),
+            ", ".join(map(str, unique[:4])) + (", ..." if len(unique) > 4 else ""),
+        )
+        return forecasts.copy()
     s, ids = smat.to_numpy(), list(smat.index)
     levels = sorted(int(c[3:]) for c in forecasts.columns if c.startswith("lo_"))
     res = None
@@ -171,3 +201,85 @@ def reconcile(
         .sort_values(["unique_id", "ds"])
         .reset_index(drop=True)
     )
+
+
+def seasonal_residuals(history: pd.DataFrame, freq: str) -> pd.DataFrame:
+    """Return seasonal differences of the last year or so of each series.
+
+    The correlation proxy `reconcile` uses for its intervals (and MinT for its
+    weights): `y_t - y_{t-m}` over the last 4 weeks (hourly), 364 days, 104
+    weeks or 36 months of `history`. Only `history` is read, so at a backtest
+    cutoff pass the training window alone.
+
+    Returns:
+        `unique_id, ds, residual`.
+    """
+    family = normalise_freq(freq)
+    m = SEASON_LENGTHS[family]
+    wide = history.pivot(index="ds", columns="unique_id", values="y").tail(
+        {"H": 4 * 168, "D": 364, "W": 104, "M": 36}[family] + m
+    )
+    diff = (wide - wide.shift(m)).dropna()
+    long = diff.reset_index().melt(id_vars="ds", value_name="residual")
+    return long[["unique_id", "ds", "residual"]]
+
+
+def find_total(series: pd.DataFrame) -> str | None:
+    """Return the id of the series that is the sum of all the others, if any.
+
+    A file of a total and its parts (e.g. a force and its areas, named any
+    way) is a two-level hierarchy; this finds it from the data: the series
+    whose every period equals the sum of the other series' (to 1e-6 of its
+    size). Parts that leave some of the total out (the five busiest districts
+    of a city) are no hierarchy.
+
+    Args:
+        series: A frame satisfying `demand`.
+
+    Returns:
+        The total's `unique_id`, or None (fewer than three series, or none is
+        the sum of the others).
+    """
+    wide = series.pivot(index="ds", columns="unique_id", values="y")
+    if wide.shape[1] < 3 or wide.isna().any().any():
+        return None
+    values = wide.to_numpy(dtype=float)
+    sums = values.sum(axis=1)
+    for j, uid in enumerate(wide.columns):
+        others = sums - values[:, j]
+        tolerance = 1e-6 * max(float(np.abs(values[:, j]).max()), 1.0)
+        if np.allclose(values[:, j], others, rtol=0, atol=tolerance):
+            return str(uid)
+    return None
+
+
+def reconcile_total(
+    forecasts: pd.DataFrame,
+    total: str,
+    method: str = "wls_struct",
+    residuals: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Reconcile forecasts of a total and its parts, whatever their ids.
+
+    The ids are read as the two-level hierarchy `total` = Σ the others (see
+    `find_total`) and passed to `reconcile`.
+
+    Args:
+        forecasts: The `forecasts` shape, every series at the same periods.
+        total: The id of the total.
+        method: As for `reconcile`.
+        residuals: As for `reconcile`, under the same ids as `forecasts`.
+
+    Returns:
+        `forecasts` made coherent: the total equals the sum of its parts.
+    """
+    ids = forecasts["unique_id"].unique()
+    if total not in set(ids):
+        raise ValueError(f"The total {total!r} is not among the forecast series.")
+    names = {u: "t" if u == total else f"t/part={i}" for i, u in enumerate(ids)}
+    back = {v: k for k, v in names.items()}
+    renamed = forecasts.assign(unique_id=forecasts["unique_id"].map(names))
+    if residuals is not None:
+        residuals = residuals.assign(unique_id=residuals["unique_id"].map(names))
+    out = reconcile(renamed, method, residuals)
+    return out.assign(unique_id=out["unique_id"].map(back))

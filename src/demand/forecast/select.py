@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Hashable
 from typing import Any
 
@@ -12,11 +11,28 @@ import pandas as pd
 
 from demand.forecast.backtest import cross_validate, score_backtests
 from demand.forecast.base import BaseForecaster, interval_columns, routine_fallbacks
-from demand.forecast.count import count_quantile
+from demand.forecast.calibration import (
+    MIN_BAND_ERRORS,
+    MIN_CALIBRATION_ERRORS,
+    N_BANDS,
+    as_median,
+    band_errors,
+    conformal_bounds,
+    held_out_coverage,
+    median_point,
+    scaled_errors,
+)
 from demand.forecast.ensemble import combine_forecasts, make_member
 from demand.forecast.reuse import fit_once
 
-__all__ = ["DEFAULT_CANDIDATES", "AutoSelect", "conformal_bounds", "median_point"]
+__all__ = [
+    "DEFAULT_CANDIDATES",
+    "GUARD_MAX_MASE_RATIO",
+    "AutoSelect",
+    "AutoSelectOne",
+    "conformal_bounds",
+    "median_point",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -36,87 +52,16 @@ switches to a Newton optimiser costing about 10 CPU-seconds a fit (bench/RESULTS
 "Forecast speed"). Add any with `candidates=(..., "gbm")`."""
 _HORIZON = {"H": 168, "D": 28, "W": 13, "M": 12}
 _STEP = {"H": 168, "D": 28, "W": 13, "M": 1}
-_MIN_HALF_WIDTH = 0.5  # counts: keeps the scaled errors finite for zero intervals
-
-
-def _scaled_errors(backtests: pd.DataFrame) -> pd.Series:
-    """Return `(y - mean) / w`, w the 80% interval's half width (at least 0.5)."""
-    half = ((backtests["hi_80"] - backtests["lo_80"]) / 2.0).clip(lower=_MIN_HALF_WIDTH)
-    return (backtests["y"] - backtests["mean"]) / half
-
-
-def _conformal_quantiles(z: np.ndarray, level: float) -> tuple[float, float]:
-    """Return split-conformal lower and upper quantiles of scaled errors `z`.
-
-    The finite-sample ranks `floor((n+1)(1-p)/2)` and `ceil((n+1)(1+p)/2)`
-    (clipped to the sample) give coverage of at least `p` for exchangeable errors.
-    """
-    n, p = z.size, level / 100.0
-    ordered = np.sort(z)
-    lo_rank = max(math.floor((n + 1) * (1 - p) / 2), 1)
-    hi_rank = min(math.ceil((n + 1) * (1 + p) / 2), n)
-    return float(ordered[lo_rank - 1]), float(ordered[hi_rank - 1])
-
-
-def conformal_bounds(
-    mean: np.ndarray,
-    lo_80: np.ndarray,
-    hi_80: np.ndarray,
-    z: np.ndarray,
-    level: float,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Return interval bounds at `level`% calibrated on validation errors `z`.
-
-    The model's own 80% interval gives the shape (how the spread grows with the
-    horizon or changes by hour); the conformal quantiles of `z` (see
-    `_scaled_errors`) give the size: `mean + q · w`. Bounds never cross the mean.
-    """
-    q_lo, q_hi = _conformal_quantiles(z, level)
-    half = np.maximum((hi_80 - lo_80) / 2.0, _MIN_HALF_WIDTH)
-    return np.minimum(mean + q_lo * half, mean), np.maximum(mean + q_hi * half, mean)
-
-
-def median_point(mean: np.ndarray, lo_80: np.ndarray, hi_80: np.ndarray) -> np.ndarray:
-    """Return the median of a count distribution with `mean` and the 80% interval.
-
-    The distribution is negative binomial with the variance the interval
-    implies (Gaussian half width / 1.2816, never below Poisson's). Its median
-    is a whole count, which is what minimises absolute errors of counts; at a
-    few events a period it sits visibly below the mean.
-    """
-    mean = np.asarray(mean, dtype=float)
-    sd = np.maximum(np.asarray(hi_80) - np.asarray(lo_80), 0.0) / (2 * 1.2816)
-    safe = np.maximum(mean, 1e-9)
-    alpha = np.maximum(sd**2 - safe, 0.0) / safe**2
-    return np.where(mean > 0, count_quantile(safe, alpha, 0.5, smooth=False), 0.0)
-
-
-def _as_median(frame: pd.DataFrame) -> pd.DataFrame:
-    """Return forecasts (or backtests) whose point is `median_point` of their
-    mean and 80% interval; every interval is widened to hold the new point."""
-    point = median_point(frame["mean"], frame["lo_80"], frame["hi_80"])
-    out = frame.assign(mean=point)
-    for col in out.columns:
-        if col.startswith("lo_"):
-            out[col] = np.minimum(out[col], point)
-        elif col.startswith("hi_"):
-            out[col] = np.maximum(out[col], point)
-    return out
-
-
-def _held_out_coverage(backtests: pd.DataFrame, level: float) -> float:
-    """Return the coverage of conformal intervals, each window calibrated on the
-    others (leave one window out): an honest estimate of calibrated coverage."""
-    z = _scaled_errors(backtests).to_numpy()
-    cutoffs = backtests["cutoff"].to_numpy()
-    if np.unique(cutoffs).size < 2:
-        return float("nan")
-    hits = []
-    for cutoff in np.unique(cutoffs):
-        test = cutoffs == cutoff
-        q_lo, q_hi = _conformal_quantiles(z[~test], level)
-        hits.append((z[test] >= q_lo) & (z[test] <= q_hi))
-    return float(np.mean(np.concatenate(hits)))
+GUARD_MAX_MASE_RATIO = 1.10
+"""The coverage guard never costs more than this: when every candidate it would
+keep scores an inner MASE above 1.10 x the best candidate's, the guard is
+overruled and the best is eligible again (intervals are then the calibrated
+ones). A guard once left only seasonal naive for a cutoff, at MASE 0.979
+against ETS's 0.609 (issue 16)."""
+COMBINE_MAX_RATIO = 1.10
+"""A combination member's inner MASE may be at most this times the best's."""
+EQUAL_WEIGHT_SPREAD = 0.05
+"""Members whose inner MASEs lie within 5 % of each other get equal weights."""
 
 
 class AutoSelect(BaseForecaster):
@@ -131,7 +76,8 @@ class AutoSelect(BaseForecaster):
        the protocol does) and its 80% coverage: the raw coverage, or with
        `calibrate` the leave-one-window-out coverage of its calibrated intervals.
     3. Guard: drop candidates whose coverage is below `min_cov80`, unless all
-       are below it.
+       are below it, or the best candidate it keeps scores an inner MASE more
+       than `GUARD_MAX_MASE_RATIO` (1.10) times the best of all.
     4. Choose the lowest MASE. Then try the inverse-MASE weighted mean of the
        `top_k` best eligible candidates; keep it only if its MASE on the same
        windows is lower still.
@@ -142,7 +88,20 @@ class AutoSelect(BaseForecaster):
        differ).
     6. Refit the choice on the whole training frame. With `calibrate`, its
        intervals are split-conformal: the 80% interval's half width is scaled
-       by quantiles of the validation errors in those half widths.
+       by quantiles of the validation errors in those half widths; with
+       `strategy="combine"`, only with `MIN_CALIBRATION_ERRORS` (40) errors or
+       more, and apart for each of `N_BANDS` bands of the horizon where each
+       band has `MIN_BAND_ERRORS` errors (pooled otherwise).
+
+    With `strategy="combine"` (the default, `auto`) steps 3-4 are instead:
+    members are the candidates whose inner MASE beats seasonal naive's (a
+    candidate that loses to it on its own backtest is dropped) and is within
+    `COMBINE_MAX_RATIO` (1.10) of the best; their weights are equal when
+    their MASEs lie within `EQUAL_WEIGHT_SPREAD` (5 %) of each other (the
+    backtest cannot tell them apart), else proportional to 1 / MASE. The
+    point and every interval bound are the weighted means of the members'
+    (quantile averaging), then calibrated as in step 6. Where no candidate
+    beats seasonal naive, seasonal naive alone is used.
 
     Streams whose candidates all fail, or too short for a validation window,
     get `fallback`. The choice and the reason per stream are in `choices_`.
@@ -165,6 +124,9 @@ class AutoSelect(BaseForecaster):
         season_length: Periods per season; None means the frequency's default.
         freq: Frequency (`H`, `D`, `W`, `M`); None infers it from `ds`.
         fallback: Alias used when nothing validates.
+        strategy: "combine" (the rule above with steps 3-4 replaced by the
+            combination rule) or "select" (steps 3-4 as written; the
+            `auto_select` model).
         alias: Value written to the `model` column.
     """
 
@@ -183,6 +145,7 @@ class AutoSelect(BaseForecaster):
         season_length: int | None = None,
         freq: str | None = None,
         fallback: str = "seasonal_naive",
+        strategy: str = "combine",
         alias: str = "auto",
     ):
         self.candidates = candidates
@@ -198,6 +161,7 @@ class AutoSelect(BaseForecaster):
         self.season_length = season_length
         self.freq = freq
         self.fallback = fallback
+        self.strategy = strategy
         self.alias = alias
 
     # -- fitting --
@@ -260,8 +224,65 @@ class AutoSelect(BaseForecaster):
                 "weights": (1.0,),
                 "reason": "every candidate failed inner validation",
             }
+        if self.strategy == "combine":
+            members, weights, mase, reason = self._combination(rows)
+        else:
+            members, weights, mase, reason = self._selection(uid, series, inner, rows)
+        return self._finish(uid, series, inner, record, members, weights, mase, reason)
+
+    def _combination(
+        self, rows: pd.DataFrame
+    ) -> tuple[tuple[str, ...], tuple[float, ...], float, str]:
+        """Apply the combination rule to one stream's candidate scores."""
+        best_mase = float(rows["mase"].min())
+        snaive = rows["mase"].get("seasonal_naive", np.inf)
+        kept = rows[
+            (rows["mase"] < snaive) & (rows["mase"] <= COMBINE_MAX_RATIO * best_mase)
+        ]
+        if kept.empty:
+            name = (
+                "seasonal_naive"
+                if "seasonal_naive" in rows.index
+                else rows["mase"].idxmin()
+            )
+            return (
+                (str(name),),
+                (1.0,),
+                float(rows["mase"][name]),
+                "no candidate beat seasonal naive on inner validation",
+            )
+        kept = kept.sort_values("mase", kind="stable")
+        spread = float(kept["mase"].max() / kept["mase"].min() - 1.0)
+        equal = spread <= EQUAL_WEIGHT_SPREAD
+        weights = tuple(
+            1.0 / len(kept) if equal else float(1.0 / max(v, 1e-9))
+            for v in kept["mase"]
+        )
+        dropped = sorted(set(rows.index) - set(kept.index))
+        how = "equal weights" if equal else "weights 1/MASE"
+        reason = (
+            f"combination of {', '.join(kept.index)} ({how}; inner MASE "
+            f"{', '.join(f'{v:.3f}' for v in kept['mase'])})"
+        )
+        if dropped:
+            reason += f"; dropped {', '.join(dropped)}"
+        return tuple(kept.index), weights, float(kept["mase"].iloc[0]), reason
+
+    def _selection(
+        self,
+        uid: Hashable,
+        series: pd.DataFrame,
+        inner: dict[str, pd.DataFrame],
+        rows: pd.DataFrame,
+    ) -> tuple[tuple[str, ...], tuple[float, ...], float, str]:
+        """Apply the selection rule (steps 3-4) to one stream's candidate scores."""
         guarded = rows[rows["coverage"] >= self.min_cov80]
-        eligible = guarded if not guarded.empty else rows
+        best_mase = float(rows["mase"].min())
+        overruled = (
+            not guarded.empty
+            and float(guarded["mase"].min()) > GUARD_MAX_MASE_RATIO * best_mase
+        )
+        eligible = rows if guarded.empty or overruled else guarded
         ranked = eligible.sort_values("mase", kind="stable")
         best = ranked.index[0]
         members: tuple[str, ...] = (best,)
@@ -271,6 +292,11 @@ class AutoSelect(BaseForecaster):
         note = ""
         if guarded.empty:
             note = f" (no candidate reached cov80 {self.min_cov80:.2f})"
+        elif overruled:
+            note = (
+                f" (cov80 guard overruled: the best candidate reaching cov80 "
+                f"{self.min_cov80:.2f} scored MASE {float(guarded['mase'].min()):.3f})"
+            )
         elif len(guarded) < len(rows):
             dropped = sorted(set(rows.index) - set(guarded.index))
             note = f"; cov80 guard dropped {', '.join(dropped)}"
@@ -289,13 +315,26 @@ class AutoSelect(BaseForecaster):
                     f"beat the best single, {best} ({mase:.3f})"
                 )
                 members, weights, mase = tuple(top.index), w, combo_mase
-        reason += note
+        return members, weights, mase, reason + note
+
+    def _finish(
+        self,
+        uid: Hashable,
+        series: pd.DataFrame,
+        inner: dict[str, pd.DataFrame],
+        record: dict[str, Any],
+        members: tuple[str, ...],
+        weights: tuple[float, ...],
+        mase: float,
+        reason: str,
+    ) -> dict[str, Any]:
+        """Complete a stream's record: the median point, calibration errors."""
         name = members[0] if len(members) == 1 else "mean(" + "+".join(members) + ")"
         record |= {"model": name, "members": members, "weights": weights}
         chosen = self._combined(uid, inner, members, weights)
         record["point"] = "mean"
         if self.try_median:
-            median = _as_median(chosen)
+            median = as_median(chosen)
             median_mase = float(
                 score_backtests(median, series, self.season_length_, None, self.freq_)[
                     "mase"
@@ -306,9 +345,16 @@ class AutoSelect(BaseForecaster):
                 chosen, mase, record["point"] = median, median_mase, "median"
         record |= {"reason": reason, "inner_mase": mase}
         record["inner_cov80"] = (
-            _held_out_coverage(chosen, 80) if self.calibrate else float("nan")
+            held_out_coverage(chosen, 80) if self.calibrate else float("nan")
         )
-        record["z"] = _scaled_errors(chosen).to_numpy()
+        if len(members) > 1:  # the members' own scores: the combination's
+            record["inner_mase"] = float(
+                score_backtests(chosen, series, self.season_length_, None, self.freq_)[
+                    "mase"
+                ].iloc[0]
+            )
+        record["z"] = scaled_errors(chosen).to_numpy()
+        record["z_bands"] = band_errors(chosen)
         return record
 
     def _combined(
@@ -344,7 +390,7 @@ class AutoSelect(BaseForecaster):
             )
             if self.calibrate:
                 coverage = backtests.groupby("unique_id", sort=True).apply(
-                    _held_out_coverage, 80, include_groups=False
+                    held_out_coverage, 80, include_groups=False
                 )
                 scored["coverage"] = scored["unique_id"].map(coverage)
             else:
@@ -407,8 +453,12 @@ class AutoSelect(BaseForecaster):
                     z=None,
                 )
         self.calibration_ = {r["unique_id"]: r.get("z") for r in records}
+        self.band_calibration_ = {
+            r["unique_id"]: r.get("z_bands") if r.get("z") is not None else None
+            for r in records
+        }
         columns = ["unique_id", "model", "reason", "inner_mase", "inner_cov80"]
-        table = pd.DataFrame(records).drop(columns=["z"], errors="ignore")
+        table = pd.DataFrame(records).drop(columns=["z", "z_bands"], errors="ignore")
         self.choices_ = table.reindex(
             columns=[*columns, *(c for c in table if c not in columns)]
         )
@@ -428,14 +478,86 @@ class AutoSelect(BaseForecaster):
             parts = [forecasts[a][forecasts[a]["unique_id"] == uid] for a in members]
             frame = combine_forecasts(parts, weights, self.alias)
             if self.points_[uid] == "median":
-                frame = _as_median(frame)
+                frame = as_median(frame)
             z = self.calibration_.get(uid)
-            if self.calibrate and z is not None and len(z) >= 10:
-                mean = frame["mean"].to_numpy()
-                lo80, hi80 = frame["lo_80"].to_numpy(), frame["hi_80"].to_numpy()
-                for lv in level:
-                    lo, hi = conformal_bounds(mean, lo80, hi80, z, lv)
-                    frame[f"lo_{lv:g}"], frame[f"hi_{lv:g}"] = lo, hi
+            least = MIN_CALIBRATION_ERRORS if self.strategy == "combine" else 10
+            if self.calibrate and z is not None and len(z) >= least:
+                self._calibrate(frame, uid, z, level)
             frames.append(frame)
         out = pd.concat(frames, ignore_index=True)
         return out[["unique_id", "ds", "model", "mean", *interval_columns(level)]]
+
+    def _calibrate(
+        self, frame: pd.DataFrame, uid: Hashable, z: np.ndarray, level: tuple
+    ) -> None:
+        """Set `frame`'s intervals (one stream, by `ds`) to the conformal ones:
+        per horizon band (combination) where every band has 10 errors or more,
+        else from all the validation errors."""
+        mean = frame["mean"].to_numpy()
+        lo80, hi80 = frame["lo_80"].to_numpy(), frame["hi_80"].to_numpy()
+        bands = getattr(self, "band_calibration_", {}).get(uid)
+        use_bands = (
+            self.strategy == "combine"
+            and bands is not None
+            and all(len(b) >= MIN_BAND_ERRORS for b in bands[1])
+        )
+        step = np.arange(len(frame))
+        band = (
+            np.minimum(step * N_BANDS // bands[0], N_BANDS - 1)
+            if use_bands and bands is not None
+            else np.zeros(len(frame), dtype=int)
+        )
+        for lv in level:
+            lo, hi = np.empty(len(frame)), np.empty(len(frame))
+            for b in np.unique(band):
+                rows = band == b
+                errors = bands[1][b] if use_bands and bands is not None else z
+                lo[rows], hi[rows] = conformal_bounds(
+                    mean[rows], lo80[rows], hi80[rows], errors, lv
+                )
+            frame[f"lo_{lv:g}"], frame[f"hi_{lv:g}"] = lo, hi
+
+
+class AutoSelectOne(AutoSelect):
+    """`auto` as it was before issue 16: select one model (or a weighted mean
+    of the top candidates, when it validates better) per stream.
+
+    The same parameters as `AutoSelect`, with `strategy="select"` and the alias
+    `auto_select`; kept to compare with the combination.
+    """
+
+    def __init__(
+        self,
+        candidates: tuple[str, ...] | None = None,
+        n_windows: int = 3,
+        horizon: int | None = None,
+        step: int | None = None,
+        top_k: int = 3,
+        min_cov80: float = 0.70,
+        calibrate: bool = True,
+        try_median: bool = False,
+        country: str | None = "GB",
+        random_state: int | None = 0,
+        season_length: int | None = None,
+        freq: str | None = None,
+        fallback: str = "seasonal_naive",
+        strategy: str = "select",
+        alias: str = "auto_select",
+    ):
+        super().__init__(
+            candidates,
+            n_windows,
+            horizon,
+            step,
+            top_k,
+            min_cov80,
+            calibrate,
+            try_median,
+            country,
+            random_state,
+            season_length,
+            freq,
+            fallback,
+            strategy,
+            alias,
+        )

@@ -9,9 +9,15 @@ from pathlib import Path
 import pandas as pd
 
 from demand.config import ForecastConfig
-from demand.forecast.artefacts import data_fingerprint, load_models, save_models
+from demand.forecast.artefacts import (
+    artefact_name,
+    data_fingerprint,
+    load_models,
+    save_group,
+    write_metadata,
+)
 from demand.forecast.backtest import PROTOCOL, score_backtests
-from demand.forecast.base import SEASON_LENGTHS, normalise_freq
+from demand.forecast.base import normalise_freq
 from demand.forecast.events import events_for
 from demand.forecast.fitting import (
     BacktestTask,
@@ -22,7 +28,7 @@ from demand.forecast.fitting import (
     forecast_and_backtest,
 )
 from demand.forecast.parallel import Progress, run_tasks
-from demand.forecast.reconcile import reconcile
+from demand.forecast.reconcile import reconcile, seasonal_residuals
 from demand.forecast.stage_io import (
     ForecastGroup,
     read_forecast_groups,
@@ -72,18 +78,6 @@ def _series_tasks(
     return tasks
 
 
-def _residuals(history: pd.DataFrame, freq: str) -> pd.DataFrame:
-    """Seasonal differences of the last year of each series: the correlation proxy
-    reconciliation uses for its intervals (and MinT for its weights)."""
-    m = SEASON_LENGTHS[normalise_freq(freq)]
-    wide = history.pivot(index="ds", columns="unique_id", values="y").tail(
-        {"H": 4 * 168, "D": 364, "W": 104, "M": 36}[normalise_freq(freq)] + m
-    )
-    diff = (wide - wide.shift(m)).dropna()
-    long = diff.reset_index().melt(id_vars="ds", value_name="residual")
-    return long[["unique_id", "ds", "residual"]]
-
-
 def _reconcile(
     forecast: pd.DataFrame, history: pd.DataFrame, freq: str, method: str
 ) -> pd.DataFrame:
@@ -94,7 +88,7 @@ def _reconcile(
     levels = [c for c in forecast.columns if c.startswith(("lo_", "hi_"))]
     base = forecast[["unique_id", "ds", "mean", *levels]].assign(model="_")
     try:
-        coherent = reconcile(base, method, _residuals(history, freq))
+        coherent = reconcile(base, method, seasonal_residuals(history, freq))
     except ValueError as exc:
         logger.warning("Forecasts not reconciled (%s); kept as fitted.", exc)
         return forecast
@@ -102,20 +96,23 @@ def _reconcile(
 
 
 def _forecast_frame(
-    results: list[SeriesResult], groups: list[ForecastGroup], section: ForecastConfig
+    results: list[SeriesResult], group: ForecastGroup, section: ForecastConfig
 ) -> pd.DataFrame:
-    by_group: dict[tuple, list[pd.DataFrame]] = defaultdict(list)
+    """Reconcile one group's forecasts per model and label them with the group."""
+    by_alias: dict[str, list[pd.DataFrame]] = defaultdict(list)
     for r in results:
-        by_group[(*r.key[:4], r.alias)].append(r.forecast)
-    history = {(g.stream, g.freq, g.measure): g.frame for g in groups}
+        by_alias[r.alias].append(r.forecast)
     frames = []
-    for (stream, freq, measure, horizon, _alias), parts in sorted(by_group.items()):
+    for _alias, parts in sorted(by_alias.items()):
         forecast = pd.concat(parts, ignore_index=True)
-        forecast = _reconcile(
-            forecast, history[(stream, freq, measure)], freq, section.reconciliation
-        )
+        forecast = _reconcile(forecast, group.frame, group.freq, section.reconciliation)
         frames.append(
-            forecast.assign(stream=stream, freq=freq, measure=measure, horizon=horizon)
+            forecast.assign(
+                stream=group.stream,
+                freq=group.freq,
+                measure=group.measure,
+                horizon=group.horizon,
+            )
         )
     return pd.concat(frames, ignore_index=True)
 
@@ -255,6 +252,57 @@ def backtest_store(
     return write_run_rows(store, tables, run_id)["backtests"]
 
 
+def _progress_from(progress: Progress | None, done: int, total: int) -> Progress | None:
+    """Report one batch's progress as part of the whole run's."""
+    if progress is None:
+        return None
+    return lambda k, _n, label: progress(done + k, total, label)
+
+
+def _run_group(
+    group: ForecastGroup,
+    aliases: tuple[str, ...],
+    section: ForecastConfig,
+    saved: dict | None,
+    progress: Progress | None,
+) -> tuple[list[SeriesResult], pd.DataFrame, pd.DataFrame]:
+    """Forecast, and with `backtest` on backtest once, every series of one group.
+
+    Returns:
+        The series' results, and the group's backtests and scores (empty frames
+        when `backtest` is off).
+    """
+    tasks = _series_tasks([group], aliases, section, saved)
+    if not section.backtest:
+        results = run_tasks(
+            fit_series,
+            tasks,
+            n_jobs=1 if saved is not None else section.n_jobs,
+            engine=section.engine,
+            progress=progress,
+            label=_label,
+        )
+        return results, pd.DataFrame(), pd.DataFrame()
+    backtest_tasks, plans = _backtest_tasks([group], aliases, section)
+    pairs = list(zip(tasks, backtest_tasks, strict=True))
+    if any(t.key != b.key or t.alias != b.alias for t, b in pairs):
+        raise RuntimeError("Forecast and backtest tasks are out of step.")
+    # Each series is forecast and backtested in one task, so the fits the two
+    # share (auto's inner validation) are made once; the backtest is this run's
+    # only one (the stage does not call `backtest_store` again).
+    both = run_tasks(
+        forecast_and_backtest,
+        pairs,
+        n_jobs=section.n_jobs,
+        engine=section.engine,
+        progress=progress,
+        label=lambda pair: _label(pair[0]),
+    )
+    results = [r for r, _ in both]
+    backtests, scores = _backtest_tables(backtest_tasks, [b for _, b in both], plans)
+    return results, backtests, scores
+
+
 def run_forecast(
     store: Store,
     section: ForecastConfig,
@@ -269,9 +317,12 @@ def run_forecast(
     `strategic_months` ahead; dated events adjust each history first; every
     series is fitted independently (in parallel, `n_jobs`), areas are reconciled
     to sum to the force, and forecasts are never negative nor grow faster than
-    `max_growth_per_year`. With `backtest` on, `backtest_store`'s tables are
-    written too. Fitted models are saved to `<models_dir>/<run_id>/`, unless
-    `reuse_models` names a run whose saved models forecast without refitting.
+    `max_growth_per_year`. With `backtest` on, each series is also backtested,
+    once, in the same task as its forecast (the tables `backtest_store` would
+    write). Groups (stream, freq, measure) run one after another and each
+    group's fitted models are saved to `<models_dir>/<run_id>/` as soon as it is
+    done, so a run never holds every fit at once; with `reuse_models`, the
+    saved models of that run forecast without refitting.
 
     Args:
         store: The store holding `demand` (written by the series stage).
@@ -299,74 +350,64 @@ def run_forecast(
         saved = load_models(
             Path(section.models_dir) / section.reuse_models, fingerprints
         )
-    tasks = _series_tasks(groups, aliases, section, saved)
-    logger.info("Forecasting %d series-model pairs.", len(tasks))
-    tables: dict[str, pd.DataFrame] = {}
-    scores = pd.DataFrame()
-    if section.backtest and saved is None:
-        # Each series is forecast and backtested in one task, so the fits the
-        # two share (auto's inner validation) are made once.
-        backtest_tasks, plans = _backtest_tasks(groups, aliases, section)
-        pairs = list(zip(tasks, backtest_tasks, strict=True))
-        if any(t.key != b.key or t.alias != b.alias for t, b in pairs):
-            raise RuntimeError("Forecast and backtest tasks are out of step.")
-        both = run_tasks(
-            forecast_and_backtest,
-            pairs,
-            n_jobs=section.n_jobs,
-            engine=section.engine,
-            progress=progress,
-            label=lambda pair: _label(pair[0]),
+    total = sum(g.frame["unique_id"].nunique() for g in groups) * len(aliases)
+    logger.info("Forecasting %d series-model pairs.", total)
+    parts: dict[str, list[pd.DataFrame]] = defaultdict(list)
+    entries: dict[str, dict] = {}
+    folder = Path(section.models_dir) / run_id
+    done = 0
+    for group in groups:
+        results, backtests, scores = _run_group(
+            group, aliases, section, saved, _progress_from(progress, done, total)
         )
-        results = [r for r, _ in both]
-        tables["backtests"], scores = _backtest_tables(
-            backtest_tasks, [b for _, b in both], plans
-        )
-        tables["model_scores"] = scores
-    else:
-        results = run_tasks(
-            fit_series,
-            tasks,
-            n_jobs=1 if saved is not None else section.n_jobs,
-            engine=section.engine,
-            progress=progress,
-            label=_label,
-        )
-    forecasts = _forecast_frame(results, groups, section)
-    choices = _choices_frame(results)
-    tables = {"forecasts": forecasts, "model_choices": choices, **tables}
+        done += len(results)
+        choices = _choices_frame(results)
+        parts["forecasts"].append(_forecast_frame(results, group, section))
+        parts["model_choices"].append(choices)
+        parts["backtests"].append(backtests)
+        parts["model_scores"].append(scores)
+        if saved is None:
+            entries |= _save_group(
+                results, group, fingerprints, choices, scores, folder
+            )
+        del results  # the group's fits are saved: let them go before the next
+    tables = {
+        name: pd.concat([f for f in frames if not f.empty] or frames[:1])
+        for name, frames in parts.items()
+        if section.backtest or name in ("forecasts", "model_choices")
+    }
     n = write_run_rows(store, tables, run_id)["forecasts"]
     if saved is None:
-        _save(results, fingerprints, choices, scores, section, run_id)
+        write_metadata(folder, entries, run_id)
     logger.info("Wrote %d forecast rows for run %s.", n, run_id)
     return n
 
 
-def _save(
+def _save_group(
     results: list[SeriesResult],
+    group: ForecastGroup,
     fingerprints: dict,
     choices: pd.DataFrame,
     scores: pd.DataFrame,
-    section: ForecastConfig,
-    run_id: str,
-) -> None:
-    models: dict[tuple, dict] = defaultdict(dict)
+    folder: Path,
+) -> dict[str, dict]:
+    """Save one group's fitted models (one file per model); return their entries."""
+    models: dict[str, dict] = defaultdict(dict)
     for r in results:
-        models[(*r.key[:3], r.alias)][r.key[4]] = r.model
-    details = {}
-    for key in models:
-        stream, freq, measure, alias = key
-        match = {"stream": stream, "freq": freq, "measure": measure, "model": alias}
-        picked = choices[(choices[list(match)] == pd.Series(match)).all(axis=1)]
+        models[r.alias][r.key[4]] = r.model
+    entries = {}
+    for alias, fitted in models.items():
+        key = (group.stream, group.freq, group.measure, alias)
+        picked = choices[choices["model"] == alias]
         detail = {
             "choices": picked[["unique_id", "chosen", "reason"]].to_dict("records")
         }
         if not scores.empty:
-            s = scores[(scores[list(match)] == pd.Series(match)).all(axis=1)]
+            s = scores[scores["model"] == alias]
             detail["backtest_scores"] = s.drop(
                 columns=["stream", "freq", "measure"]
             ).to_dict("records")
-        details[key] = detail
-    save_models(
-        Path(section.models_dir) / run_id, models, fingerprints, details, run_id
-    )
+        entries[artefact_name(key)] = save_group(
+            folder, key, fitted, fingerprints[key], detail
+        )
+    return entries

@@ -243,7 +243,7 @@ def _html_context(
         "score": "{:.0f}",
     }
     scores = data.model_scores.groupby(["stream", "freq", "model"], as_index=False)[
-        ["mase", "smape", "cov80", "cov95"]
+        ["mase", "smape", "cov80", "cov95", "sql", "msis"]
     ].mean()
     # Which series each choice covers: the force and its areas by name.
     choices = (
@@ -309,7 +309,14 @@ def _html_context(
         "choices_table": html_table(choices),
         "scores_table": html_table(
             scores,
-            {"mase": "{:.2f}", "smape": "{:.1f}", "cov80": "{:.2f}", "cov95": "{:.2f}"},
+            {
+                "mase": "{:.2f}",
+                "smape": "{:.1f}",
+                "cov80": "{:.2f}",
+                "cov95": "{:.2f}",
+                "sql": "{:.3f}",
+                "msis": "{:.2f}",
+            },
         )
         if len(scores)
         else "<p class='note'>No backtests were run (forecast.backtest = false).</p>",

@@ -262,8 +262,9 @@ def read_report_data(
         model_scores=_frame(
             store,
             "SELECT unique_id, stream, freq, model, mase, smape, rmse, bias, cov80,"
-            " cov95 FROM model_scores WHERE run_id = (SELECT max(run_id) FROM "
-            "model_scores) ORDER BY stream, freq, unique_id, model",
+            " cov95, sql, msis FROM model_scores WHERE run_id = "
+            "(SELECT max(run_id) FROM model_scores) "
+            "ORDER BY stream, freq, unique_id, model",
         ),
         ingest=_frame(
             store,

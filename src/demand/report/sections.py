@@ -81,6 +81,9 @@ TABLE_COLUMNS: dict[str, dict[str, str]] = {
         "bias": "mean error (forecast − actual), units of demand",
         "cov80": "share of backtest outcomes inside the 80% range (aim 0.80)",
         "cov95": "share inside the 95% range (aim 0.95)",
+        "sql": "scaled quantile loss of the 2.5, 10, 50, 90, 97.5 % points; lower "
+        "is better",
+        "msis": "mean scaled interval score of the 95% range; lower is better",
     },
     "data_quality": {
         "files": "files loaded",

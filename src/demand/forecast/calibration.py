@@ -1,0 +1,130 @@
+"""Calibrated intervals: conformal bounds from validation errors, median points."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from demand.forecast.count import count_quantile
+
+__all__ = [
+    "MIN_BAND_ERRORS",
+    "MIN_CALIBRATION_ERRORS",
+    "N_BANDS",
+    "as_median",
+    "band_errors",
+    "conformal_bounds",
+    "held_out_coverage",
+    "median_point",
+    "scaled_errors",
+]
+
+N_BANDS = 3
+"""Horizon bands calibrated apart: the first, middle and last third of the inner
+horizon (later forecast steps use the last band)."""
+MIN_CALIBRATION_ERRORS = 40
+"""Validation errors a combination needs before its intervals are calibrated at
+all (the same bound as `MIN_BAND_ERRORS`): a monthly stream's 36 errors come
+from overlapping windows one month apart, and calibrating on them made London's
+`--dev` SQL 0.459 against 0.330 with the members' own intervals (2026-12-04)."""
+MIN_BAND_ERRORS = 40
+"""Validation errors each band needs to be calibrated apart: with fewer than 39,
+the 95 % conformal rank falls outside the sample (hourly streams have 168 a
+band; a daily stream's 84 errors are pooled)."""
+_MIN_HALF_WIDTH = 0.5  # counts: keeps the scaled errors finite for zero intervals
+
+
+def scaled_errors(backtests: pd.DataFrame) -> pd.Series:
+    """Return `(y - mean) / w`, w the 80% interval's half width (at least 0.5)."""
+    half = ((backtests["hi_80"] - backtests["lo_80"]) / 2.0).clip(lower=_MIN_HALF_WIDTH)
+    return (backtests["y"] - backtests["mean"]) / half
+
+
+def _conformal_quantiles(z: np.ndarray, level: float) -> tuple[float, float]:
+    """Return split-conformal lower and upper quantiles of scaled errors `z`.
+
+    The finite-sample ranks `floor((n+1)(1-p)/2)` and `ceil((n+1)(1+p)/2)`
+    (clipped to the sample) give coverage of at least `p` for exchangeable errors.
+    """
+    n, p = z.size, level / 100.0
+    ordered = np.sort(z)
+    lo_rank = max(math.floor((n + 1) * (1 - p) / 2), 1)
+    hi_rank = min(math.ceil((n + 1) * (1 + p) / 2), n)
+    return float(ordered[lo_rank - 1]), float(ordered[hi_rank - 1])
+
+
+def conformal_bounds(
+    mean: np.ndarray,
+    lo_80: np.ndarray,
+    hi_80: np.ndarray,
+    z: np.ndarray,
+    level: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return interval bounds at `level`% calibrated on validation errors `z`.
+
+    The model's own 80% interval gives the shape (how the spread grows with the
+    horizon or changes by hour); the conformal quantiles of `z` (see
+    `scaled_errors`) give the size: `mean + q · w`. Bounds never cross the mean.
+    """
+    q_lo, q_hi = _conformal_quantiles(z, level)
+    half = np.maximum((hi_80 - lo_80) / 2.0, _MIN_HALF_WIDTH)
+    return np.minimum(mean + q_lo * half, mean), np.maximum(mean + q_hi * half, mean)
+
+
+def median_point(mean: np.ndarray, lo_80: np.ndarray, hi_80: np.ndarray) -> np.ndarray:
+    """Return the median of a count distribution with `mean` and the 80% interval.
+
+    The distribution is negative binomial with the variance the interval
+    implies (Gaussian half width / 1.2816, never below Poisson's). Its median
+    is a whole count, which is what minimises absolute errors of counts; at a
+    few events a period it sits visibly below the mean.
+    """
+    mean = np.asarray(mean, dtype=float)
+    sd = np.maximum(np.asarray(hi_80) - np.asarray(lo_80), 0.0) / (2 * 1.2816)
+    safe = np.maximum(mean, 1e-9)
+    alpha = np.maximum(sd**2 - safe, 0.0) / safe**2
+    return np.where(mean > 0, count_quantile(safe, alpha, 0.5, smooth=False), 0.0)
+
+
+def as_median(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return forecasts (or backtests) whose point is `median_point` of their
+    mean and 80% interval; every interval is widened to hold the new point."""
+    point = median_point(frame["mean"], frame["lo_80"], frame["hi_80"])
+    out = frame.assign(mean=point)
+    for col in out.columns:
+        if col.startswith("lo_"):
+            out[col] = np.minimum(out[col], point)
+        elif col.startswith("hi_"):
+            out[col] = np.maximum(out[col], point)
+    return out
+
+
+def band_errors(backtests: pd.DataFrame) -> tuple[int, list[np.ndarray]]:
+    """Return the inner horizon and the scaled errors of each horizon band.
+
+    Band b holds the forecast steps j (0-based, counted from each cutoff) with
+    `j * N_BANDS // h == b`.
+    """
+    ordered = backtests.sort_values(["cutoff", "ds"], kind="stable")
+    step = ordered.groupby("cutoff", sort=False).cumcount().to_numpy()
+    h = int(step.max()) + 1 if step.size else 1
+    band = np.minimum(step * N_BANDS // h, N_BANDS - 1)
+    z = scaled_errors(ordered).to_numpy()
+    return h, [z[band == b] for b in range(N_BANDS)]
+
+
+def held_out_coverage(backtests: pd.DataFrame, level: float) -> float:
+    """Return the coverage of conformal intervals, each window calibrated on the
+    others (leave one window out): an honest estimate of calibrated coverage."""
+    z = scaled_errors(backtests).to_numpy()
+    cutoffs = backtests["cutoff"].to_numpy()
+    if np.unique(cutoffs).size < 2:
+        return float("nan")
+    hits = []
+    for cutoff in np.unique(cutoffs):
+        test = cutoffs == cutoff
+        q_lo, q_hi = _conformal_quantiles(z[~test], level)
+        hits.append((z[test] >= q_lo) & (z[test] <= q_hi))
+    return float(np.mean(np.concatenate(hits)))
