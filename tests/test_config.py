@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from demand.config import ConfigError, load_pipeline
+from demand.config import ConfigError, IngestConfig, load_pipeline
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -71,3 +71,80 @@ def test_bad_pipeline_file_names_file_key_and_reason(
 def test_missing_pipeline_file_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="no such pipeline file"):
         load_pipeline(tmp_path / "nope.toml")
+
+
+@pytest.mark.parametrize(
+    ("levels", "bad"),
+    [('[["areas"]]', "areas"), ('[[], ["area", "grdae"]]', "grdae")],
+)
+def test_a_misspelt_level_is_an_error_naming_file_key_and_the_valid_ones(
+    tmp_path: Path, levels: str, bad: str
+) -> None:
+    path = _write(
+        tmp_path,
+        '[pipeline]\nname = "x"\n[series]\nstreams = ["incidents"]\n'
+        f"levels = {levels}\n",
+    )
+    with pytest.raises(ConfigError) as info:
+        load_pipeline(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}: series.levels: expected level columns")
+    assert f"found {bad!r}" in message
+    assert "one of area, category, deployed, grade, qualifiers" in message
+    assert "\n" not in message
+
+
+def test_levels_of_any_chosen_stream_are_accepted(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        '[pipeline]\nname = "x"\n[series]\nstreams = ["crimes", "asb"]\n'
+        'levels = [[], ["offence_group"], ["area"]]\n',
+    )
+    assert load_pipeline(path).series.levels == ((), ("offence_group",), ("area",))
+
+
+@pytest.mark.parametrize(
+    "name", ["../../x", "a/b", "..", ".hidden", "a..b", "", "x y", "C:\\\\x", "é"]
+)
+def test_an_unsafe_pipeline_name_is_an_error(tmp_path: Path, name: str) -> None:
+    path = _write(tmp_path, f'[pipeline]\nname = "{name}"\n')
+    with pytest.raises(ConfigError) as info:
+        load_pipeline(path)
+    assert str(info.value).startswith(f"{path}: name: expected a safe folder name")
+    assert f"found {name.replace(chr(92) * 2, chr(92))!r}" in str(info.value)
+
+
+@pytest.mark.parametrize("name", ["demo", "fms_annual", "weekly-2024.v2", "A1"])
+def test_safe_pipeline_names_load(tmp_path: Path, name: str) -> None:
+    assert (
+        load_pipeline(_write(tmp_path, f'[pipeline]\nname = "{name}"\n')).name == name
+    )
+
+
+def test_the_ingest_date_window_can_be_set_for_a_pipeline(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        '[pipeline]\nname = "x"\n[ingest]\nearliest_date = 1980-01-01\n'
+        "future_days = 30\n",
+    )
+    section = load_pipeline(path).ingest
+    assert (section.earliest_date, section.future_days) == ("1980-01-01", 30)
+    assert load_pipeline(_write(tmp_path, '[pipeline]\nname = "x"\n')).ingest == (
+        IngestConfig()
+    )
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ('earliest_date = "last year"', "ingest.earliest_date: expected an ISO date"),
+        ("future_days = -3", "ingest.future_days: expected 0 or more days; found -3"),
+    ],
+)
+def test_a_bad_ingest_date_window_is_named(
+    tmp_path: Path, line: str, expected: str
+) -> None:
+    path = _write(tmp_path, f'[pipeline]\nname = "x"\n[ingest]\n{line}\n')
+    with pytest.raises(ConfigError, match=expected) as info:
+        load_pipeline(path)
+    assert str(info.value).startswith(str(path))

@@ -159,12 +159,15 @@ def _run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 def _one_error_line(result: subprocess.CompletedProcess[str]) -> str:
-    """The one `Error:` line a failed command printed (and nothing else on stderr)."""
+    """The one `Error:` line a failed command printed (besides progress lines)."""
     assert result.returncode == 1, result.stderr
     assert "Traceback" not in result.stdout + result.stderr, result.stderr
     lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("Error: "), lines
-    return lines[0]
+    # Besides the error, stderr holds only the progress lines of a run without a
+    # terminal (`demand.cli_progress`): time, what, elapsed.
+    errors = [line for line in lines if "elapsed" not in line]
+    assert len(errors) == 1 and errors[0].startswith("Error: "), lines
+    return errors[0]
 
 
 @pytest.mark.parametrize("fault", ["no extracts", "rejected extract"])

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from demand.capacity.workload import parse_unique_id as workload_parse
+from demand.report.data import split_unique_id
 from demand.series import (
     build_hierarchy,
     build_series,
@@ -12,6 +16,7 @@ from demand.series import (
     to_financial_years,
     write_demand,
 )
+from demand.series_ids import format_unique_id, parse_unique_id, unique_ids
 from demand.store import Store
 
 
@@ -141,3 +146,56 @@ def test_write_demand_replaces_earlier_series(store: Store) -> None:
     assert write_demand(store, s, "incidents", "D") == 1
     assert write_demand(store, s, "incidents", "D") == 1
     assert store.count("demand") == 1
+
+
+@pytest.fixture(scope="module")
+def shared_store():
+    """One in-memory store that property tests refill per example."""
+    with Store() as store:
+        yield store
+
+
+@settings(max_examples=150, deadline=None)
+@given(area=st.text(), other=st.text(alphabet=st.sampled_from("/=%aZ 9\n"), max_size=6))
+def test_any_area_text_round_trips_through_series_ids(
+    shared_store: Store, area: str, other: str
+) -> None:
+    shared_store.con.execute("DELETE FROM incidents")
+    _add_incidents(
+        shared_store,
+        [("2024-01-10 08:15", area, "G1", 1.0), ("2024-01-11 08:15", other, "G2", 1.0)],
+    )
+    s = build_series(shared_store, "incidents", "D", by=["area"])
+    got = {u: parse_unique_id(u) for u in s["unique_id"]}
+    assert {levels["area"] for _, levels in got.values()} == {area, other}
+    # capacity and the report read the ids with the same parser
+    assert all(workload_parse(u) == parsed for u, parsed in got.items())
+    assert set(split_unique_id(s["unique_id"])) == {area, other}
+    for u, (stream, levels) in got.items():
+        assert u == format_unique_id(stream, levels)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    levels=st.dictionaries(
+        st.from_regex(r"[a-z_]{1,12}", fullmatch=True), st.text(), max_size=3
+    )
+)
+def test_format_and_parse_are_inverse(levels: dict[str, str]) -> None:
+    uid = format_unique_id("calls", levels)
+    assert parse_unique_id(uid) == ("calls", levels)
+    frame = pd.DataFrame({k: [v] for k, v in levels.items()})
+    if levels:
+        (built,) = unique_ids("calls", list(levels), frame)
+        assert built == uid
+
+
+def test_areas_with_slashes_round_trip_from_the_store(store: Store) -> None:
+    awkward = ["N/A", "a=b", "100%2F", "x/y=z%", "Northtown"]
+    _add_incidents(store, [("2024-01-10 08:15", a, "G1", 1.0) for a in awkward])
+    s = build_series(store, "incidents", "D", by=["area"])
+    parsed = [parse_unique_id(u) for u in s["unique_id"]]
+    assert sorted(p[1]["area"] for p in parsed) == sorted(awkward)
+    assert all(p[0] == "incidents" for p in parsed)
+    assert "incidents/area=Northtown" in set(s["unique_id"])  # readable as before
+    assert list(split_unique_id(s["unique_id"])) == list(s["area"])

@@ -317,7 +317,16 @@ def status(db: Path) -> None:
 @click.option(
     "--show",
     type=click.Choice(
-        ["summary", "files", "coverage", "gaps", "duplicates", "outliers", "rejects"]
+        [
+            "summary",
+            "files",
+            "coverage",
+            "gaps",
+            "duplicates",
+            "outliers",
+            "rejects",
+            "normalised",
+        ]
     ),
     default="summary",
     show_default=True,

@@ -22,6 +22,7 @@ __all__ = [
     "ReportConfig",
     "SeriesConfig",
     "StoreConfig",
+    "level_columns",
     "load_pipeline",
 ]
 
@@ -37,10 +38,24 @@ class IngestConfig:
     Args:
         paths: Files or folders, relative to the folder the pipeline runs from.
         adapter: A built-in column-map name, a TOML file or a folder of them.
+        earliest_date: First plausible day of any date (ISO); None keeps each
+            map's `earliest_date` (default 1990-01-01). Earlier rows are rejected.
+        future_days: Days after the later of a file's modification and the run
+            date that a date may fall on; None keeps each map's (default 7).
     """
 
     paths: tuple[str, ...] = ("data/raw",)
     adapter: str = "northshire"
+    earliest_date: str | None = None
+    future_days: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.earliest_date is not None:
+            _check_iso_date("earliest_date", self.earliest_date)
+        if self.future_days is not None and self.future_days < 0:
+            raise ConfigError(
+                f"future_days: expected 0 or more days; found {self.future_days!r}"
+            )
 
 
 @dataclass(frozen=True)
@@ -77,6 +92,15 @@ class SeriesConfig:
         )
         _check_members("freqs", self.freqs, tuple(FREQS))
         _check_members("measures", self.measures, ("count", "officer_hours"))
+        columns = level_columns(self.streams)
+        for level in self.levels:
+            for name in level:
+                if name not in columns:
+                    raise ConfigError(
+                        f"levels: expected level columns of the streams "
+                        f"{', '.join(self.streams)} (one of {', '.join(columns)}); "
+                        f"found {name!r}"
+                    )
         if self.fill_missing not in ("interpolate", "zero"):
             try:
                 float(self.fill_missing)
@@ -87,9 +111,25 @@ class SeriesConfig:
                 ) from None
 
 
+def level_columns(streams: tuple[str, ...]) -> tuple[str, ...]:
+    """Columns a series may be split by: the streams' text and yes/no columns.
+
+    Keys and times are not levels (one series per incident or per instant).
+    """
+    found: dict[str, None] = {}
+    for stream in streams:
+        schema = STREAMS[stream]
+        for col in schema.columns:
+            is_key = col.name in schema.key or col.name == schema.time_column
+            if col.dtype in ("VARCHAR", "BOOLEAN") and not is_key:
+                found[col.name] = None
+    return tuple(sorted(found))
+
+
 EVENT_KINDS = ("level_shift", "exclude")
 """How a dated event is handled: a lasting step in level, or a period to ignore."""
 _ALIAS = re.compile(r"^[a-z][a-z0-9_]*$")
+_SAFE_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*")
 _FORECAST_LEVELS = (80, 95)
 _RECONCILIATION = ("none", "bottom_up", "ols", "wls_struct", "mint_shrink")
 
@@ -339,6 +379,13 @@ class PipelineConfig:
     path: Path | None = None
 
     def __post_init__(self) -> None:
+        # The name becomes a folder (logs/<name>, reports/<name>): no '/', '..'
+        # or leading '.', so it can never point outside them or hide.
+        if not _SAFE_NAME.fullmatch(self.name) or ".." in self.name:
+            raise ConfigError(
+                "name: expected a safe folder name (letters, digits, '_', '-' and "
+                f"'.', not first, no '..'); found {self.name!r}"
+            )
         _check_members("stages", self.stages, STAGES)
         if not self.report.assumptions:  # one assumptions file unless told otherwise
             report = replace(self.report, assumptions=self.capacity.assumptions)

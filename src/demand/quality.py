@@ -24,6 +24,7 @@ QUALITY_FRAMES = (
     "duplicates",
     "outliers",
     "rejects",
+    "normalised",
 )
 """The frames of a `QualityReport`, in the order a report shows them."""
 
@@ -60,6 +61,9 @@ class QualityReport:
         outliers: Periods far from the stream's usual level: `stream, series,
             ds, rows, median, score` (robust z-score, |score| > 3.5).
         rejects: Rejected rows by reason: `stream, reason, rows`.
+        normalised: Values ingest rewrote to their canonical spelling (areas
+            differing in spaces, line breaks or case): `stream, column,
+            original, normalised, rows`, summed over files.
     """
 
     summary: pd.DataFrame
@@ -69,6 +73,7 @@ class QualityReport:
     duplicates: pd.DataFrame
     outliers: pd.DataFrame
     rejects: pd.DataFrame
+    normalised: pd.DataFrame
 
     def frame(self, name: str) -> pd.DataFrame:
         """Return the frame called `name` (one of `QUALITY_FRAMES`).
@@ -251,7 +256,27 @@ def quality_report(
         params,
     ).df()
     summary = _summary(store, streams, cov, gaps, out, files, duplicates)
-    return QualityReport(summary, files, cov, gaps, duplicates, out, rejects)
+    normalised = _normalised(store, streams)
+    return QualityReport(
+        summary, files, cov, gaps, duplicates, out, rejects, normalised
+    )
+
+
+def _normalised(store: Store, streams: Sequence[str]) -> pd.DataFrame:
+    """Spellings ingest rewrote, per stream; empty for a store made before it did."""
+    columns = ["stream", "column", "original", "normalised", "rows"]
+    exists = store.con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'normalised'"
+    ).fetchone()
+    if not exists or not exists[0]:
+        return pd.DataFrame(columns=columns)
+    return store.con.execute(
+        'SELECT stream, "column", original, normalised, '
+        'CAST(sum("rows") AS BIGINT) AS "rows" '
+        "FROM normalised WHERE list_contains($streams, stream) GROUP BY ALL "
+        'ORDER BY stream, "column", normalised, original',
+        {"streams": list(streams)},
+    ).df()
 
 
 def _summary(

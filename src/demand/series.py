@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from demand.schemas import get_stream
+from demand.series_ids import unique_ids
 from demand.store import Store, quote
 
 __all__ = [
@@ -33,13 +34,6 @@ _EVENT_TIME = {
     "counts": "period_start",
 }
 _MEASURES = ("count", "officer_hours")
-
-
-def _unique_id(stream: str, by: Sequence[str], frame: pd.DataFrame) -> pd.Series:
-    uid = pd.Series(stream, index=frame.index, dtype=object)
-    for col in by:
-        uid = uid + "/" + col + "=" + frame[col].astype(str)
-    return uid
 
 
 def _time_expression(store: Store, stream: str, freq: str, timezone: str) -> str:
@@ -157,7 +151,7 @@ def build_series(
     frame["y"] = frame["y"].astype(float)
     if freq == "h":
         frame = _fill_spring_hour(frame, list(by), timezone)
-    frame.insert(0, "unique_id", _unique_id(stream, by, frame))
+    frame.insert(0, "unique_id", unique_ids(stream, by, frame))
     return frame[["unique_id", "ds", "y", *by]].reset_index(drop=True)
 
 

@@ -9,6 +9,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from demand.series_ids import unique_ids
 from demand.store import Store, quote
 
 __all__ = ["FILL_POLICIES", "build_count_series", "fill_missing_periods"]
@@ -130,10 +131,7 @@ def build_count_series(
     out.loc[grouped.apply(lambda v: v.isna().any()).to_numpy(), "y"] = np.nan
     out = out.reset_index()
     out = _regular(out, list(by), freq, start, end)
-    uid = pd.Series("counts", index=out.index, dtype=object)
-    for col in by:
-        uid = uid + "/" + col + "=" + out[col].astype(str)
-    out.insert(0, "unique_id", uid)
+    out.insert(0, "unique_id", unique_ids("counts", by, out))
     return out[["unique_id", "ds", "y", *by]].reset_index(drop=True)
 
 

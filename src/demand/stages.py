@@ -6,6 +6,7 @@ import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -183,7 +184,15 @@ def _run_ingest(
         if progress is not None:
             progress(done, total, loaded.file.name)
 
-    result = ingest(store, paths, adapter=section.adapter, progress=step)
+    earliest = section.earliest_date
+    result = ingest(
+        store,
+        paths,
+        adapter=section.adapter,
+        progress=step,
+        earliest_date=date.fromisoformat(earliest) if earliest else None,
+        future_days=section.future_days,
+    )
     if not result.ok:
         raise ValueError(" ".join(result.errors))
     return sum(r.rows_loaded for r in result.files)

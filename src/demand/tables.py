@@ -179,6 +179,16 @@ DERIVED_TABLES: dict[str, str] = {
         travel_only_attendance DOUBLE,
         cover_feasibility VARCHAR
     """,
+    "normalised": """
+        file VARCHAR NOT NULL,
+        sha256 VARCHAR NOT NULL,
+        stream VARCHAR NOT NULL,
+        "column" VARCHAR NOT NULL,
+        original VARCHAR NOT NULL,
+        normalised VARCHAR,
+        "rows" BIGINT NOT NULL,
+        loaded_at TIMESTAMPTZ NOT NULL
+    """,
     "rejects": """
         file VARCHAR NOT NULL,
         sha256 VARCHAR NOT NULL,

@@ -153,3 +153,27 @@ def test_vectorised_sizing_equals_erlang_c_sizing(assumptions, loads):
             else size_erlang_c(load, line.aht_seconds, line.target_seconds, 0.90)
         )
         assert int(agents) == want
+
+
+def test_without_an_rcrp_date_mental_health_takes_todays_hours(assumptions):
+    # A force without RCRP leaves mental_health.rcrp_date out: every period takes
+    # the "after" hours; with the date, periods before it take the "before" hours.
+    f = make_forecasts(
+        0.0, months=12, start="2023-01-01", per_day={"mental_health": 27.0}
+    )
+    mh = assumptions.mental_health
+    dated = demand_lines(f, assumptions, MIXES)
+    undated = demand_lines(
+        f,
+        dataclasses.replace(
+            assumptions, mental_health=dataclasses.replace(mh, rcrp_date=None)
+        ),
+        MIXES,
+    )
+    dated = dated[dated["stream"] == "mental_health"].set_index("ds")["unit_hours"]
+    undated = undated[undated["stream"] == "mental_health"].set_index("ds")[
+        "unit_hours"
+    ]
+    assert set(dated[:"2023-06-01"]) == {mh.hours_per_incident_before_rcrp}
+    assert set(dated["2023-07-01":]) == {mh.hours_per_incident_after_rcrp}
+    assert set(undated) == {mh.hours_per_incident_after_rcrp}

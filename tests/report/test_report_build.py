@@ -72,6 +72,7 @@ def test_exports_go_to_the_pipelines_own_folder_and_name_the_run(
         "capacity",
         "fms_areas",
         "fms_risks",
+        "partner_demand",
     }
     for path in files:
         frame = pd.read_parquet(path)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from demand.capacity.assumption_checks import AssumptionsError, validate_assumptions
+from demand.partner.assumptions import PartnerAssumptions
 from demand.risk import RiskScheme
 from demand.toml_tables import build_frozen
 
@@ -131,14 +132,16 @@ class MentalHealthTimes:
     """Officer hours per mental-health incident before and after RCRP went live.
 
     Hours are per incident reported (attended or not), so they carry the fall in
-    attendance as well as in time at scene.
+    attendance as well as in time at scene. A force without RCRP leaves out
+    `rcrp_date` (None): every period then uses the "after" hours, and partner
+    demand says that no hours returned are measured.
     """
 
-    rcrp_date: date
     hours_per_incident_before_rcrp: float
     hours_per_incident_after_rcrp: float
     department: str
     source: str
+    rcrp_date: date | None = None
 
 
 @dataclass(frozen=True)
@@ -293,6 +296,8 @@ class Assumptions:
             listed needs its demand hours only).
         risk: The risk matrix that grades FMS risks (optional `[risk]` table;
             a 5×5 default otherwise).
+        partner: Partner demand: the agency map and the RCRP counterfactual's
+            settings (optional `[partner]` table; no agency map otherwise).
         path: The file it was loaded from (not part of the file).
     """
 
@@ -311,6 +316,7 @@ class Assumptions:
     unit_times_by_category: dict[str, UnitTime] = field(default_factory=dict)
     departments: dict[str, DepartmentRequirement] = field(default_factory=dict)
     risk: RiskScheme = field(default_factory=RiskScheme)
+    partner: PartnerAssumptions = field(default_factory=PartnerAssumptions)
     path: Path | None = None
 
     def __post_init__(self) -> None:

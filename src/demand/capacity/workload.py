@@ -12,6 +12,7 @@ from scipy.stats import norm
 from demand.capacity.assumptions import Assumptions
 from demand.capacity.call_handling import HOURS_PER_WEEK, erlang_hours
 from demand.series import financial_year
+from demand.series_ids import parse_unique_id
 
 __all__ = [
     "HOURS_PER_WEEK",
@@ -70,12 +71,6 @@ def required_fte(workload_hours: float, productive_hours_per_fte: float) -> floa
     if productive_hours_per_fte <= 0:
         raise ValueError("productive_hours_per_fte must be > 0.")
     return workload_hours / productive_hours_per_fte
-
-
-def parse_unique_id(unique_id: str) -> tuple[str, dict[str, str]]:
-    """Split ``incidents/grade=G1/area=X`` into ("incidents", {"grade": "G1", ...})."""
-    stream, *parts = unique_id.split("/")
-    return stream, dict(part.split("=", 1) for part in parts)
 
 
 def _select(forecasts: pd.DataFrame, stream: str, level: str | None) -> pd.DataFrame:
@@ -189,7 +184,12 @@ def demand_lines(
     mh = _select(f, "mental_health", None)
     if len(mh):
         m = a.mental_health
-        after = mh["ds"] >= pd.Timestamp(m.rcrp_date)
+        # No go-live date: the force has no RCRP, so today's ("after") hours apply.
+        after = (
+            mh["ds"] >= pd.Timestamp(m.rcrp_date)
+            if m.rcrp_date is not None
+            else np.ones(len(mh), dtype=bool)
+        )
         hours = np.where(
             after, m.hours_per_incident_after_rcrp, m.hours_per_incident_before_rcrp
         )

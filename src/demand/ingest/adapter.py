@@ -9,11 +9,13 @@ import tomllib
 import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from importlib import resources
 from pathlib import Path, PurePath
 from typing import Any
 
 from demand.ingest.errors import IngestError
+from demand.ingest.plausible import DEFAULT_EARLIEST_DATE, DEFAULT_FUTURE_DAYS
 from demand.schemas import STREAMS, StreamSchema
 
 __all__ = [
@@ -71,6 +73,8 @@ _TOP_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "where": ((dict,), "a table of source header = [values a row must have]"),
     "lookups": ((dict,), "a table of canonical column = CSV file of code,value"),
     "exclude": ((dict,), "a table of source header = [values that drop a row]"),
+    "earliest_date": ((date, str), "a date such as 1990-01-01"),
+    "future_days": ((int,), "a whole number of days, 0 or more"),
 }
 
 ANY_CODE = "*"
@@ -105,6 +109,9 @@ class Adapter:
             rejected). How one extract feeds several streams.
         exclude: Source header -> texts; rows whose value is one of them are
             not this map's.
+        earliest_date: First plausible day of any date; earlier rows are rejected.
+        future_days: Days after the later of the file's modification and the
+            run date that a date may fall on; later rows are rejected.
     """
 
     name: str
@@ -124,6 +131,8 @@ class Adapter:
     constants: Mapping[str, Any] = field(default_factory=dict)
     where: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     exclude: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    earliest_date: date = DEFAULT_EARLIEST_DATE
+    future_days: int = DEFAULT_FUTURE_DAYS
 
     @property
     def filters_rows(self) -> bool:
@@ -269,6 +278,7 @@ def _parse(path: Path, data: dict[str, Any]) -> Adapter:
                 f"columns.{col.name}",
                 f"is missing; stream {stream!r} requires it, so map it to a header",
             )
+    earliest, future_days = _window_keys(path, data)
     return Adapter(
         name=path.stem,
         path=path,
@@ -293,7 +303,28 @@ def _parse(path: Path, data: dict[str, Any]) -> Adapter:
         constants=dict(constants),
         where=filters["where"],
         exclude=filters["exclude"],
+        earliest_date=earliest,
+        future_days=future_days,
     )
+
+
+def _window_keys(path: Path, data: dict[str, Any]) -> tuple[date, int]:
+    """Read `earliest_date` (TOML date or ISO text) and `future_days`."""
+    earliest = data.get("earliest_date", DEFAULT_EARLIEST_DATE)
+    if isinstance(earliest, str):
+        try:
+            earliest = date.fromisoformat(earliest)
+        except ValueError:
+            raise _err(
+                path, "earliest_date", f"must be a date such as 1990-01-01, found "
+                f"{earliest!r}",
+            ) from None  # fmt: skip
+    if type(earliest) is not date:
+        raise _err(path, "earliest_date", f"must be a day, found {earliest!r}")
+    future_days = data.get("future_days", DEFAULT_FUTURE_DAYS)
+    if isinstance(future_days, bool) or future_days < 0:
+        raise _err(path, "future_days", f"must be 0 or more, found {future_days!r}")
+    return earliest, future_days
 
 
 def _read_lookup(path: Path, canonical: str, file: str) -> dict[str, str]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from demand.ingest.stage import (
     CSV_REJECTS,
     GAPS,
     ROWS,
+    Staged,
     drop_temp,
     has_table,
     scalar,
@@ -50,8 +52,7 @@ def _write(
     con: duckdb.DuckDBPyConnection,
     adapter: Adapter,
     base: dict[str, Any],
-    rejected_file: bool,
-    dups: int,
+    staged: Staged,
 ) -> tuple[int, int, int]:
     """Upsert valid rows and store rejects, inside the caller's transaction.
 
@@ -59,8 +60,8 @@ def _write(
         con: The store's connection, inside a transaction.
         adapter: The file's column map.
         base: Parameters `file`, `sha`, `stream` and `now` of the rows written.
-        rejected_file: The whole file is refused: write rejects only.
-        dups: Valid rows rejected as later duplicates (0 skips the anti-join).
+        staged: What staging found: a file refused whole writes rejects only;
+            no duplicates skips the anti-join; normalised spellings are kept.
 
     Returns:
         (rows inserted, rows updated, rows rejected).
@@ -68,14 +69,24 @@ def _write(
     schema = adapter.schema
     table = quote(schema.name)
     # The latest processing of these bytes replaces the rejects of earlier ones.
-    con.execute(
-        "DELETE FROM rejects WHERE sha256 = $sha AND stream = $stream",
-        {"sha": base["sha"], "stream": base["stream"]},
-    )
+    for derived in ("rejects", "normalised"):
+        con.execute(
+            f"DELETE FROM {derived} WHERE sha256 = $sha AND stream = $stream",
+            {"sha": base["sha"], "stream": base["stream"]},
+        )
+    if staged.normalised:
+        con.executemany(
+            "INSERT INTO normalised VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                [base["file"], base["sha"], base["stream"], n.column, n.original]
+                + [n.normalised, n.rows, base["now"]]
+                for n in staged.normalised
+            ],
+        )
     loaded = updated = 0
-    if not rejected_file:
+    if not staged.rejected:
         good = f"FROM {ROWS} r WHERE r._fail IS NULL AND r._keep"
-        if dups:
+        if staged.duplicates:
             good += f" AND r.rowid NOT IN (SELECT rid FROM {BAD})"
         keys = ", ".join(quote(k) for k in schema.key)
         on = " AND ".join(f"t.{quote(k)} = n.{quote(k)}" for k in schema.key)
@@ -194,9 +205,7 @@ def load_file(store: Store, path: Path, adapter: Adapter) -> FileResult:
         )
         base = {"file": str(path), "sha": sha, "stream": stream, "now": started}
         with store.transaction():
-            inserted, updated, rejected = _write(
-                con, adapter, base, bool(staged.rejected), staged.duplicates
-            )
+            inserted, updated, rejected = _write(con, adapter, base, staged)
             result = FileResult(
                 path, stream, "rejected" if staged.rejected else "loaded",
                 rows_read=staged.rows - staged.left_out + staged.malformed,
@@ -226,6 +235,8 @@ def ingest(
     paths: Sequence[Path],
     adapter: str | Path = "northshire",
     progress: Callable[[FileResult], None] | None = None,
+    earliest_date: date | None = None,
+    future_days: int | None = None,
 ) -> IngestResult:
     """Load extracts (CSV, Parquet, Excel) into the store, one transaction per file.
 
@@ -235,6 +246,10 @@ def ingest(
         adapter: A built-in map name (`northshire`), or the path of a `.toml`
             map or of a folder of maps.
         progress: Called with each file's result as soon as it is done.
+        earliest_date: First plausible day of any date, for every map; None
+            keeps each map's own.
+        future_days: Days after the later of a file's modification and today
+            that a date may fall on, for every map; None keeps each map's own.
 
     Returns:
         Per-file results; `ok` is False if any file was rejected whole.
@@ -244,6 +259,10 @@ def ingest(
             a file matches no map. Nothing is loaded then.
     """
     adapters = load_adapters(adapter)
+    if earliest_date is not None:
+        adapters = [replace(a, earliest_date=earliest_date) for a in adapters]
+    if future_days is not None:
+        adapters = [replace(a, future_days=future_days) for a in adapters]
     pairs = find_files(paths, adapters)
     results = []
     for file, file_adapter in pairs:

@@ -14,6 +14,8 @@ import duckdb
 
 from demand.ingest.adapter import Adapter
 from demand.ingest.errors import IngestError
+from demand.ingest.normalise import NORMALISED_COLUMNS, Normalised, describe, normalise
+from demand.ingest.plausible import date_window, layout_hints
 from demand.ingest.sources import (
     EXCEL_DATE_FORMAT,
     EXCEL_DATETIME_FORMAT,
@@ -305,6 +307,7 @@ class Staged:
         duplicates: Valid rows rejected as later duplicates of a key.
         rejected: One sentence if the whole file is refused, else "".
         note: A remark for the log (e.g. records spanning lines), else "".
+        normalised: Spellings rewritten to their canonical form (areas).
     """
 
     rows: int
@@ -313,6 +316,7 @@ class Staged:
     duplicates: int
     rejected: str
     note: str
+    normalised: tuple[Normalised, ...] = ()
 
 
 def stage_file(
@@ -339,24 +343,39 @@ def stage_file(
         else:
             sources = {c: source.columns[h] for c, h in adapter.columns.items()}
             filters = {h: source.columns[h] for h in (*adapter.where, *adapter.exclude)}
+            window = date_window(path, adapter.earliest_date, adapter.future_days)
             query = build_parse_query(
-                _with_excel_formats(adapter, fmt), source.sql, sources, filters
+                _with_excel_formats(adapter, fmt), source.sql, sources, window, filters
             )
             sql, params = query.sql, query.params
             checks = [(c.column, c.reason) for c in query.checks]
         _read_rows(con, source, sql, params, path)
         malformed, spanned = _map_lines(con, source, scan, path)
+    normalised: tuple[Normalised, ...] = ()
+    if not message:
+        columns = tuple(c for c in NORMALISED_COLUMNS if c in adapter.columns)
+        normalised = normalise(con, ROWS, columns)
     dups = _collect_bad(con, () if message else adapter.schema.key, checks)
     rows = scalar(con, f"SELECT count(*) FROM {ROWS}")
     left_out = scalar(con, f"SELECT count(*) FROM {ROWS} WHERE NOT _keep")
-    note = ""
+    notes = []
+    if left_out:
+        notes.append(f"{left_out} row(s) left to other maps by the map's where/exclude")
+    dates = [
+        c.name for c in adapter.schema.columns if c.dtype in ("TIMESTAMPTZ", "DATE")
+    ]
+    hints = "" if message else layout_hints(con, BAD, dates)
+    if hints:
+        logger.warning("%s: %s", path, hints)
+        notes.append(hints)
+    if normalised:
+        notes.append(f"normalised {describe(normalised)}")
     if spanned:
-        note = (
+        spans = (
             f"{spanned} line(s) belong to quoted fields spanning several lines; "
             "line numbers after them count each such record as one line."
         )
-        logger.warning("%s: %s", path, note)
-    if left_out:
-        kept = f"{left_out} row(s) left to other maps by the map's where/exclude"
-        note = f"{kept}; {note}" if note else kept
-    return Staged(rows, left_out, malformed, dups, message, note)
+        logger.warning("%s: %s", path, spans)
+        notes.append(spans)
+    note = "; ".join(notes)
+    return Staged(rows, left_out, malformed, dups, message, note, normalised)

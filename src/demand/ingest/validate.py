@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from demand.ingest.adapter import ANY_CODE, Adapter
+from demand.ingest.plausible import DateWindow, outside_sql, short_year_sql
 from demand.schemas import Column
 from demand.store import quote
 
@@ -113,6 +114,42 @@ def _unparsed_reason(col: Column, adapter: Adapter) -> str:
     return _NOT_PARSED.get(col.dtype, f"not a valid {col.dtype}").format(name=col.name)
 
 
+def _value_checks(
+    col: Column,
+    window: DateWindow,
+    name: str,
+    value_sql: str,
+    check: Callable[[str, str, str, str], None],
+) -> None:
+    """Add the checks on a parsed value: plausible dates, finite numbers."""
+    if col.dtype in ("TIMESTAMPTZ", "DATE"):
+        # Before the window check, so the reason names the likely cause.
+        check(
+            col.name,
+            f"date with a year below 100, before the plausible window "
+            f"(from {window.earliest.isoformat()}): the file looks like it writes "
+            "two-digit years (e.g. 1/3/16), which a %Y format reads as year 16; "
+            "add formats with %y to the map's datetime_formats",
+            short_year_sql(name),
+            value_sql,
+        )
+        check(
+            col.name,
+            f"date outside the plausible window {window.describe()} (from "
+            "earliest_date to future_days after the file's modification or the "
+            "run date; change them in the column map if the date is real)",
+            outside_sql(name, col.dtype),
+            value_sql,
+        )
+    if col.dtype in ("DOUBLE", "FLOAT"):
+        check(
+            col.name,
+            "not a finite number (NaN or infinity)",
+            f"NOT isfinite({name})",
+            value_sql,
+        )
+
+
 def _keep_expr(
     adapter: Adapter, filters: Mapping[str, SourceColumn], params: dict[str, Any]
 ) -> str:
@@ -131,14 +168,17 @@ def build_parse_query(
     adapter: Adapter,
     source_sql: str,
     sources: Mapping[str, SourceColumn],
+    window: DateWindow,
     filters: Mapping[str, SourceColumn] | None = None,
 ) -> ParseQuery:
     """Build the single-pass SELECT that turns source rows into canonical rows.
 
     Each row gets its canonical columns and, if it fails, the first failing
-    check in column order: an unmapped code, an unparseable value, a missing
-    required value, a value outside the allowed set, or a number below its
-    minimum. Duplicate keys are found later, over the valid rows.
+    check in column order: an unmapped code, an unparseable value, a date
+    with a two-digit year or outside the plausible window, a number that is
+    not finite (NaN, infinity), a missing required value, a value outside the
+    allowed set, or a number below its minimum. Duplicate keys are found
+    later, over the valid rows.
 
     Args:
         adapter: The column map.
@@ -146,6 +186,7 @@ def build_parse_query(
             parameters must be added to the returned params by the caller.
         sources: Canonical column -> where the source holds it, for every
             column in `adapter.columns`.
+        window: Days a date may fall on; others are rejected.
         filters: Source header -> where the source holds it, for every header
             in the map's `where` and `exclude`.
 
@@ -153,7 +194,7 @@ def build_parse_query(
         The query, its parameters and the meaning of its failure codes.
     """
     schema = adapter.schema
-    params: dict[str, Any] = {"tz": adapter.timezone}
+    params: dict[str, Any] = {"tz": adapter.timezone, **window.params()}
     if not set(adapter.null_values) <= {""}:
         params["nulls"] = list(adapter.null_values)
     if any(c.dtype == "TIMESTAMPTZ" for c in schema.columns):
@@ -197,9 +238,11 @@ def build_parse_query(
                     params[f"vk{i}_{j}"] = code
                     params[f"vv{i}_{j}"] = _code_text(canonical)
                     whens.append(f"WHEN $vk{i}_{j} THEN $vv{i}_{j}")
+                # A table of only "*" has no WHEN: every code maps to the one value.
+                mapped = f"CASE {r} {' '.join(whens)} ELSE {other} END"
                 parsed.append(
-                    f"CASE WHEN {r} IS NULL THEN NULL ELSE CASE {r} "
-                    f"{' '.join(whens)} ELSE {other} END END AS {m}"
+                    f"CASE WHEN {r} IS NULL THEN NULL "
+                    f"ELSE {mapped if whens else other} END AS {m}"
                 )
                 codes = ", ".join(adapter.values[col.name])
                 check(
@@ -219,6 +262,7 @@ def build_parse_query(
                     f"{text} IS NOT NULL AND {name} IS NULL",
                     value_sql,
                 )
+            _value_checks(col, window, name, value_sql, check)
         elif col.name in adapter.constants:
             params[f"const{i}"] = _code_text(adapter.constants[col.name])
             parsed.append(f"CAST($const{i} AS {col.dtype}) AS {name}")

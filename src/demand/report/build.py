@@ -23,6 +23,7 @@ from demand.report.exports import (
 )
 from demand.report.fms import FMS_COLUMNS, build_fms_areas, build_fms_risks
 from demand.report.html import html_table, render_report
+from demand.report.partner import build_partner_section, partner_context
 from demand.report.sections import assumption_rows, capacity_view, scenario_view
 from demand.report.summary import STREAM_NAMES, summary_sentences
 from demand.risk import RiskScheme
@@ -301,6 +302,8 @@ def build_report(store: Store, section: ReportConfig, run_id: str) -> ReportResu
         data.cover,
         assessed=data.has_capacity,
     )
+    partner = build_partner_section(store, data, assumptions)
+    sentences["Partner demand"] = list(partner.sentences)
     folder = Path(section.out_dir) / pipeline / run_id
     folder.mkdir(parents=True, exist_ok=True)
     exports = (
@@ -308,13 +311,10 @@ def build_report(store: Store, section: ReportConfig, run_id: str) -> ReportResu
         if section.exports_dir
         else pipeline_folder(pipeline) / "exports"
     )
+    partner_rows = partner.table()
     html = folder / "report.html"
-    html.write_text(
-        render_report(
-            _html_context(data, fms, assumptions, section, run_id, sentences, False)
-        ),
-        encoding="utf-8",
-    )
+    context = _html_context(data, fms, assumptions, section, run_id, sentences, False)
+    html.write_text(render_report(context | partner_context(partner)), encoding="utf-8")
     about = {
         "pipeline": pipeline,
         "report run": run_id,
@@ -327,7 +327,8 @@ def build_report(store: Store, section: ReportConfig, run_id: str) -> ReportResu
     labelled = FmsTables(
         _labelled(fms.areas, pipeline, run_id), _labelled(fms.risks, pipeline, run_id)
     )
-    sheets = _sheets(labelled, data)
+    partner_rows = _labelled(partner_rows, pipeline, run_id)
+    sheets = {**_sheets(labelled, data), "partner_demand": partner_rows}
     workbook = write_workbook(folder / "fms.xlsx", sheets, _descriptions(), about)
     files = [html, workbook, *write_csvs(folder, sheets)]
     if section.publish:
@@ -338,7 +339,11 @@ def build_report(store: Store, section: ReportConfig, run_id: str) -> ReportResu
         )
         files += _write_published(folder, published, section, about)
     point_latest(folder)
-    tables = {"fms_areas": labelled.areas, "fms_risks": labelled.risks}
+    tables = {
+        "fms_areas": labelled.areas,
+        "fms_risks": labelled.risks,
+        "partner_demand": partner_rows,
+    }
     files += write_parquet(
         store,
         exports,
@@ -366,12 +371,14 @@ def _sheets(fms: FmsTables, data: ReportData) -> dict[str, pd.DataFrame]:
 
 
 def _descriptions() -> dict[str, dict[str, str]]:
+    from demand.partner.table import PARTNER_COLUMNS
     from demand.report.sections import TABLE_COLUMNS
 
     return {
         **TABLE_COLUMNS,
         "fms_areas": {**RUN_COLUMNS, **FMS_COLUMNS},
         "fms_risks": {**RUN_COLUMNS, **TABLE_COLUMNS["fms_risks"]},
+        "partner_demand": {**RUN_COLUMNS, **PARTNER_COLUMNS},
     }
 
 

@@ -15,9 +15,11 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 __all__ = [
+    "agency_chart",
     "capacity_chart",
     "forecast_chart",
     "heatmap_chart",
+    "hours_returned_chart",
     "scenario_chart",
     "year_chart",
 ]
@@ -292,5 +294,77 @@ def scenario_chart(changes: pd.DataFrame, title: str) -> str:
             ncol=5,
             frameon=False,
             fontsize=7,
+        )
+        return _svg(fig, title)
+
+
+def hours_returned_chart(
+    returned: pd.DataFrame, phases: pd.DataFrame, title: str
+) -> str:
+    """Police hours RCRP returned each month (80% range), and planned phases.
+
+    Args:
+        returned: ``month, hours_returned, hours_returned_lo_80,
+            hours_returned_hi_80`` since go-live.
+        phases: The same columns plus ``phase, kind`` (may be empty).
+        title: Accessible title.
+    """
+    with plt.rc_context(_STYLE):
+        fig, ax = plt.subplots(figsize=(8, 2.8))
+        for rows, colour, label in (
+            (returned, BLUE, "returned since go-live"),
+            *(
+                (group, ORANGE if kind == "projected" else GREY, f"{name} ({kind})")
+                for (name, kind), group in (
+                    phases.groupby(["phase", "kind"], sort=False) if len(phases) else []
+                )
+            ),
+        ):
+            month = pd.to_datetime(rows["month"])
+            ax.fill_between(
+                month,
+                rows["hours_returned_lo_80"],
+                rows["hours_returned_hi_80"],
+                color=colour,
+                alpha=0.25,
+            )
+            ax.plot(month, rows["hours_returned"], color=colour, lw=1.6, label=label)
+        ax.axhline(0, color="#111827", lw=0.8)
+        ax.set_ylabel("officer hours a month")
+        ax.yaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:,.0f}"))
+        ax.legend(loc="lower left", ncol=3, frameon=False, fontsize=8)
+        return _svg(fig, title)
+
+
+def agency_chart(months: pd.DataFrame, forecasts: pd.DataFrame, title: str) -> str:
+    """Incidents a month that sit best with each agency, recorded and forecast.
+
+    Args:
+        months: ``month, agency, incidents``.
+        forecasts: ``ds, agency, mean, lo_80, hi_80`` (may be empty).
+        title: Accessible title.
+    """
+    colours = plt.get_cmap("tab10")
+    with plt.rc_context(_STYLE):
+        fig, ax = plt.subplots(figsize=(8, 2.8))
+        for i, (agency, rows) in enumerate(months.groupby("agency")):
+            colour = colours(i % 10)
+            label = str(agency).replace("_", " ")
+            ax.plot(pd.to_datetime(rows["month"]), rows["incidents"], color=colour,
+                    lw=1.2, label=label)  # fmt: skip
+            fc = forecasts[forecasts["agency"] == agency] if len(forecasts) else None
+            if fc is not None and len(fc):
+                ds = pd.to_datetime(fc["ds"])
+                ax.fill_between(ds, fc["lo_80"], fc["hi_80"], color=colour, alpha=0.2)
+                ax.plot(ds, fc["mean"], color=colour, lw=1.2, ls="--")
+        ax.set_ylabel("incidents a month")
+        ax.set_ylim(bottom=0)
+        ax.yaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:,.0f}"))
+        ax.legend(
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.12),
+            ncol=4,
+            frameon=False,
+            fontsize=8,
         )
         return _svg(fig, title)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from demand.series_ids import parse_unique_id
 from demand.store import Store
 
 __all__ = ["NOT_ASSESSED", "ReportData", "read_report_data", "split_unique_id"]
@@ -87,10 +88,9 @@ def _cover(store: Store, run_id: str | None) -> pd.DataFrame:
 def split_unique_id(unique_id: pd.Series) -> pd.Series:
     """Area of each series id: "calls" → "force", "calls/area=Eastmoor" →
     "Eastmoor"; any other level (e.g. "crimes/offence_group=Theft") → "other"."""
-    area = unique_id.str.extract(r"/area=([^/]+)$", expand=False)
-    slashes = unique_id.str.count("/")
-    area = area.where(slashes.eq(1), "other").where(slashes.gt(0), "force")
-    return area.fillna("other")
+    levels = unique_id.map(lambda u: parse_unique_id(u)[1])
+    area = levels.map(lambda lv: lv.get("area", "other") if len(lv) == 1 else "other")
+    return area.where(levels.map(len).gt(0), "force")
 
 
 def _one(store: Store, sql: str, params: list[object]) -> str | None:

@@ -99,7 +99,7 @@ def write_fms_views(
     """Store the FMS tables and create the `fms_*` views an analyst queries.
 
     Each table is kept as ``report_<name>`` and shown through a view ``<name>``
-    (names start with ``fms_``). The frames carry ``pipeline`` and ``run_id``
+    (``fms_areas``, ``fms_risks`` and ``partner_demand``). The frames carry ``pipeline`` and ``run_id``
     columns; this pipeline's earlier rows are replaced and other pipelines'
     rows kept, so a store that pipelines share on purpose shows each one's
     latest report, e.g. ``SELECT * FROM fms_risks WHERE pipeline = 'demo'``.

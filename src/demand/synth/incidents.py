@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import numpy as np
 import pyarrow as pa
 
@@ -172,6 +174,35 @@ def _local_after(utc: np.ndarray, minutes: np.ndarray) -> np.ndarray:
     return to_local_seconds(utc + np.rint(minutes * 60).astype(np.int64))
 
 
+def _rcrp_hours_returned_by_month(
+    grid: HourGrid, mh_expected: np.ndarray, model: UnitTimeModel
+) -> list[dict]:
+    """Expected police hours RCRP returns in each local month after go-live.
+
+    From the generating parameters only: expected mental-health incidents of the
+    month (the noise-free rate) × (officer hours per incident before − after).
+    """
+    before = model.per_incident(1)["officer_hours_per_incident"]
+    after = model.per_incident(2)["officer_hours_per_incident"]
+    daily = grid.day_sum(mh_expected)[: grid.n_days]
+    months: dict[str, float] = {}
+    for index, expected in enumerate(daily.tolist()):
+        day = grid.start + timedelta(days=index)
+        if day >= RCRP_GO_LIVE:
+            key = day.replace(day=1).isoformat()
+            months[key] = months.get(key, 0.0) + expected
+    return [
+        {
+            "month": month,
+            "expected_incidents": round(n, 2),
+            "counterfactual_officer_hours": round(n * before, 2),
+            "expected_officer_hours": round(n * after, 2),
+            "hours_returned": round(n * (before - after), 2),
+        }
+        for month, n in months.items()
+    ]
+
+
 def generate_incidents(
     rng: np.random.Generator, grid: HourGrid, profile: ForceProfile = NORTHSHIRE
 ) -> tuple[Extract, Extract, dict, dict]:
@@ -305,5 +336,8 @@ def generate_incidents(
             zip(rcrp_names, rcrp_p.round(4).tolist(), strict=True)
         ),
         "rcrp_qualifier_fraction_after": RCRP_QUALIFIER_FRACTION,
+        "rcrp_hours_returned_by_month": _rcrp_hours_returned_by_month(
+            grid, mh_expected, model
+        ),
     }
     return incidents, mental_health, incident_truth, mh_truth
