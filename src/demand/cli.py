@@ -551,8 +551,32 @@ def pipeline_option(func: F) -> F:
     )(func)
 
 
+scheduler_option = click.option(
+    "--scheduler",
+    default=None,
+    metavar="ADDRESS",
+    help="Fit on the Dask cluster at ADDRESS (tcp://host:8786), over [engine].",
+)
+
+
+def _with_scheduler(config: Any, scheduler: str | None) -> Any:
+    """The pipeline with its fits sent to the Dask scheduler named on the CLI."""
+    import dataclasses
+
+    if not scheduler:
+        return config
+    engine = dataclasses.replace(
+        config.engine, kind="dask", scheduler=scheduler, workers=0
+    )
+    return dataclasses.replace(config, engine=engine)
+
+
 def _run_stage(
-    pipeline_path: Path, db: Path | None, stage: str, **section: Any
+    pipeline_path: Path,
+    db: Path | None,
+    stage: str,
+    scheduler: str | None = None,
+    **section: Any,
 ) -> tuple[str, Path]:
     """Run one stage of a pipeline now (a recorded run); return its run id and
     the store it used."""
@@ -561,7 +585,7 @@ def _run_stage(
     from demand.config import load_pipeline
     from demand.pipeline import run_pipeline
 
-    config = load_pipeline(pipeline_path)
+    config = _with_scheduler(load_pipeline(pipeline_path), scheduler)
     if section:
         changed = dataclasses.replace(getattr(config, stage), **section)
         config = dataclasses.replace(config, **{stage: changed})
@@ -591,10 +615,11 @@ def _run_and_show(
     title: str,
     sql: str,
     as_csv: bool,
+    scheduler: str | None = None,
     **section: Any,
 ) -> None:
     """Run one stage, then print what `sql` (with the run id as its parameter) finds."""
-    run_id, db = _run_stage(pipeline_path, db, stage, **section)
+    run_id, db = _run_stage(pipeline_path, db, stage, scheduler, **section)
     with _read_store(db) as store:
         summary = store.con.execute(sql, [run_id]).df()
     _print_frame(summary, title.format(run_id), as_csv)
@@ -633,8 +658,11 @@ def _cell(value: Any) -> str:
 @pipeline_option
 @pipeline_db_option
 @csv_option
+@scheduler_option
 @_user_errors
-def forecast(pipeline_path: Path, db: Path | None, as_csv: bool) -> None:
+def forecast(
+    pipeline_path: Path, db: Path | None, as_csv: bool, scheduler: str | None
+) -> None:
     """Forecast every stored demand series with the pipeline's [forecast] settings.
 
     Example: demand forecast --pipeline pipelines/demo.toml
@@ -650,6 +678,7 @@ def forecast(pipeline_path: Path, db: Path | None, as_csv: bool) -> None:
             "WHERE run_id = ? GROUP BY ALL ORDER BY ALL"
         ),
         as_csv=as_csv,
+        scheduler=scheduler,
     )
 
 
@@ -771,8 +800,11 @@ def _read_store(db: Path) -> Any:
     "--dry-run", is_flag=True, help="Say what would run and why; change nothing."
 )
 @pipeline_db_option
+@scheduler_option
 @_user_errors
-def run_command(pipeline: Path, force: bool, dry_run: bool, db: Path | None) -> None:
+def run_command(
+    pipeline: Path, force: bool, dry_run: bool, db: Path | None, scheduler: str | None
+) -> None:
     """Run a pipeline file's stages in order, skipping what is unchanged.
 
     Example: demand run pipelines/demo.toml
@@ -780,7 +812,7 @@ def run_command(pipeline: Path, force: bool, dry_run: bool, db: Path | None) -> 
     from demand.config import load_pipeline
     from demand.pipeline import run_pipeline
 
-    config = load_pipeline(pipeline)
+    config = _with_scheduler(load_pipeline(pipeline), scheduler)
     db = _pipeline_db(config, db)
     with _progress() as bar:
         tasks: dict[str, Any] = {}
