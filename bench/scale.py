@@ -38,8 +38,6 @@ from pathlib import Path  # noqa: E402
 import pandas as pd  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from speed import make_series  # noqa: E402
-
 from demand.config import EngineConfig  # noqa: E402
 from demand.engine import open_engine, run_tasks  # noqa: E402
 from demand.forecast.fitting import (  # noqa: E402
@@ -47,6 +45,7 @@ from demand.forecast.fitting import (  # noqa: E402
     SeriesTask,
     forecast_and_backtest,
 )
+from speed import make_series  # noqa: E402
 
 SERIES_PER_FORCE = 60
 LEVELS = (80, 95)

@@ -793,6 +793,42 @@ def _read_store(db: Path) -> Any:
     return Store(db, read_only=True)
 
 
+@cli.command()
+@click.argument(
+    "stores", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path)
+)
+@click.option("--pipeline", "pipeline_name", default="", help="Pipeline reported.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("reports/national"),
+    show_default=True,
+    help="Folder for national.csv and national_change.svg.",
+)
+@csv_option
+@_user_errors
+def national(
+    stores: tuple[Path, ...], pipeline_name: str, out: Path, as_csv: bool
+) -> None:
+    """Roll up many forces' FMS reports: demand now and in four years, gaps, grades.
+
+    Each STORE is one force's store (after a run with the report stage); the
+    force is named by the store's folder.
+
+    Example: demand national data/forces/*/demand.duckdb --out reports/national
+    """
+    from demand.national import national_rollup, write_national
+
+    named = {(p.parent.name or p.stem): p for p in stores}
+    if len(named) != len(stores):
+        raise click.ClickException("Two stores share a folder name; give one a folder.")
+    table = national_rollup(named, pipeline_name)
+    paths = write_national(table, out)
+    _print_frame(table, f"national roll-up of {len(named)} forces", as_csv)
+    if not as_csv:
+        console.print("Wrote " + ", ".join(map(str, paths)))
+
+
 @cli.command("run")
 @click.argument("pipeline", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="Rerun every stage, changed or not.")
