@@ -39,7 +39,7 @@ import pandas as pd  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from demand.config import EngineConfig  # noqa: E402
-from demand.engine import open_engine, run_tasks  # noqa: E402
+from demand.engine import active_client, open_engine, run_tasks  # noqa: E402
 from demand.forecast.fitting import (  # noqa: E402
     BacktestTask,
     SeriesTask,
@@ -104,9 +104,7 @@ def measure_one(engine: str, forces: int, args: argparse.Namespace) -> dict:
             del results  # the stage writes a group's results, then lets them go
         seconds = time.perf_counter() - started
         if engine == "dask":
-            from demand.engine import _ACTIVE
-
-            client = _ACTIVE.get().client  # type: ignore[union-attr]
+            client = active_client()
             worker_peak = max(client.run(_worker_peak_mib).values())
     if engine == "local":
         from joblib.externals.loky import get_reusable_executor
@@ -159,9 +157,7 @@ def _table(rows: list[dict], workers: int) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--forces", type=int, nargs="+", default=[1, 4, 16, 43])
-    parser.add_argument(
-        "--engines", nargs="+", default=["in_process", "local", "dask"]
-    )
+    parser.add_argument("--engines", nargs="+", default=["in_process", "local", "dask"])
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--model", default="auto_ets")
     parser.add_argument("--years", type=int, default=2)

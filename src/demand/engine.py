@@ -22,6 +22,7 @@ __all__ = [
     "ENGINES",
     "EngineError",
     "Progress",
+    "active_client",
     "balance_batches",
     "open_engine",
     "run_tasks",
@@ -123,6 +124,13 @@ def open_engine(config: EngineConfig) -> Iterator[None]:
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def active_client() -> Any:
+    """The Dask client of the engine open here, or None (e.g. to ask workers'
+    memory in a benchmark)."""
+    active = _ACTIVE.get()
+    return active.client if active is not None else None
 
 
 def balance_batches(costs: Sequence[float], n_batches: int) -> list[list[int]]:
