@@ -208,3 +208,20 @@ def test_fit_cache_is_per_thread_under_threaded_workers() -> None:
         t.join(30)
     assert found["b_plain"] is not found["a"]
     assert found["b_reused"] is True
+
+
+def test_a_series_whose_fit_raises_gets_its_fallback_on_the_cluster(cluster) -> None:
+    from demand.forecast.fitting import SeriesTask, fit_series
+
+    history = _series(120)
+    key = ("incidents", "D", "count", "operational", "force")
+    tasks = [
+        SeriesTask(key, "seasonal_naive", "seasonal_naive", history, 14, (80, 95)),
+        SeriesTask(key, "no_such_model", "seasonal_naive", history, 14, (80, 95)),
+    ]
+    engine = EngineConfig(kind="dask", scheduler=cluster.scheduler_address)
+    with open_engine(engine):
+        good, bad = run_tasks(fit_series, tasks)
+    assert not good.failed and bad.failed
+    assert bad.chosen == "seasonal_naive" and "no_such_model failed" in bad.reason
+    pd.testing.assert_frame_equal(bad.forecast, fit_series(tasks[0]).forecast)
