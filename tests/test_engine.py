@@ -58,7 +58,7 @@ def force(tmp_path_factory: pytest.TempPathFactory):
 def cluster():
     """A LocalCluster of 2 worker processes × 1 thread, as a real cluster is."""
     with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
     ) as local:
         yield local
 
@@ -225,3 +225,48 @@ def test_a_series_whose_fit_raises_gets_its_fallback_on_the_cluster(cluster) -> 
     assert not good.failed and bad.failed
     assert bad.chosen == "seasonal_naive" and "no_such_model failed" in bad.reason
     pd.testing.assert_frame_equal(bad.forecast, fit_series(tasks[0]).forecast)
+
+
+PIPELINE = """
+[pipeline]
+name = "{name}"
+stages = ["ingest", "series", "forecast"]
+[ingest]
+paths = ["{raw}"]
+[series]
+streams = ["mental_health"]
+freqs = ["D"]
+[forecast]
+streams = ["mental_health"]
+models = ["auto_ets"]
+hourly_streams = []
+backtest_windows = 2
+models_dir = "{models}"
+{engine}
+"""
+
+
+def test_a_pipeline_with_engine_dask_fills_the_store_as_a_local_run(
+    tmp_path: Path,
+) -> None:
+    from demand.pipeline import run_pipeline
+
+    raw = tmp_path / "raw"
+    generate_force(raw, years=1, end=date(2025, 3, 31), seed=3)
+    found = {}
+    for name, engine in (
+        ("local", "[engine]\nworkers = 1"),
+        ("dask", '[engine]\nkind = "dask"\nworkers = 2'),
+    ):
+        path = tmp_path / f"{name}.toml"
+        models = tmp_path / name / "models"
+        text = PIPELINE.format(name=name, raw=raw, models=models, engine=engine)
+        path.write_text(text, encoding="utf-8")
+        db = tmp_path / f"{name}.duckdb"
+        result = run_pipeline(load_pipeline(path), db, log_dir=tmp_path / "logs")
+        assert result.status == "ok", result.error
+        with Store(db, read_only=True) as store:
+            found[name] = _tables(store, result.run_id)
+    for table in TABLES:
+        expected = found["local"][table]
+        pd.testing.assert_frame_equal(found["dask"][table], expected, check_exact=True)

@@ -111,7 +111,7 @@ def open_engine(config: EngineConfig) -> Iterator[None]:
             n_workers=config.workers,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
+            dashboard_address=":0",  # any free port: runs side by side never clash
             silence_logs=logging.ERROR,
         )
         client = Client(cluster, set_as_default=False)
