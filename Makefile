@@ -20,18 +20,19 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	@touch $@
 
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,dask]'
 	@touch $@
 
 install: $(VENV)/.installed ## Create .venv and install demand into it
 
 demo: install ## Generate the synthetic force and run the demo pipeline on it
 	@test -f $(RAW)/truth.json || $(BIN)/demand synth --out $(RAW)
+	@mkdir -p $(dir $(DB))
 	$(BIN)/demand run pipelines/demo.toml --db $(DB)
 	$(BIN)/demand status --db $(DB)
 	@echo "Outputs: raw extracts in $(RAW)/, the store in $(DB), Parquet exports in data/processed/demo/exports/, the report in reports/demo/latest/report.html, run logs in logs/demo/"
 
-test: $(VENV)/.installed-test ## Install the test extras and run the tests
+test: $(VENV)/.installed-test ## Install the test and dask extras and run the tests
 	$(BIN)/python -m pytest --cov=demand --cov-report=term:skip-covered
 
 lint: $(VENV)/.installed-test ## Ruff (lint and format check) and mypy

@@ -567,8 +567,32 @@ def pipeline_option(func: F) -> F:
     )(func)
 
 
+scheduler_option = click.option(
+    "--scheduler",
+    default=None,
+    metavar="ADDRESS",
+    help="Fit on the Dask cluster at ADDRESS (tcp://host:8786), over [engine].",
+)
+
+
+def _with_scheduler(config: Any, scheduler: str | None) -> Any:
+    """The pipeline with its fits sent to the Dask scheduler named on the CLI."""
+    import dataclasses
+
+    if not scheduler:
+        return config
+    engine = dataclasses.replace(
+        config.engine, kind="dask", scheduler=scheduler, workers=0
+    )
+    return dataclasses.replace(config, engine=engine)
+
+
 def _run_stage(
-    pipeline_path: Path, db: Path | None, stage: str, **section: Any
+    pipeline_path: Path,
+    db: Path | None,
+    stage: str,
+    scheduler: str | None = None,
+    **section: Any,
 ) -> tuple[str, Path]:
     """Run one stage of a pipeline now (a recorded run); return its run id and
     the store it used."""
@@ -577,7 +601,7 @@ def _run_stage(
     from demand.config import load_pipeline
     from demand.pipeline import run_pipeline
 
-    config = load_pipeline(pipeline_path)
+    config = _with_scheduler(load_pipeline(pipeline_path), scheduler)
     if section:
         changed = dataclasses.replace(getattr(config, stage), **section)
         config = dataclasses.replace(config, **{stage: changed})
@@ -607,10 +631,11 @@ def _run_and_show(
     title: str,
     sql: str,
     as_csv: bool,
+    scheduler: str | None = None,
     **section: Any,
 ) -> None:
     """Run one stage, then print what `sql` (with the run id as its parameter) finds."""
-    run_id, db = _run_stage(pipeline_path, db, stage, **section)
+    run_id, db = _run_stage(pipeline_path, db, stage, scheduler, **section)
     with _read_store(db) as store:
         summary = store.con.execute(sql, [run_id]).df()
     _print_frame(summary, title.format(run_id), as_csv)
@@ -649,8 +674,11 @@ def _cell(value: Any) -> str:
 @pipeline_option
 @pipeline_db_option
 @csv_option
+@scheduler_option
 @_user_errors
-def forecast(pipeline_path: Path, db: Path | None, as_csv: bool) -> None:
+def forecast(
+    pipeline_path: Path, db: Path | None, as_csv: bool, scheduler: str | None
+) -> None:
     """Forecast every stored demand series with the pipeline's [forecast] settings.
 
     Example: demand forecast --pipeline pipelines/demo.toml
@@ -666,6 +694,7 @@ def forecast(pipeline_path: Path, db: Path | None, as_csv: bool) -> None:
             "WHERE run_id = ? GROUP BY ALL ORDER BY ALL"
         ),
         as_csv=as_csv,
+        scheduler=scheduler,
     )
 
 
@@ -780,6 +809,42 @@ def _read_store(db: Path) -> Any:
     return Store(db, read_only=True)
 
 
+@cli.command()
+@click.argument(
+    "stores", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path)
+)
+@click.option("--pipeline", "pipeline_name", default="", help="Pipeline reported.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("reports/national"),
+    show_default=True,
+    help="Folder for national.csv and national_change.svg.",
+)
+@csv_option
+@_user_errors
+def national(
+    stores: tuple[Path, ...], pipeline_name: str, out: Path, as_csv: bool
+) -> None:
+    """Roll up many forces' FMS reports: demand now and in four years, gaps, grades.
+
+    Each STORE is one force's store (after a run with the report stage); the
+    force is named by the store's folder.
+
+    Example: demand national data/forces/*/demand.duckdb --out reports/national
+    """
+    from demand.national import national_rollup, write_national
+
+    named = {(p.parent.name or p.stem): p for p in stores}
+    if len(named) != len(stores):
+        raise click.ClickException("Two stores share a folder name; give one a folder.")
+    table = national_rollup(named, pipeline_name)
+    paths = write_national(table, out)
+    _print_frame(table, f"national roll-up of {len(named)} forces", as_csv)
+    if not as_csv:
+        console.print("Wrote " + ", ".join(map(str, paths)))
+
+
 @cli.command("run")
 @click.argument("pipeline", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="Rerun every stage, changed or not.")
@@ -787,8 +852,11 @@ def _read_store(db: Path) -> Any:
     "--dry-run", is_flag=True, help="Say what would run and why; change nothing."
 )
 @pipeline_db_option
+@scheduler_option
 @_user_errors
-def run_command(pipeline: Path, force: bool, dry_run: bool, db: Path | None) -> None:
+def run_command(
+    pipeline: Path, force: bool, dry_run: bool, db: Path | None, scheduler: str | None
+) -> None:
     """Run a pipeline file's stages in order, skipping what is unchanged.
 
     Example: demand run pipelines/demo.toml
@@ -796,7 +864,7 @@ def run_command(pipeline: Path, force: bool, dry_run: bool, db: Path | None) -> 
     from demand.config import load_pipeline
     from demand.pipeline import run_pipeline
 
-    config = load_pipeline(pipeline)
+    config = _with_scheduler(load_pipeline(pipeline), scheduler)
     db = _pipeline_db(config, db)
     with _progress() as bar:
         tasks: dict[str, Any] = {}

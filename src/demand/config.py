@@ -16,6 +16,7 @@ __all__ = [
     "CURRENCY_SYMBOLS",
     "CapacityConfig",
     "ConfigError",
+    "EngineConfig",
     "EventConfig",
     "ForecastConfig",
     "IngestConfig",
@@ -212,8 +213,9 @@ class ForecastConfig:
             (set it to hold back data for an honest test).
         backtest: Also run rolling-origin backtests and score them.
         backtest_windows: Cutoffs per backtest; 0 means the protocol's number.
-        n_jobs: Worker processes for fitting (-1 = every core; 1 = serial).
-        engine: Where fits run: "local" (joblib processes) or "dask".
+        n_jobs: Local worker processes for fitting (-1 = every core; 1 = serial).
+        engine: "local" only; a Dask cluster is the pipeline's [engine] table
+            (`EngineConfig`), so "dask" here is refused with that pointer.
         models_dir: Folder for saved models, `<models_dir>/<run_id>/`.
         reuse_models: Run id whose saved models forecast without refitting.
     """
@@ -245,7 +247,13 @@ class ForecastConfig:
         _check_members("hourly_streams", self.hourly_streams, events_streams)
         _check_members("measures", self.measures, ("count", "officer_hours"))
         _check_members("reconciliation", (self.reconciliation,), _RECONCILIATION)
-        _check_members("engine", (self.engine,), ("local", "dask"))
+        if self.engine == "dask":
+            raise ConfigError(
+                "engine: the dask engine moved to the [engine] table; write "
+                '[engine] kind = "dask" with scheduler = "tcp://host:8786" or '
+                "workers = N, and remove engine from [forecast]"
+            )
+        _check_members("engine", (self.engine,), ("local",))
         _check_members("levels", tuple(map(str, self.levels)), ("80", "95"))
         if not self.models:
             raise ConfigError("models: expected at least one model alias; found []")
@@ -274,6 +282,50 @@ class ForecastConfig:
             raise ConfigError("n_jobs: expected -1 (every core) or ≥ 1; found 0")
         if self.train_end:
             _check_iso_date("train_end", self.train_end)
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """Where the forecast stage's fits run (the pipeline's [engine] table).
+
+    Args:
+        kind: "local" (this machine's processes) or "dask" (a Dask cluster).
+        scheduler: Dask only: address of a running scheduler, "tcp://host:8786";
+            "" starts a `LocalCluster` of `workers` processes for the run.
+        workers: Local: processes (0 = [forecast] n_jobs). Dask without a
+            scheduler: worker processes of the run's `LocalCluster`, 1 thread each.
+        retries: Times a Dask batch is re-run after its worker is lost.
+        connect_timeout_seconds: How long to try reaching `scheduler`, seconds.
+    """
+
+    kind: str = "local"
+    scheduler: str = ""
+    workers: int = 0
+    retries: int = 2
+    connect_timeout_seconds: float = 10.0
+
+    def __post_init__(self) -> None:
+        _check_members("engine.kind", (self.kind,), ("local", "dask"))
+        if self.workers < 0 or self.retries < 0:
+            raise ConfigError(
+                "engine.workers and engine.retries: expected ≥ 0; found "
+                f"{self.workers!r}, {self.retries!r}"
+            )
+        if not self.connect_timeout_seconds > 0:
+            raise ConfigError(
+                "engine.connect_timeout_seconds: expected > 0; found "
+                f"{self.connect_timeout_seconds!r}"
+            )
+        if self.kind == "local" and self.scheduler:
+            raise ConfigError(
+                'engine.scheduler: only for kind = "dask"; found kind = "local"'
+            )
+        if self.kind == "dask" and bool(self.scheduler) == bool(self.workers):
+            raise ConfigError(
+                'engine: kind = "dask" needs either scheduler = "tcp://host:8786" '
+                f"or workers = N; found scheduler {self.scheduler!r}, "
+                f"workers {self.workers!r}"
+            )
 
 
 @dataclass(frozen=True)
@@ -381,6 +433,7 @@ class PipelineConfig:
         financial_year_start_month: Month (1-12) a financial year starts in:
             4 (April) in the UK; a US agency's fiscal year starts in 7 or 10.
         currency: ISO 4217 code of costs, e.g. "GBP" (£) or "USD" ($).
+        engine: Where the forecast stage's fits run (local or Dask).
         path: The file it was loaded from (not part of the file).
     """
 
@@ -394,6 +447,7 @@ class PipelineConfig:
     capacity: CapacityConfig = field(default_factory=CapacityConfig)
     report: ReportConfig = field(default_factory=ReportConfig)
     store: StoreConfig = field(default_factory=StoreConfig)
+    engine: EngineConfig = field(default_factory=EngineConfig)
     path: Path | None = None
 
     def __post_init__(self) -> None:

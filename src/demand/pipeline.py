@@ -10,12 +10,14 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from demand.code_version import package_code_version, stage_code_version
 from demand.config import STAGES, PipelineConfig
+from demand.engine import open_engine
 from demand.lock import lock_path, run_lock
 from demand.stages import STAGE_SPECS, check_pipeline
 from demand.store import Store
@@ -180,6 +182,25 @@ def run_pipeline(
     result = RunResult(run_id, config.name, "ok")
     if dry_run:
         return _dry_run(config, db, result, force)
+    # The engine opens before anything is written: an unreachable scheduler
+    # stops the run with one sentence and leaves the store and logs untouched.
+    engine = (
+        open_engine(config.engine) if "forecast" in config.stages else nullcontext()
+    )
+    with engine:
+        return _run_logged(config, db, result, force, log_dir, progress)
+
+
+def _run_logged(
+    config: PipelineConfig,
+    db: Path,
+    result: RunResult,
+    force: bool,
+    log_dir: Path,
+    progress: PipelineProgress | None,
+) -> RunResult:
+    """Run the stages with the run's log file attached to the package's logger."""
+    run_id = result.run_id
     log_file = log_dir / config.name / f"{run_id}.log"
     log_file.parent.mkdir(parents=True, exist_ok=True)
     handler = logging.FileHandler(log_file, encoding="utf-8")

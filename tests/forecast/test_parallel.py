@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-
 import pytest
 
 from demand.forecast.parallel import EngineError, run_tasks
@@ -31,11 +29,8 @@ def test_progress_is_called_once_per_task_in_order() -> None:
     assert calls == [(1, 2, "task 3"), (2, 2, "task 4")]
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("dask") is not None, reason="dask is installed"
-)
-def test_dask_engine_without_dask_names_the_extra_to_install() -> None:
-    with pytest.raises(EngineError, match=r"demand\[dask\]"):
+def test_dask_engine_outside_an_open_engine_points_at_the_engine_table() -> None:
+    with pytest.raises(EngineError, match=r'\[engine\] kind = "dask"'):
         run_tasks(_square, [1, 2], engine="dask")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
@@ -14,9 +15,15 @@ if TYPE_CHECKING:
 
 __all__ = ["fit_once", "reusing_fits"]
 
-_FITS: dict[tuple[str, str, str], BaseForecaster] | None = None
-"""Fitted models of the open `reusing_fits` block by (class, parameters, data);
-None outside a block, so nothing is kept between tasks."""
+_LOCAL = threading.local()
+"""Per thread, `fits`: fitted models of the thread's open `reusing_fits` block by
+(class, parameters, data), absent outside a block, so nothing is kept between
+tasks. Per thread because a Dask worker may run several tasks on threads at
+once: one task's block must neither end nor share another's."""
+
+
+def _fits() -> dict[tuple[str, str, str], BaseForecaster] | None:
+    return getattr(_LOCAL, "fits", None)
 
 
 @contextmanager
@@ -32,15 +39,14 @@ def reusing_fits() -> Iterator[None]:
     changing any forecast. Blocks nest; the outermost one owns the fits, which
     are dropped when it closes (memory stays bounded by one task).
     """
-    global _FITS
-    if _FITS is not None:
+    if _fits() is not None:
         yield
         return
-    _FITS = {}
+    _LOCAL.fits = {}
     try:
         yield
     finally:
-        _FITS = None
+        del _LOCAL.fits
 
 
 def _digest(series: pd.DataFrame) -> str:
@@ -57,12 +63,13 @@ def fit_once(model: BaseForecaster, series: pd.DataFrame) -> BaseForecaster:
     returned instead (and `model` is left unfitted); callers must treat the
     result as read-only, which `predict` is.
     """
-    if _FITS is None:
+    fits = _fits()
+    if fits is None:
         return model.fit(series)
     params = repr(sorted(model.get_params(deep=False).items()))
     key = (type(model).__qualname__, params, _digest(series))
-    fitted = _FITS.get(key)
+    fitted = fits.get(key)
     if fitted is None:
         fitted = model.fit(series)
-        _FITS[key] = fitted
+        fits[key] = fitted
     return fitted

@@ -47,6 +47,11 @@ def _label(task: SeriesTask | BacktestTask) -> str:
     return f"{uid} {freq} {measure} {task.alias}"
 
 
+def _cost(task: SeriesTask | BacktestTask) -> float:
+    """A series' relative fitting cost for balancing engine batches: its periods."""
+    return float(len(task.series))
+
+
 def _series_tasks(
     groups: list[ForecastGroup],
     aliases: tuple[str, ...],
@@ -217,6 +222,7 @@ def _backtest(
         engine=section.engine,
         progress=progress,
         label=_label,
+        cost=_cost,
     )
     return _backtest_tables(tasks, results, plans)
 
@@ -281,6 +287,7 @@ def _run_group(
             engine=section.engine,
             progress=progress,
             label=_label,
+            cost=_cost,
         )
         return results, pd.DataFrame(), pd.DataFrame()
     backtest_tasks, plans = _backtest_tasks([group], aliases, section)
@@ -297,6 +304,7 @@ def _run_group(
         engine=section.engine,
         progress=progress,
         label=lambda pair: _label(pair[0]),
+        cost=lambda pair: _cost(pair[0]),
     )
     results = [r for r, _ in both]
     backtests, scores = _backtest_tables(backtest_tasks, [b for _, b in both], plans)
