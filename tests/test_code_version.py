@@ -32,7 +32,9 @@ def _edit(path: Path) -> None:
     path.write_text(path.read_text(encoding="utf-8") + "\n# edited\n", "utf-8")
 
 
-def test_a_forecasting_edit_reruns_forecast_and_the_report_that_uses_it(package: Path) -> None:
+def test_a_forecasting_edit_reruns_forecast_and_the_report_that_uses_it(
+    package: Path,
+) -> None:
     before = _versions(package)
     _edit(package / "forecast" / "metrics.py")
     after = _versions(package)
