@@ -9,7 +9,6 @@ import pandas as pd
 
 from demand.capacity.assumptions import Assumptions
 from demand.capacity.call_handling import HOURS_PER_WEEK
-from demand.capacity.erlang import evaluate_erlang_c, offered_load_erlangs
 from demand.capacity.response import (
     QUEUE_GRADES,
     g1_attendance,
@@ -20,7 +19,6 @@ from demand.series import financial_year
 __all__ = [
     "calls_per_hour_of_week",
     "g1_attendance_rostered",
-    "service_level_999",
 ]
 
 
@@ -50,40 +48,6 @@ def calls_per_hour_of_week(
     return pd.DataFrame(
         np.outer(per_hour.to_numpy(), shares * HOURS_PER_WEEK), index=per_hour.index
     )
-
-
-def service_level_999(
-    calls: pd.DataFrame, agents: np.ndarray, assumptions: Assumptions, line: str = "999"
-) -> pd.Series:
-    """Share of calls answered within target, per financial year, for fixed agents.
-
-    Args:
-        calls: Output of `calls_per_hour_of_week`.
-        agents: Agents on the phones in each hour of the week (168), e.g. what the
-            first forecast year needs: "if staffing stays as it is".
-        assumptions: Handling time and target of the line.
-        line: The call line.
-
-    Returns:
-        Service level (0-1) by financial year, weighted by calls.
-    """
-    spec = assumptions.call_lines[line]
-    out = {}
-    for fy, row in calls.iterrows():
-        levels = [
-            evaluate_erlang_c(
-                offered_load_erlangs(c, 60.0, spec.aht_seconds),
-                n,
-                spec.aht_seconds,
-                spec.target_seconds,
-            ).service_level
-            if c > 0
-            else 1.0
-            for c, n in zip(row.to_numpy(), agents, strict=True)
-        ]
-        weights = row.to_numpy()
-        out[fy] = float(np.average(levels, weights=weights)) if weights.sum() else 1.0
-    return pd.Series(out, dtype=float)
 
 
 def g1_attendance_rostered(
