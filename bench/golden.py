@@ -2,7 +2,8 @@
 
 Runs a fixed pipeline (every stage, areas, backtests, scenarios, published report) on a
 small synthetic force with the code of one git tree, and dumps every table of the
-store and every CSV of the report; `compare` then says, table by table, what differs.
+store and every CSV and workbook sheet of the report; `compare` then says, table by
+table, what differs.
 Columns that record when or by which code something ran are left out (listed).
 
     python bench/golden.py check --ref HEAD~3          # HEAD~3 against this checkout
@@ -81,6 +82,25 @@ VOLATILE = {
     "log_file",
 }
 
+# Floats may differ in their last bits between two runs of the same code (DuckDB sums
+# in parallel, in no fixed order); a change of output is far above this.
+RTOL = 1e-9
+
+# Run ids and clock times inside workbook cells (the README sheet names them in text).
+IN_CELL = {r"\d{8}T\d{6}-[0-9a-f]{6}": "<run>", r"\d{4}-\d\d-\d\dT[\d:.+]+": "<time>"}
+
+
+def _typed_cells(sheet: pd.DataFrame) -> pd.DataFrame:
+    """A sheet with numeric columns kept numeric (compared to RTOL), others as text."""
+    typed = {}
+    for name, column in sheet.items():
+        numbers = pd.to_numeric(column, errors="coerce")
+        if numbers.notna().sum() == column.notna().sum():
+            typed[str(name)] = numbers
+        else:
+            typed[str(name)] = column.astype(str).replace(IN_CELL, regex=True)
+    return pd.DataFrame(typed)
+
 
 def snapshot(tree: Path, out: Path) -> None:
     """Run the golden pipeline with the code in `tree`; dump its outputs to `out`."""
@@ -108,6 +128,12 @@ def snapshot(tree: Path, out: Path) -> None:
             continue
         rel = "__".join(csv.relative_to(work / "reports").parts[2:])
         shutil.copy(csv, out / f"csv.{rel}")
+    for book in sorted((work / "reports").rglob("*.xlsx")):
+        if "latest" in book.parts:
+            continue
+        rel = "__".join(book.relative_to(work / "reports").parts[2:])
+        for sheet, frame in pd.read_excel(book, sheet_name=None).items():
+            _typed_cells(frame).to_parquet(out / f"xlsx.{rel}.{sheet}.parquet")
     shutil.rmtree(work)
 
 
@@ -132,7 +158,7 @@ def compare(old: Path, new: Path) -> bool:
         (fa, dropped), (fb, _) = _comparable(read(a)), _comparable(read(b))
         note = f" (left out: {', '.join(dropped)})" if dropped else ""
         try:
-            pd.testing.assert_frame_equal(fa, fb, check_dtype=False)
+            pd.testing.assert_frame_equal(fa, fb, check_dtype=False, rtol=RTOL)
             print(f"{name}: identical, {len(fa):,} rows{note}")
         except AssertionError as exc:
             same = False
