@@ -13,7 +13,7 @@ __all__ = ["EVENT_KINDS", "EngineConfig", "EventConfig", "ForecastConfig"]
 EVENT_KINDS = ("level_shift", "exclude")
 """How a dated event is handled: a lasting step in level, or a period to ignore."""
 _ALIAS = re.compile(r"^[a-z][a-z0-9_]*$")
-_FORECAST_LEVELS = (80, 95)
+_COVERAGES = (80, 95)
 _RECONCILIATION = ("none", "bottom_up", "ols", "wls_struct", "mint_shrink")
 
 
@@ -73,7 +73,9 @@ class ForecastConfig:
         models: Aliases of registered models; "auto" selects per series and
             falls back to "auto_ets" where "auto" is not registered.
         fallback: Alias of the model for a series whose model fails to fit.
-        levels: Interval coverages, percent; the `forecasts` table holds 80, 95.
+        levels: Interval coverages, percent (the forecasting libraries call them
+            levels; not hierarchy levels, see docs/glossary.md); the `forecasts`
+            table holds 80, 95.
         reconciliation: "none", "bottom_up", "ols", "wls_struct" or "mint_shrink",
             so that areas add up to the force.
         max_growth_per_year: Largest believable growth of a forecast over the
@@ -100,7 +102,7 @@ class ForecastConfig:
     strategic_months: int = 48
     models: tuple[str, ...] = ("auto",)
     fallback: str = "seasonal_naive"
-    levels: tuple[int, ...] = _FORECAST_LEVELS
+    levels: tuple[int, ...] = _COVERAGES
     reconciliation: str = "wls_struct"
     max_growth_per_year: float = 0.25
     events: tuple[EventConfig, ...] = ()

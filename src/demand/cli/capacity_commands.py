@@ -122,14 +122,8 @@ def capacity(pipeline_path: Path, db: Path | None, as_csv: bool) -> None:
     """
     from demand.store_reads import capacity_summary
 
-    run_and_show(
-        pipeline_path,
-        db,
-        "capacity",
-        title="capacity of run {}",
-        summary=capacity_summary,
-        as_csv=as_csv,
-    )
+    title = "capacity of run {}"
+    run_and_show(pipeline_path, db, "capacity", capacity_summary, title, as_csv)
 
 
 @cli.command()
@@ -152,12 +146,8 @@ def scenario(
     """
     from demand.store_reads import scenario_summary
 
+    title = "scenarios against the baseline, run {}"
     run_and_show(
-        pipeline_path,
-        db,
-        "capacity",
+        pipeline_path, db, "capacity", scenario_summary, title, as_csv,
         scenarios=scenario_files,
-        title="scenarios against the baseline, run {}",
-        summary=scenario_summary,
-        as_csv=as_csv,
-    )
+    )  # fmt: skip

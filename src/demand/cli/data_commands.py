@@ -12,19 +12,21 @@ import click
 from rich.table import Table
 
 from demand.cli.group import cli
-from demand.cli.options import csv_option, db_option, require_store, user_errors
+from demand.cli.options import (
+    csv_option,
+    db_option,
+    out_folder_option,
+    require_store,
+    user_errors,
+)
 from demand.cli.printing import console, err, print_frame, progress
 
 __all__ = ["ingest", "quality", "status", "synth"]
 
 
 @cli.command()
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("data/raw"),
-    show_default=True,
-    help="Folder to write the extracts and truth.json into.",
+@out_folder_option(
+    Path("data/raw"), "Folder to write the extracts and truth.json into."
 )
 @click.option("--years", type=click.IntRange(1, 20), default=4, show_default=True)
 @click.option(

@@ -10,6 +10,7 @@ from rich.table import Table
 from demand.cli.group import cli
 from demand.cli.options import (
     csv_option,
+    file_option,
     pipeline_db_option,
     pipeline_option,
     scheduler_option,
@@ -36,38 +37,21 @@ def forecast(
     """
     from demand.store_reads import forecast_summary
 
+    title = "forecasts of run {}"
     run_and_show(
-        pipeline_path,
-        db,
-        "forecast",
-        title="forecasts of run {}",
-        summary=forecast_summary,
-        as_csv=as_csv,
-        scheduler=scheduler,
+        pipeline_path, db, "forecast", forecast_summary, title, as_csv, scheduler
     )
 
 
 @cli.command()
-@click.option(
-    "--input",
-    "input_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    required=True,
-    help="Long-format CSV or Parquet: unique_id, ds, y.",
-)
+@file_option("--input", "input_path", "Long-format CSV or Parquet: unique_id, ds, y.")
 @click.option(
     "--freq",
     type=click.Choice(["D", "M", "H"]),
     required=True,
     help="Protocol family: daily, monthly or hourly.",
 )
-@click.option(
-    "--out",
-    "out_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    required=True,
-    help="CSV to write: one row per (unique_id, model).",
-)
+@file_option("--out", "out_path", "CSV to write: one row per (unique_id, model).")
 @click.option(
     "--model",
     "models",

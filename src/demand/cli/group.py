@@ -17,10 +17,10 @@ def cli(verbose: int) -> None:
 
     Example: demand synth && demand ingest data/raw
     """
-    level = [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
+    log_level = [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
     handler = logging.StreamHandler()
-    handler.setLevel(level)  # a run's log file may take more than stderr shows
+    handler.setLevel(log_level)  # a run's log file may take more than stderr shows
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(level)
+    root.setLevel(log_level)

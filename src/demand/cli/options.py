@@ -18,6 +18,8 @@ from demand.store import StoreBusyError, default_db_path
 __all__ = [
     "csv_option",
     "db_option",
+    "file_option",
+    "out_folder_option",
     "pipeline_db",
     "pipeline_db_option",
     "pipeline_option",
@@ -110,6 +112,28 @@ def csv_option(func: F) -> F:
     return click.option(
         "--csv", "as_csv", is_flag=True, help="Print CSV instead of a table."
     )(func)
+
+
+def file_option(flag: str, dest: str, help: str) -> Callable[[F], F]:
+    """Add a required option `flag` naming one file, passed as `dest`."""
+    return click.option(
+        flag,
+        dest,
+        type=click.Path(dir_okay=False, path_type=Path),
+        required=True,
+        help=help,
+    )
+
+
+def out_folder_option(default: Path, help: str) -> Callable[[F], F]:
+    """Add `--out FOLDER`: where a command writes its files (default shown)."""
+    return click.option(
+        "--out",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=default,
+        show_default=True,
+        help=help,
+    )
 
 
 def pipeline_option(func: F) -> F:

@@ -9,6 +9,7 @@ import click
 from demand.cli.group import cli
 from demand.cli.options import (
     csv_option,
+    out_folder_option,
     pipeline_db_option,
     pipeline_option,
     user_errors,
@@ -64,12 +65,8 @@ def fms(pipeline_path: Path, db: Path | None, as_csv: bool) -> None:
     "stores", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path)
 )
 @click.option("--pipeline", "pipeline_name", default="", help="Pipeline reported.")
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("reports/national"),
-    show_default=True,
-    help="Folder for national.csv and national_change.svg.",
+@out_folder_option(
+    Path("reports/national"), "Folder for national.csv and national_change.svg."
 )
 @csv_option
 @user_errors
