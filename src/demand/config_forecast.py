@@ -115,9 +115,9 @@ class ForecastConfig:
     reuse_models: str = ""
 
     def __post_init__(self) -> None:
-        events_streams = tuple(s for s in STREAMS if s != "establishment")
-        check_members("streams", self.streams, events_streams)
-        check_members("hourly_streams", self.hourly_streams, events_streams)
+        demand_streams = tuple(s for s in STREAMS if s != "establishment")
+        check_members("streams", self.streams, demand_streams)
+        check_members("hourly_streams", self.hourly_streams, demand_streams)
         check_members("measures", self.measures, ("count", "officer_hours"))
         check_members("reconciliation", (self.reconciliation,), _RECONCILIATION)
         if self.engine == "dask":

@@ -52,10 +52,10 @@ def user_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def require_store(db: Path, first: str = "demand ingest") -> None:
+def require_store(db: Path, first: str = "`demand ingest`") -> None:
     """Refuse to read a store that does not exist, naming the command that makes it."""
     if not db.exists():
-        raise click.ClickException(f"No store at {db}; run `{first}` first.")
+        raise click.ClickException(f"No store at {db}; run {first} first.")
 
 
 def _existing_folder(ctx: click.Context, param: click.Parameter, db: Any) -> Any:

@@ -77,7 +77,7 @@ def runs(limit: int, db: Path) -> None:
     """
     from demand.pipeline import run_history
 
-    require_store(db, "demand run")
+    require_store(db, "`demand run`")
     table = Table("run", "pipeline", "status", "started", "stages", "error")
     for r in run_history(db, limit):
         table.add_row(
