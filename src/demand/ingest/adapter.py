@@ -35,10 +35,9 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
+# A file's format by its extension; plain and gzipped text are CSV.
 _EXTENSIONS = {
-    ".csv": "csv",
-    ".txt": "csv",
-    ".gz": "csv",
+    **dict.fromkeys((".csv", ".txt", ".gz"), "csv"),
     ".parquet": "parquet",
     ".xlsx": "xlsx",
 }

@@ -21,10 +21,10 @@ __all__ = ["Check", "ParseQuery", "SourceColumn", "build_parse_query"]
 logger = logging.getLogger(__name__)
 
 _TIMESTAMP_TYPES = ("TIMESTAMP", "TIMESTAMP WITH TIME ZONE", "DATE")
+# Why a text did not parse to a type (other types: "not a valid <type>").
 _NOT_PARSED = {
     "DOUBLE": "not a number",
-    "BIGINT": "not a whole number",
-    "INTEGER": "not a whole number",
+    **dict.fromkeys(("BIGINT", "INTEGER"), "not a whole number"),
     "BOOLEAN": "not true/false (map the source codes under [values.{name}])",
 }
 
