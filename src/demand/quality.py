@@ -27,8 +27,8 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-# A robust z-score (median and scaled MAD) beyond this flags a period.
-_OUTLIER_SCORE = 3.5
+NO_TIME_OF_DAY = "no time of day: hourly analysis is not possible"
+"""The summary's note on a stream whose every timestamp is at local 00:00."""
 
 
 @dataclass(frozen=True)
@@ -159,6 +159,10 @@ def _gaps(coverage: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+# A robust z-score (median and scaled MAD) beyond this flags a period.
+_OUTLIER_SCORE = 3.5
+
+
 def _outliers(
     store: Store, stream: str, coverage: pd.DataFrame, timezone: str
 ) -> pd.DataFrame:
@@ -191,16 +195,11 @@ def _outliers(
     return pd.concat(found, ignore_index=True)[columns]
 
 
-NO_TIME_OF_DAY = "no time of day: hourly analysis is not possible"
-"""The summary's note on a stream whose every timestamp is at local 00:00."""
-_DEFAULT_TIMEZONE = "Europe/London"
-
-
 def adapter_timezone(store: Store, streams: Sequence[str] | None = None) -> str:
     """Return the zone of the column maps that loaded the streams, from `ingest_log`.
 
     The most used map's `timezone` wins; a map that can no longer be read is
-    passed over. Without any, Europe/London.
+    passed over. Without any, a pipeline's default zone (`SeriesConfig`).
     """
     from demand.ingest import IngestError
     from demand.ingest.adapter import load_adapter
@@ -216,7 +215,11 @@ def adapter_timezone(store: Store, streams: Sequence[str] | None = None) -> str:
             zones[load_adapter(Path(adapter)).timezone] += files
         except (IngestError, OSError):
             logger.info("column map %s cannot be read for its time zone", adapter)
-    return zones.most_common(1)[0][0] if zones else _DEFAULT_TIMEZONE
+    if zones:
+        return zones.most_common(1)[0][0]
+    from demand.config import SeriesConfig
+
+    return SeriesConfig.timezone
 
 
 def _time_of_day_note(store: Store, stream: str, timezone: str) -> str:

@@ -16,6 +16,7 @@ __all__ = [
     "CALL_LINES",
     "MISSING_RISKS",
     "DEPARTMENTS",
+    "DEPARTMENT_NAMES",
     "SYSTEM_COLUMNS",
     "demand_streams",
     "get_stream",
@@ -30,13 +31,6 @@ CALL_LINES = ("999", "101")
 AGGREGATE_FREQS = ("h", "D")
 """Periods an aggregate source may count over: hours or days."""
 MISSING_RISKS = ("high", "medium", "low", "no_apparent_risk")
-DEPARTMENTS = (
-    "control_room",
-    "response",
-    "neighbourhood",
-    "investigation",
-    "public_protection",
-)
 
 
 @dataclass(frozen=True)
@@ -67,6 +61,16 @@ GRAINS = ("instant", "month", "period", "date")
 """How a stream's rows sit in time: an instant (a UTC timestamp), a local month
 (no day or time), a source's counting period (`counts`), or a date
 (`establishment`, not demand)."""
+
+DEPARTMENT_NAMES = {
+    "control_room": "the control room",
+    "response": "response",
+    "neighbourhood": "the neighbourhood team",
+    "investigation": "investigation",
+    "public_protection": "public protection",
+}
+"""Departments that carry demand, with their names in report sentences."""
+DEPARTMENTS = tuple(DEPARTMENT_NAMES)
 
 
 @dataclass(frozen=True)

@@ -10,17 +10,9 @@ from demand.capacity.assumptions import Assumptions
 from demand.capacity.scenarios import on_binding_basis
 from demand.report.bottom_line import bottom_line
 from demand.report.data import NOT_ASSESSED
-from demand.schemas import stream_label
+from demand.schemas import DEPARTMENT_NAMES, stream_label
 
 __all__ = ["DEPARTMENT_NAMES", "summary_sentences"]
-
-DEPARTMENT_NAMES = {
-    "control_room": "the control room",
-    "response": "response",
-    "neighbourhood": "the neighbourhood team",
-    "investigation": "investigation",
-    "public_protection": "public protection",
-}
 
 
 def _pct(fraction: float) -> str:
