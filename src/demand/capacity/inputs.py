@@ -51,8 +51,8 @@ def _mix_levels() -> list[tuple[str, str, str]]:
             # A month-only stream's window runs on its month column.
             time = schema.month_column or schema.time_column
             found.append((name, schema.workload.level, time))
-    incidents = STREAMS["incidents"]
-    found.insert(1, ("incidents", "area", incidents.time_column))
+    # Response arrivals split incidents by area where areas are not forecast.
+    found.append(("incidents", "area", STREAMS["incidents"].time_column))
     return found
 
 
