@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 __all__ = [
     "Column",
@@ -186,77 +187,74 @@ def _text(*names: str) -> tuple[Column, ...]:
     return tuple(Column(n, "VARCHAR") for n in names)
 
 
+def _events(
+    name: str, key: str, time_column: str, *columns: Column, **facts: Any
+) -> StreamSchema:
+    """An event stream: one row per event, its id and UTC time columns first."""
+    return StreamSchema(
+        name,
+        key=(key,),
+        time_column=time_column,
+        columns=(_id(key), _utc(time_column, True), *columns),
+        **facts,
+    )
+
+
 STREAMS: dict[str, StreamSchema] = {
     s.name: s
     for s in (
-        StreamSchema(
+        _events(
             "calls",
-            key=("call_id",),
-            time_column="received_at",
+            "call_id",
+            "received_at",
+            Column("line", "VARCHAR", True, allowed=CALL_LINES),
+            _utc("answered_at", note="UTC; null if abandoned"),
+            Column("wait_seconds", "DOUBLE", minimum=0, description=_DURATION),
+            Column("handle_seconds", "DOUBLE", minimum=0, description=_DURATION),
+            Column("abandoned", "BOOLEAN", derive="answered_at IS NULL"),
+            Column("area", "VARCHAR"),
             description="one 999 or 101 call",
             label="999 and 101 calls",
             workload=Workload("call_lines", "line"),
-            columns=(
-                _id("call_id"),
-                _utc("received_at", True),
-                Column("line", "VARCHAR", True, allowed=CALL_LINES),
-                _utc("answered_at", note="UTC; null if abandoned"),
-                Column("wait_seconds", "DOUBLE", minimum=0, description=_DURATION),
-                Column("handle_seconds", "DOUBLE", minimum=0, description=_DURATION),
-                Column("abandoned", "BOOLEAN", derive="answered_at IS NULL"),
-                Column("area", "VARCHAR"),
-            ),
         ),
-        StreamSchema(
+        _events(
             "incidents",
-            key=("incident_id",),
-            time_column="created_at",
+            "incident_id",
+            "created_at",
+            Column("grade", "VARCHAR", True, allowed=GRADES),
+            *_text("category", "area"),
+            Column("deployed", "BOOLEAN", derive="dispatched_at IS NOT NULL"),
+            *(_utc(c) for c in ("dispatched_at", "arrived_at", "cleared_at")),
+            _officer_hours(),
+            Column("qualifiers", "VARCHAR", description="';'-separated flags"),
             description="one command-and-control incident",
             label="Incidents",
             workload=Workload("unit_times", "grade"),
-            columns=(
-                _id("incident_id"),
-                _utc("created_at", True),
-                Column("grade", "VARCHAR", True, allowed=GRADES),
-                *_text("category", "area"),
-                Column("deployed", "BOOLEAN", derive="dispatched_at IS NOT NULL"),
-                *(_utc(c) for c in ("dispatched_at", "arrived_at", "cleared_at")),
-                _officer_hours(),
-                Column("qualifiers", "VARCHAR", description="';'-separated flags"),
-            ),
         ),
-        StreamSchema(
+        _events(
             "mental_health",
-            key=("incident_id",),
-            time_column="created_at",
+            "incident_id",
+            "created_at",
+            *_text("area", "rcrp_category"),
+            Column("police_attended", "BOOLEAN"),
+            Column("s136", "BOOLEAN", description="a section 136 detention"),
+            _officer_hours(),
             description="one mental-health-related incident (Right Care Right Person)",
             label="Mental-health incidents",
             workload=Workload("mental_health", overlaps="incidents"),
-            columns=(
-                _id("incident_id"),
-                _utc("created_at", True),
-                *_text("area", "rcrp_category"),
-                Column("police_attended", "BOOLEAN"),
-                Column("s136", "BOOLEAN", description="a section 136 detention"),
-                _officer_hours(),
-            ),
         ),
-        StreamSchema(
+        _events(
             "missing_persons",
-            key=("report_id",),
-            time_column="reported_at",
+            "report_id",
+            "reported_at",
+            Column("risk", "VARCHAR", True, allowed=MISSING_RISKS),
+            *_text("age_band", "area"),
+            _utc("closed_at"),
+            Column("repeat", "BOOLEAN"),
+            _officer_hours(),
             description="one missing-person report",
             label="Missing-person reports",
             workload=Workload("missing_persons", "risk"),
-            columns=(
-                _id("report_id"),
-                _utc("reported_at", True),
-                Column("risk", "VARCHAR", True, allowed=MISSING_RISKS),
-                *_text("age_band", "area"),
-                _utc("closed_at"),
-                Column("repeat", "BOOLEAN"),
-                _officer_hours(),
-            ),
         ),
         StreamSchema(
             "crimes",
