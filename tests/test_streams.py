@@ -166,3 +166,28 @@ def _capacity(work: pd.DataFrame, forecasts: pd.DataFrame) -> pd.DataFrame:
             work["hours_mean"], work["hours_sd_lo"], work["hours_sd_hi"], 10.0 * span
         ),
     )
+
+
+def _forecast(unique_id: str) -> pd.DataFrame:
+    months = pd.date_range("2025-04-01", periods=12, freq="MS")
+    return pd.DataFrame({"unique_id": unique_id, "ds": months, "mean": 10.0})
+
+
+def test_a_stream_without_workload_is_left_out_and_said(caplog) -> None:
+    assumptions = load_assumptions(NORTHSHIRE)
+    forecasts = pd.concat([_forecast("asb"), _forecast("missing_persons")])
+    with caplog.at_level("INFO", logger="demand.capacity.demand_lines"):
+        lines = demand_lines(forecasts, assumptions, {"risk": {"high": 1.0}})
+    assert set(lines["stream"]) == {"missing_persons"}
+    assert "asb carries no workload" in caplog.text
+    with pytest.raises(ValueError, match="forecasts hold none of calls, incidents"):
+        demand_lines(_forecast("asb"), assumptions)
+
+
+def test_an_unknown_unit_time_basis_is_refused(monkeypatch) -> None:
+    toy = StreamSchema(
+        "toy", ("id",), "at", FRAUD.columns, workload=Workload("guesswork")
+    )
+    monkeypatch.setitem(STREAMS, "toy", toy)
+    with pytest.raises(ValueError, match="unit-time basis 'guesswork'"):
+        demand_lines(_forecast("toy"), load_assumptions(NORTHSHIRE))
