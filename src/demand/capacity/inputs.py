@@ -44,7 +44,11 @@ def _shares(con, sql: str) -> dict[str, float]:
 
 def _mix_levels() -> list[tuple[str, str, str]]:
     """(stream, level, time column) of each mix: the level each stream's workload
-    is sized by (`Workload.level`), and incidents by area (arrivals by area)."""
+    is sized by (`Workload.level`), and incidents by area (arrivals by area).
+
+    Mixes are keyed by level alone, so two streams sized by one level name would
+    share a key: give a new stream's level its own name.
+    """
     found = []
     for name, schema in STREAMS.items():
         if schema.workload is not None and schema.workload.level is not None:
