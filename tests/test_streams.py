@@ -28,13 +28,13 @@ FRAUD = StreamSchema(
     time_column="reported_at",
     description="one fraud reported to the force (toy stream of this test)",
     label="Fraud reports",
-    # Sized like crimes: the investigation table's hours by offence group (its
-    # default for "cyber"), carried by investigation.
-    workload=Workload("investigation", "offence_group"),
+    # Sized like crimes, by the investigation table's hours (its default for
+    # "cyber"); its level has its own name, as capacity mixes are keyed by level.
+    workload=Workload("investigation", "fraud_type"),
     columns=(
         Column("report_id", "VARCHAR", True),
         Column("reported_at", "TIMESTAMPTZ", True, description="UTC"),
-        Column("offence_group", "VARCHAR", True),
+        Column("fraud_type", "VARCHAR", True),
         Column("area", "VARCHAR"),
     ),
 )
@@ -48,7 +48,7 @@ timezone = "Europe/London"
 [columns]
 report_id = "Ref"
 reported_at = "Reported"
-offence_group = "Type"
+fraud_type = "Type"
 area = "Area"
 """
 
@@ -93,14 +93,14 @@ def test_a_stream_added_to_the_registry_flows_to_the_fms_table(toy_stream) -> No
         assert result.ok and store.count("fraud_reports") > 600
         assert not is_month_only(store, "fraud_reports")
         history = build_hierarchy(
-            store, "fraud_reports", "M", levels=((), ("area",), ("offence_group",))
+            store, "fraud_reports", "M", levels=((), ("area",), ("fraud_type",))
         )
         assert write_demand(store, history, "fraud_reports", "M") == len(history)
     assert set(history["unique_id"]) == {
         "fraud_reports",
         "fraud_reports/area=Northtown",
         "fraud_reports/area=Southbridge",
-        "fraud_reports/offence_group=cyber",
+        "fraud_reports/fraud_type=cyber",
     }
     assert len(history[history["unique_id"] == "fraud_reports"]) == 36
 
@@ -109,7 +109,7 @@ def test_a_stream_added_to_the_registry_flows_to_the_fms_table(toy_stream) -> No
     assert len(forecasts) == 4 * 48
 
     lines = demand_lines(forecasts, assumptions)
-    assert set(lines["line"]) == {"fraud_reports/offence_group=cyber"}
+    assert set(lines["line"]) == {"fraud_reports/fraud_type=cyber"}
     default = assumptions.investigation["default"]
     assert (lines["unit_hours"] == default.hours_per_crime).all()
     assert set(lines["department"]) == {default.department}
@@ -124,10 +124,10 @@ def test_a_stream_added_to_the_registry_flows_to_the_fms_table(toy_stream) -> No
     }
     fms = build_fms_areas(
         SimpleNamespace(
-            history=history[~history["unique_id"].str.contains("offence")].assign(
+            history=history[~history["unique_id"].str.contains("fraud_type")].assign(
                 **keyed
             ),
-            forecasts=forecasts[~forecasts["unique_id"].str.contains("offence")]
+            forecasts=forecasts[~forecasts["unique_id"].str.contains("fraud_type")]
             .assign(**keyed)
             .assign(model="seasonal_naive"),
             hours_per_unit=pd.DataFrame(columns=["unique_id", "hours_per_unit"]),
