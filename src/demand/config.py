@@ -26,7 +26,7 @@ from demand.config_outputs import (
     StoreConfig,
     currency_symbol,
 )
-from demand.schemas import STREAMS
+from demand.schemas import STREAMS, demand_streams
 from demand.series import FINANCIAL_YEAR_START_MONTH, FREQS
 from demand.toml_tables import build_frozen
 
@@ -106,9 +106,7 @@ class SeriesConfig:
     fill_missing: str = "interpolate"
 
     def __post_init__(self) -> None:
-        check_members(
-            "streams", self.streams, tuple(s for s in STREAMS if s != "establishment")
-        )
+        check_members("streams", self.streams, demand_streams())
         check_members("freqs", self.freqs, tuple(FREQS))
         check_members("measures", self.measures, ("count", "officer_hours"))
         columns = level_columns(self.streams)
@@ -135,14 +133,7 @@ def level_columns(streams: tuple[str, ...]) -> tuple[str, ...]:
 
     Keys and times are not levels (one series per incident or per instant).
     """
-    found: dict[str, None] = {}
-    for stream in streams:
-        schema = STREAMS[stream]
-        for col in schema.columns:
-            is_key = col.name in schema.key or col.name == schema.time_column
-            if col.dtype in ("VARCHAR", "BOOLEAN") and not is_key:
-                found[col.name] = None
-    return tuple(sorted(found))
+    return tuple(sorted({c for stream in streams for c in STREAMS[stream].levels}))
 
 
 _SAFE_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*")

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from demand.config_checks import ConfigError, check_iso_date, check_members
-from demand.schemas import STREAMS
+from demand.schemas import STREAMS, demand_streams
 
 __all__ = ["EVENT_KINDS", "EngineConfig", "EventConfig", "ForecastConfig"]
 
@@ -115,9 +115,9 @@ class ForecastConfig:
     reuse_models: str = ""
 
     def __post_init__(self) -> None:
-        demand_streams = tuple(s for s in STREAMS if s != "establishment")
-        check_members("streams", self.streams, demand_streams)
-        check_members("hourly_streams", self.hourly_streams, demand_streams)
+        streams = demand_streams()
+        check_members("streams", self.streams, streams)
+        check_members("hourly_streams", self.hourly_streams, streams)
         check_members("measures", self.measures, ("count", "officer_hours"))
         check_members("reconciliation", (self.reconciliation,), _RECONCILIATION)
         if self.engine == "dask":

@@ -20,6 +20,7 @@ from demand.cli.options import (
     user_errors,
 )
 from demand.cli.printing import console, err, print_frame, progress
+from demand.tables import QUALITY_FRAMES
 
 __all__ = ["ingest", "quality", "status", "synth"]
 
@@ -204,18 +205,7 @@ def status(db: Path) -> None:
 @cli.command()
 @click.option(
     "--show",
-    type=click.Choice(
-        [
-            "summary",
-            "files",
-            "coverage",
-            "gaps",
-            "duplicates",
-            "outliers",
-            "rejects",
-            "normalised",
-        ]
-    ),
+    type=click.Choice(QUALITY_FRAMES),
     default="summary",
     show_default=True,
     help="Which frame of the report to print.",
