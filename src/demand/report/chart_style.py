@@ -25,6 +25,7 @@ __all__ = [
     "STYLE",
     "chart",
     "charts_stacked",
+    "dashed_forecast",
     "format_whole_numbers",
     "legend_above",
     "legend_below",
@@ -137,6 +138,24 @@ def shade_range(
     """Shade the range between `lo` and `hi` over `x` (an interval band)."""
     labelled: dict[str, Any] = {} if label is None else {"label": label}
     ax.fill_between(x, lo, hi, color=colour, alpha=alpha, **labelled)
+
+
+def dashed_forecast(
+    ax: plt.Axes, forecast: pd.DataFrame, colour: Any, lw: float, alpha: float
+) -> None:
+    """Draw a forecast as a dashed mean over its shaded 80 % range (if any rows).
+
+    Args:
+        ax: The axes.
+        forecast: ``ds, mean, lo_80, hi_80`` of one series (may be empty).
+        colour: Colour of the series' recorded line, which the forecast continues.
+        lw: Line width, points.
+        alpha: Opacity (0-1) of the shaded range.
+    """
+    if len(forecast):
+        ds = pd.to_datetime(forecast["ds"])
+        shade_range(ax, ds, forecast["lo_80"], forecast["hi_80"], colour, alpha)
+        ax.plot(ds, forecast["mean"], color=colour, lw=lw, ls="--")
 
 
 def render_svg(fig: plt.Figure, title: str) -> str:

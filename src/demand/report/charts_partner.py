@@ -11,6 +11,7 @@ from demand.report.chart_style import (
     INK,
     ORANGE,
     chart,
+    dashed_forecast,
     format_whole_numbers,
     legend_below,
     render_svg,
@@ -73,11 +74,9 @@ def agency_chart(months: pd.DataFrame, forecasts: pd.DataFrame, title: str) -> s
             label = str(agency).replace("_", " ")
             recorded = pd.to_datetime(rows["month"])
             ax.plot(recorded, rows["incidents"], color=colour, lw=1.2, label=label)
-            fc = forecasts[forecasts["agency"] == agency] if len(forecasts) else None
-            if fc is not None and len(fc):
-                ds = pd.to_datetime(fc["ds"])
-                shade_range(ax, ds, fc["lo_80"], fc["hi_80"], colour, 0.2)
-                ax.plot(ds, fc["mean"], color=colour, lw=1.2, ls="--")
+            if len(forecasts):
+                fc = forecasts[forecasts["agency"] == agency]
+                dashed_forecast(ax, fc, colour, lw=1.2, alpha=0.2)
         ax.set_ylabel("incidents a month")
         ax.set_ylim(bottom=0)
         format_whole_numbers(ax)

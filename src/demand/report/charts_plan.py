@@ -10,6 +10,7 @@ from demand.report.chart_style import (
     INK,
     chart,
     charts_stacked,
+    dashed_forecast,
     format_whole_numbers,
     legend_below,
     padded_top,
@@ -73,10 +74,7 @@ def area_chart(history: pd.DataFrame, forecast: pd.DataFrame, title: str) -> str
             ax.plot(
                 pd.to_datetime(hist["ds"]), hist["y"], color=colour, lw=1.1, label=area
             )
-            if len(fc):
-                ds = pd.to_datetime(fc["ds"])
-                shade_range(ax, ds, fc["lo_80"], fc["hi_80"], colour, 0.18)
-                ax.plot(ds, fc["mean"], color=colour, lw=1.1, ls="--")
+            dashed_forecast(ax, fc, colour, lw=1.1, alpha=0.18)
         ax.set_ylabel("per month")
         ax.set_ylim(bottom=0)
         format_whole_numbers(ax)
