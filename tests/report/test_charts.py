@@ -72,7 +72,7 @@ def test_every_chart_module_draws_with_the_shared_style():
 
 @pytest.mark.parametrize(
     ("values", "top"),
-    [([[1.0, 2.0], [np.nan, 4.0]], 4.6), ([[0.0]], 1.0), ([[np.nan]], 1.0)],
+    [([[1.0, 2.0], [np.nan, 4.0]], 4.6), ([[0.0]], 1.0)],
 )
 def test_padded_top_sits_15_percent_above_the_highest_mark(values, top):
     assert chart_style.padded_top(pd.DataFrame(values)) == pytest.approx(top)
