@@ -186,7 +186,14 @@ def synth(
 
     Example: demand synth --out data/raw --years 4 --seed 2024
     """
-    from demand.synth import ForceProfile, generate_force, generate_forces, parse_areas
+    from demand.synth import (
+        ForceProfile,
+        force_profiles,
+        generate_force,
+        generate_forces,
+        parse_areas,
+    )
+    from demand.synth.force_files import write_force_files
 
     last_day = date.fromisoformat(str(end.date()))
     if forces is not None:
@@ -203,7 +210,8 @@ def synth(
                 faults=faults,
                 progress=lambda s: bar.update(task, advance=1, description=s),
             )
-        for t in truths:
+        for t, p in zip(truths, force_profiles(forces, seed), strict=True):
+            write_force_files(out / t["force"], p)
             console.print(
                 f"{t['force']}: {len(t['areas'])} areas, {t['profile']['scale']:g} "
                 f"× Northshire, under {out / t['force']}/"
@@ -233,9 +241,11 @@ def synth(
             profile=profile,
         )
     rows = sum(f["rows"] + f["fault_rows"] for f in truth["files"].values())
+    written = write_force_files(out, profile)
     console.print(
         f"{truth['force']}: {rows:,} rows in {len(truth['files'])} files under {out}/"
     )
+    console.print(f"Run it end to end: demand run {written['pipeline']}")
 
 
 @cli.command()
