@@ -89,6 +89,7 @@ def synth(
         _synth_forces(out, forces, seed=seed, years=years, end=last_day, faults=faults)
         return
     from demand.synth import ForceProfile, generate_force, parse_areas
+    from demand.synth.force_files import write_force_files
 
     profile = ForceProfile(scale=scale, growth_shift_per_year=growth_shift)
     if name:
@@ -114,14 +115,17 @@ def synth(
             profile=profile,
         )
     rows = sum(f["rows"] + f["fault_rows"] for f in truth["files"].values())
+    written = write_force_files(out, profile)
     console.print(
         f"{truth['force']}: {rows:,} rows in {len(truth['files'])} files under {out}/"
     )
+    console.print(f"Run it end to end: demand run {written['pipeline']}")
 
 
 def _synth_forces(out: Path, forces: int, **options: Any) -> None:
     """Write `forces` forces of different sizes, one folder each under `out`."""
-    from demand.synth import generate_forces
+    from demand.synth import force_profiles, generate_forces
+    from demand.synth.force_files import write_force_files
 
     with progress() as bar:
         task = bar.add_task("generating forces", total=6 * forces)
@@ -131,7 +135,8 @@ def _synth_forces(out: Path, forces: int, **options: Any) -> None:
             **options,
             progress=lambda s: bar.update(task, advance=1, description=s),
         )
-    for t in truths:
+    for t, p in zip(truths, force_profiles(forces, options["seed"]), strict=True):
+        write_force_files(out / t["force"], p)
         console.print(
             f"{t['force']}: {len(t['areas'])} areas, {t['profile']['scale']:g} "
             f"× Northshire, under {out / t['force']}/"
