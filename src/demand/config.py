@@ -8,8 +8,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
+from demand.periods import FINANCIAL_YEAR_START_MONTH, FREQS
 from demand.schemas import STREAMS
-from demand.series import FINANCIAL_YEAR_START_MONTH, FREQS
 from demand.toml_tables import build_frozen
 
 __all__ = [
