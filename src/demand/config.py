@@ -26,8 +26,8 @@ from demand.config_outputs import (
     StoreConfig,
     currency_symbol,
 )
+from demand.periods import FINANCIAL_YEAR_START_MONTH, FREQS
 from demand.schemas import STREAMS, demand_streams
-from demand.series import FINANCIAL_YEAR_START_MONTH, FREQS
 from demand.toml_tables import build_frozen
 
 __all__ = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from demand.config_checks import check_locale, check_minimum
-from demand.series import FINANCIAL_YEAR_START_MONTH
+from demand.periods import FINANCIAL_YEAR_START_MONTH
 
 __all__ = [
     "CURRENCY_SYMBOLS",

@@ -47,9 +47,9 @@ def forecast(
 @file_option("--input", "input_path", "Long-format CSV or Parquet: unique_id, ds, y.")
 @click.option(
     "--freq",
-    type=click.Choice(["D", "M", "H"]),
+    type=click.Choice(["D", "M", "h", "H"]),
     required=True,
-    help="Protocol family: daily, monthly or hourly.",
+    help="Protocol family: daily, monthly or hourly (h; H is accepted too).",
 )
 @file_option("--out", "out_path", "CSV to write: one row per (unique_id, model).")
 @click.option(
@@ -85,7 +85,8 @@ def backtest(
 
     Example: demand backtest --input series.csv --freq D --out scores.csv
     """
-    from demand.forecast.backtest import SCORE_COLUMNS, backtest_file
+    from demand.forecast.backtest import SCORE_COLUMNS
+    from demand.forecast.benchmark import backtest_file
     from demand.report.safe_cells import write_safe_csv
 
     with err.status(f"backtesting {input_path.name}"):

@@ -21,7 +21,7 @@ def make_member(alias: str, **shared: Any) -> BaseForecaster:
 
     Settings a model has no parameter for (e.g. `country` for seasonal naive)
     are skipped, so one set of settings can configure any mix of models. ETS
-    on hourly data (`freq` "H") gets heuristic initial states: estimating 168
+    on hourly data (`freq` "h") gets heuristic initial states: estimating 168
     seasonal states takes minutes per fit.
     """
     from demand.forecast import make_model  # the registry imports this module
@@ -29,7 +29,7 @@ def make_member(alias: str, **shared: Any) -> BaseForecaster:
     model = make_model(alias)
     valid = model.get_params()
     model.set_params(**{k: v for k, v in shared.items() if k in valid})
-    if "initialization_method" in valid and shared.get("freq") == "H":
+    if "initialization_method" in valid and shared.get("freq") == "h":
         model.set_params(initialization_method="heuristic")
     return model
 

@@ -37,7 +37,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 DEFAULT_CANDIDATES: dict[str, tuple[str, ...]] = {
-    "H": ("seasonal_naive", "auto_ets", "daily_profile", "prophet"),
+    "h": ("seasonal_naive", "auto_ets", "daily_profile", "prophet"),
     "D": ("seasonal_naive", "auto_ets", "arima_fourier", "prophet"),
     "W": ("seasonal_naive", "auto_ets", "arima_fourier", "prophet"),
     "M": ("seasonal_naive", "auto_ets", "arima_fourier"),
@@ -50,8 +50,8 @@ monthly series, whose inner-validation windows hold under two years: Prophet
 warns its yearly seasonality is then under-identified, and below 100 points it
 switches to a Newton optimiser costing about 10 CPU-seconds a fit (bench/RESULTS.md,
 "Forecast speed"). Add any with `candidates=(..., "gbm")`."""
-_HORIZON = {"H": 168, "D": 28, "W": 13, "M": 12}
-_STEP = {"H": 168, "D": 28, "W": 13, "M": 1}
+_HORIZON = {"h": 168, "D": 28, "W": 13, "M": 12}
+_STEP = {"h": 168, "D": 28, "W": 13, "M": 1}
 GUARD_MAX_MASE_RATIO = 1.10
 """The coverage guard never costs more than this: when every candidate it would
 keep scores an inner MASE above 1.10 x the best candidate's, the guard is
