@@ -19,13 +19,7 @@ from demand.config import (
     SeriesConfig,
 )
 from demand.context import PipelineContext
-from demand.store import Store
-from demand.store.stage_reads import (
-    count_month_only_crimes,
-    demand_fingerprint_row,
-    loaded_files_text,
-    read_run_forecasts,
-)
+from demand.store import Store, stage_reads
 
 __all__ = ["STAGE_SPECS", "StageProgress", "StageSpec", "check_pipeline"]
 
@@ -145,12 +139,12 @@ def _files_fingerprint(paths: tuple[str, ...]) -> str:
 
 def _loaded_fingerprint(store: Store, config: PipelineConfig) -> str:
     """Fingerprint what ingest has loaded: the SHA-256 of every loaded file."""
-    return _sha(loaded_files_text(store))
+    return _sha(stage_reads.loaded_files_text(store))
 
 
 def _demand_fingerprint(store: Store, config: PipelineConfig) -> str:
     """Fingerprint the stored demand series, whatever order they were written in."""
-    return _sha(str(demand_fingerprint_row(store)))
+    return _sha(str(stage_reads.demand_fingerprint_row(store)))
 
 
 def _capacity_inputs(store: Store, config: PipelineConfig) -> str:
@@ -232,7 +226,7 @@ def _run_series(
 ) -> int:
     from demand.series import build_hierarchy, write_demand
 
-    month_only = count_month_only_crimes(store)
+    month_only = stage_reads.count_month_only_crimes(store)
     rows = 0
     for done, stream in enumerate(section.streams):
         if progress is not None:
@@ -298,7 +292,7 @@ def _run_capacity(
     forecast_run = store.latest_run(context.name, "forecast", "forecasts")
     if forecast_run is None:
         raise ValueError("No forecasts in the store; run the forecast stage first.")
-    forecasts = read_run_forecasts(store, forecast_run)
+    forecasts = stage_reads.read_run_forecasts(store, forecast_run)
     result = run_capacity(
         store,
         forecasts,

@@ -4,6 +4,24 @@ from __future__ import annotations
 
 __all__ = ["DERIVED_COLUMNS", "DERIVED_TABLES", "table_columns"]
 
+_RUN_SERIES = (
+    ("run_id", "VARCHAR NOT NULL"),
+    ("unique_id", "VARCHAR NOT NULL"),
+    ("stream", "VARCHAR NOT NULL"),
+    ("freq", "VARCHAR NOT NULL"),
+    ("measure", "VARCHAR NOT NULL"),
+)
+"""The key every per-series table of a run starts with."""
+
+_MEAN_AND_INTERVALS = (
+    ("mean", "DOUBLE NOT NULL"),
+    ("lo_80", "DOUBLE"),
+    ("hi_80", "DOUBLE"),
+    ("lo_95", "DOUBLE"),
+    ("hi_95", "DOUBLE"),
+)
+"""A forecast's mean and its 80 % and 95 % intervals."""
+
 DERIVED_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
     "demand": (
         ("unique_id", "VARCHAR NOT NULL"),
@@ -55,42 +73,22 @@ DERIVED_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
         ("rows", "BIGINT NOT NULL"),
     ),
     "forecasts": (
-        ("run_id", "VARCHAR NOT NULL"),
-        ("unique_id", "VARCHAR NOT NULL"),
-        ("stream", "VARCHAR NOT NULL"),
-        ("freq", "VARCHAR NOT NULL"),
-        ("measure", "VARCHAR NOT NULL"),
+        *_RUN_SERIES,
         ("horizon", "VARCHAR NOT NULL"),
         ("ds", "TIMESTAMP NOT NULL"),
         ("model", "VARCHAR NOT NULL"),
-        ("mean", "DOUBLE NOT NULL"),
-        ("lo_80", "DOUBLE"),
-        ("hi_80", "DOUBLE"),
-        ("lo_95", "DOUBLE"),
-        ("hi_95", "DOUBLE"),
+        *_MEAN_AND_INTERVALS,
     ),
     "backtests": (
-        ("run_id", "VARCHAR NOT NULL"),
-        ("unique_id", "VARCHAR NOT NULL"),
-        ("stream", "VARCHAR NOT NULL"),
-        ("freq", "VARCHAR NOT NULL"),
-        ("measure", "VARCHAR NOT NULL"),
+        *_RUN_SERIES,
         ("cutoff", "TIMESTAMP NOT NULL"),
         ("ds", "TIMESTAMP NOT NULL"),
         ("y", "DOUBLE NOT NULL"),
         ("model", "VARCHAR NOT NULL"),
-        ("mean", "DOUBLE NOT NULL"),
-        ("lo_80", "DOUBLE"),
-        ("hi_80", "DOUBLE"),
-        ("lo_95", "DOUBLE"),
-        ("hi_95", "DOUBLE"),
+        *_MEAN_AND_INTERVALS,
     ),
     "model_scores": (
-        ("run_id", "VARCHAR NOT NULL"),
-        ("unique_id", "VARCHAR NOT NULL"),
-        ("stream", "VARCHAR NOT NULL"),
-        ("freq", "VARCHAR NOT NULL"),
-        ("measure", "VARCHAR NOT NULL"),
+        *_RUN_SERIES,
         ("model", "VARCHAR NOT NULL"),
         ("mase", "DOUBLE"),
         ("smape", "DOUBLE"),
@@ -102,11 +100,7 @@ DERIVED_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
         ("msis", "DOUBLE"),
     ),
     "model_choices": (
-        ("run_id", "VARCHAR NOT NULL"),
-        ("unique_id", "VARCHAR NOT NULL"),
-        ("stream", "VARCHAR NOT NULL"),
-        ("freq", "VARCHAR NOT NULL"),
-        ("measure", "VARCHAR NOT NULL"),
+        *_RUN_SERIES,
         ("model", "VARCHAR NOT NULL"),
         ("chosen", "VARCHAR NOT NULL"),
         ("reason", "VARCHAR NOT NULL"),
