@@ -10,20 +10,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from demand.partner import counterfactual, read
 from demand.partner.agencies import agency_forecasts, agency_months, agency_trends
 from demand.partner.assumptions import PartnerAssumptions
-from demand.partner.counterfactual import (
-    Practice,
-    fit_practice,
-    hours_returned,
-    project_phase,
-)
 from demand.partner.measures import build_measures, unavailable_measures
-from demand.partner.read import (
-    field_status,
-    read_agency_months,
-    read_mental_health_months,
-)
 from demand.partner.table import partner_sentences, partner_table
 from demand.store import Store
 
@@ -76,8 +66,8 @@ class PartnerDemand:
     unavailable: dict[str, str]
     rcrp_note: str | None
     measures: pd.DataFrame
-    before: Practice | None = None
-    after: Practice | None = None
+    before: counterfactual.Practice | None = None
+    after: counterfactual.Practice | None = None
     returned: pd.DataFrame = field(default_factory=pd.DataFrame)
     phases: pd.DataFrame = field(default_factory=pd.DataFrame)
     notes: tuple[str, ...] = ()
@@ -190,8 +180,12 @@ def _measured_phases(
         later = after[after["month"] >= ts_live]
         if (span["incidents"] > 0).sum() < 2 or later.empty:
             continue
-        practice = fit_practice(span, partner.bootstrap_draws, partner.random_state)
-        rows = hours_returned(later, practice, per_fte, partner.random_state)
+        practice = counterfactual.fit_practice(
+            span, partner.bootstrap_draws, partner.random_state
+        )
+        rows = counterfactual.hours_returned(
+            later, practice, per_fte, partner.random_state
+        )
         out.append(
             rows.assign(phase=f"phase {number} ({go_live:%b %Y})", kind="measured")
         )
@@ -223,8 +217,8 @@ def build_partner_demand(
     Returns:
         The `PartnerDemand`; missing fields, dates and data are said, not zeroed.
     """
-    fields = field_status(store, partner.rcrp_qualifier)
-    months = read_mental_health_months(
+    fields = read.field_status(store, partner.rcrp_qualifier)
+    months = read.read_mental_health_months(
         store, partner.rcrp_qualifier, timezone, rcrp_date
     )
     measures = build_measures(months, fields)
@@ -263,10 +257,10 @@ def _rcrp_measured(
     hours (measured or projected); what cannot be projected goes to `notes`."""
     draws, seed = partner.bootstrap_draws, partner.random_state
     pre = _window(_force(months, after=False), partner.baseline_months)
-    before = fit_practice(pre, draws, seed)
+    before = counterfactual.fit_practice(pre, draws, seed)
     post = _force(months, after=True)
-    returned = hours_returned(post, before, per_fte, seed)
-    after = fit_practice(_window(post, 12), draws, seed)
+    returned = counterfactual.hours_returned(post, before, per_fte, seed)
+    after = counterfactual.fit_practice(_window(post, 12), draws, seed)
     phase_rows = _measured_phases(months, partner, rcrp_date, per_fte)
     for phase in phases:
         if mental_health_forecast is None or mental_health_forecast.empty:
@@ -276,7 +270,7 @@ def _rcrp_measured(
             )
             continue
         volumes = mental_health_forecast.rename(columns={"ds": "month"})
-        projected = project_phase(
+        projected = counterfactual.project_phase(
             volumes, after, phase.fraction, phase.start_date, per_fte, seed
         )
         if projected.empty:
@@ -296,7 +290,7 @@ def _agency_parts(
     are none goes to `notes`."""
     agencies = trends = forecasts = pd.DataFrame()
     if partner.has_agency_map and store.count("incidents"):
-        rows = read_agency_months(store, timezone)
+        rows = read.read_agency_months(store, timezone)
         agencies = agency_months(rows, partner)
         since = _rcrp_categories_from(rows, partner)
         recent = agencies

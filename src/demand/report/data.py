@@ -11,19 +11,7 @@ from demand.capacity.sensitivity import SENSITIVITY_COLUMNS
 from demand.series import FINANCIAL_YEAR_START_MONTH
 from demand.series_ids import parse_unique_id
 from demand.store import Store
-from demand.store.report_reads import (
-    has_table,
-    read_chosen_forecasts,
-    read_daily_history,
-    read_hour_of_week,
-    read_hours_per_unit,
-    read_ingest_summary,
-    read_model_choices,
-    read_model_scores,
-    read_monthly_history,
-    read_reject_reasons,
-    read_run_table,
-)
+from demand.store import report_reads as reads
 
 __all__ = ["NOT_ASSESSED", "ReportData", "read_report_data", "split_unique_id"]
 
@@ -31,6 +19,12 @@ log = logging.getLogger(__name__)
 
 _INTERVALS = ("lo_80", "hi_80", "lo_95", "hi_95")
 _DAILY_HISTORY_DAYS = 91
+
+_CHOICE_COLUMNS = ("unique_id", "stream", "freq", "model", "chosen", "reason", "flags")
+_SCORE_COLUMNS = (
+    "unique_id", "stream", "freq", "model",
+    "mase", "smape", "rmse", "bias", "cov80", "cov95", "sql", "msis",
+)  # fmt: skip
 
 NOT_ASSESSED = "not assessed: this pipeline has no capacity stage"
 """What the report says where capacity, gaps and risk would be shown."""
@@ -102,17 +96,18 @@ _COVER_COLUMNS = ["area", "hour_of_week", "officers_needed", "officers_rostered"
 
 def _cover(store: Store, run_id: str | None) -> pd.DataFrame:
     """The run's `response_cover` rows (empty for a store that predates it)."""
-    if run_id is None or not has_table(store, "response_cover"):
+    if run_id is None or not reads.has_table(store, "response_cover"):
         return pd.DataFrame(columns=_COVER_COLUMNS)
-    return read_run_table(store, "response_cover", run_id, ("area", "hour_of_week"))
+    order = ("area", "hour_of_week")
+    return reads.read_run_table(store, "response_cover", run_id, order)
 
 
 def _sensitivity(store: Store, run_id: str | None) -> pd.DataFrame:
     """The run's `sensitivity` rows (empty for a store that predates the table)."""
-    if run_id is None or not has_table(store, "sensitivity"):
+    if run_id is None or not reads.has_table(store, "sensitivity"):
         return pd.DataFrame(columns=SENSITIVITY_COLUMNS)
     order = ("department", "financial_year", "swing DESC")
-    return read_run_table(store, "sensitivity", run_id, order, drop_run_id=True)
+    return reads.read_run_table(store, "sensitivity", run_id, order, drop_run_id=True)
 
 
 def split_unique_id(unique_id: pd.Series) -> pd.Series:
@@ -125,7 +120,7 @@ def split_unique_id(unique_id: pd.Series) -> pd.Series:
 
 def _forecasts(store: Store, run_id: str, freq: str, horizon: str) -> pd.DataFrame:
     """One model's forecasts per series (the configured one, else its fallback)."""
-    frame = read_chosen_forecasts(store, run_id, freq, horizon)
+    frame = reads.read_chosen_forecasts(store, run_id, freq, horizon)
     frame = frame.drop_duplicates(["unique_id", "ds"]).reset_index(drop=True)
     frame[list(_INTERVALS)] = frame[list(_INTERVALS)].astype(float)
     return frame
@@ -176,38 +171,53 @@ def read_report_data(
     if capacity_run is None:
         log.info("no capacity results: capacity and risk are %s", NOT_ASSESSED)
     forecasts = _forecasts(store, forecast_run, "M", "strategic")
-    history = read_monthly_history(store, history_months)
+    history = reads.read_recent_counts(store, "M", history_months)
     daily_forecasts = _forecasts(store, forecast_run, "D", "operational")
-    daily_history = read_daily_history(store, _DAILY_HISTORY_DAYS)
+    daily_history = reads.read_recent_counts(store, "D", _DAILY_HISTORY_DAYS)
     forecasts, history, daily_forecasts, daily_history = (
         _areas(f) for f in (forecasts, history, daily_forecasts, daily_history)
     )
+    frames = {
+        "history": history,
+        "forecasts": forecasts,
+        "daily_history": daily_history,
+        "daily_forecasts": daily_forecasts,
+        "hours_per_unit": reads.read_hours_per_unit(store),
+        "hour_of_week": reads.read_hour_of_week(store),
+        **_run_frames(store, forecast_run, capacity_run),
+        **reads.read_data_checks(store),
+    }
     return ReportData(
         pipeline=pipeline,
         forecast_run=forecast_run,
         capacity_run=capacity_run,
-        history=history,
-        forecasts=forecasts,
-        hours_per_unit=read_hours_per_unit(store),
-        hour_of_week=read_hour_of_week(store),
-        capacity=read_run_table(
-            store, "capacity", capacity_run, ("department", "financial_year", "basis")
+        financial_year_start_month=financial_year_start_month,
+        **frames,  # type: ignore[arg-type]
+    )
+
+
+def _run_frames(
+    store: Store, forecast_run: str, capacity_run: str | None
+) -> dict[str, pd.DataFrame]:
+    """The rows the forecast and capacity runs wrote, by `ReportData` field."""
+    capacity_order = ("department", "financial_year", "basis")
+    return {
+        "capacity": reads.read_run_table(
+            store, "capacity", capacity_run, capacity_order
         ),
-        scenarios=read_run_table(
-            store,
-            "scenarios",
-            capacity_run,
-            ("scenario", "department", "financial_year", "basis"),
+        "scenarios": reads.read_run_table(
+            store, "scenarios", capacity_run, ("scenario", *capacity_order)
         ),
-        model_choices=read_model_choices(store, forecast_run),
+        "model_choices": reads.read_run_table(
+            store, "model_choices", forecast_run, ("stream", "freq", "unique_id"),
+            columns=_CHOICE_COLUMNS,
+        ),
         # The scores of the forecasts shown: a store that several pipelines
         # share holds others' scores too.
-        model_scores=read_model_scores(store, forecast_run),
-        ingest=read_ingest_summary(store),
-        rejects=read_reject_reasons(store),
-        cover=_cover(store, capacity_run),
-        daily_history=daily_history,
-        daily_forecasts=daily_forecasts,
-        financial_year_start_month=financial_year_start_month,
-        sensitivity=_sensitivity(store, capacity_run),
-    )
+        "model_scores": reads.read_run_table(
+            store, "model_scores", forecast_run,
+            ("stream", "freq", "unique_id", "model"), columns=_SCORE_COLUMNS,
+        ),
+        "cover": _cover(store, capacity_run),
+        "sensitivity": _sensitivity(store, capacity_run),
+    }  # fmt: skip

@@ -10,14 +10,10 @@ from demand.store import Store, quote
 __all__ = [
     "has_table",
     "read_chosen_forecasts",
-    "read_daily_history",
+    "read_data_checks",
     "read_hour_of_week",
     "read_hours_per_unit",
-    "read_ingest_summary",
-    "read_model_choices",
-    "read_model_scores",
-    "read_monthly_history",
-    "read_reject_reasons",
+    "read_recent_counts",
     "read_run_table",
 ]
 
@@ -50,24 +46,17 @@ def read_chosen_forecasts(
     return store.con.execute(_CHOSEN_FORECASTS_SQL, [run_id, freq, horizon]).df()
 
 
-def read_monthly_history(store: Store, months: int) -> pd.DataFrame:
-    """Return the last `months` months of monthly counts: ``unique_id, stream,
-    ds, y``."""
-    return store.con.execute(
-        "SELECT unique_id, stream, ds, y FROM demand WHERE freq = 'M' AND "
-        "measure = 'count' AND ds >= (SELECT max(ds) FROM demand WHERE freq = 'M')"
-        " - to_months(CAST(? AS INTEGER)) ORDER BY unique_id, ds",
-        [months - 1],
-    ).df()
+_STEPS = {"M": "to_months", "D": "to_days"}
 
 
-def read_daily_history(store: Store, days: int) -> pd.DataFrame:
-    """Return the last `days` days of daily counts: ``unique_id, stream, ds, y``."""
+def read_recent_counts(store: Store, freq: str, periods: int) -> pd.DataFrame:
+    """Return the last `periods` periods of force and area counts of `freq`
+    ("M" or "D"): ``unique_id, stream, ds, y``."""
     return store.con.execute(
-        "SELECT unique_id, stream, ds, y FROM demand WHERE freq = 'D' AND "
-        "measure = 'count' AND ds > (SELECT max(ds) FROM demand WHERE freq = 'D')"
-        " - to_days(CAST(? AS INTEGER)) ORDER BY unique_id, ds",
-        [days],
+        "SELECT unique_id, stream, ds, y FROM demand WHERE freq = ? AND "
+        "measure = 'count' AND ds > (SELECT max(ds) FROM demand WHERE freq = ?)"
+        f" - {_STEPS[freq]}(CAST(? AS INTEGER)) ORDER BY unique_id, ds",
+        [freq, freq, periods],
     ).df()
 
 
@@ -101,6 +90,7 @@ def read_run_table(
     run_id: str | None,
     order_by: tuple[str, ...] = (),
     drop_run_id: bool = False,
+    columns: tuple[str, ...] = (),
 ) -> pd.DataFrame:
     """Return the run's rows of a derived table, sorted.
 
@@ -110,52 +100,37 @@ def read_run_table(
         order_by: Columns to sort by, each optionally followed by " DESC";
             none leaves the store's order.
         drop_run_id: Leave the `run_id` column out.
+        columns: The columns to read, in order; none for all.
     """
     order = ", ".join(
         quote(c.removesuffix(" DESC")) + (" DESC" if c.endswith(" DESC") else "")
         for c in order_by
     )
-    columns = "* EXCLUDE (run_id)" if drop_run_id else "*"
+    select = ", ".join(quote(c) for c in columns) or (
+        "* EXCLUDE (run_id)" if drop_run_id else "*"
+    )
     order = f" ORDER BY {order}" if order else ""
     return store.con.execute(
-        f"SELECT {columns} FROM {quote(table)} WHERE run_id = ?{order}", [run_id]
+        f"SELECT {select} FROM {quote(table)} WHERE run_id = ?{order}", [run_id]
     ).df()
 
 
-def read_model_choices(store: Store, run_id: str) -> pd.DataFrame:
-    """Return the run's chosen model per series and why."""
-    return store.con.execute(
-        "SELECT unique_id, stream, freq, model, chosen, reason, flags FROM "
-        "model_choices WHERE run_id = ? ORDER BY stream, freq, unique_id",
-        [run_id],
-    ).df()
+_DATA_CHECKS_SQL = {
+    # Per stream: files loaded, rows read, loaded and rejected.
+    "ingest": "SELECT stream, count(*) AS files, sum(rows_read) AS rows_read, "
+    "sum(rows_loaded) AS rows_loaded, sum(rows_rejected) AS rows_rejected "
+    "FROM ingest_log WHERE status = 'loaded' GROUP BY stream ORDER BY stream",
+    # Rejected rows per stream and reason. One row per reason: a duplicate's
+    # reason names the line of its first copy, which would give every
+    # duplicate its own row.
+    "rejects": "SELECT stream, regexp_replace(reason, ': first seen on line "
+    "[0-9]+$', '') AS reason, count(*) AS rows FROM rejects GROUP BY ALL "
+    "ORDER BY stream, rows DESC, reason",
+}
 
 
-def read_model_scores(store: Store, run_id: str) -> pd.DataFrame:
-    """Return the backtest scores the forecast run `run_id` wrote (may be none)."""
-    return store.con.execute(
-        "SELECT unique_id, stream, freq, model, mase, smape, rmse, bias, cov80,"
-        " cov95, sql, msis FROM model_scores WHERE run_id = ? "
-        "ORDER BY stream, freq, unique_id, model",
-        [run_id],
-    ).df()
-
-
-def read_ingest_summary(store: Store) -> pd.DataFrame:
-    """Return per stream: files loaded, rows read, loaded and rejected."""
-    return store.con.execute(
-        "SELECT stream, count(*) AS files, sum(rows_read) AS rows_read, "
-        "sum(rows_loaded) AS rows_loaded, sum(rows_rejected) AS rows_rejected "
-        "FROM ingest_log WHERE status = 'loaded' GROUP BY stream ORDER BY stream"
-    ).df()
-
-
-def read_reject_reasons(store: Store) -> pd.DataFrame:
-    """Return rejected rows per stream and reason: ``stream, reason, rows``."""
-    return store.con.execute(
-        # One row per reason: a duplicate's reason names the line of its first
-        # copy, which would give every duplicate its own row.
-        "SELECT stream, regexp_replace(reason, ': first seen on line [0-9]+$', "
-        "'') AS reason, count(*) AS rows FROM rejects GROUP BY ALL "
-        "ORDER BY stream, rows DESC, reason"
-    ).df()
+def read_data_checks(store: Store) -> dict[str, pd.DataFrame]:
+    """Return the data checks a report shows: "ingest" (per stream: files,
+    ``rows_read, rows_loaded, rows_rejected``) and "rejects" (``stream,
+    reason, rows``)."""
+    return {name: store.con.execute(sql).df() for name, sql in _DATA_CHECKS_SQL.items()}
