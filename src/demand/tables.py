@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["DERIVED_COLUMNS", "DERIVED_TABLES", "table_columns"]
+__all__ = ["DERIVED_COLUMNS", "DERIVED_TABLES", "QUALITY_FRAMES", "table_columns"]
 
 _RUN_SERIES = (
     ("run_id", "VARCHAR NOT NULL"),
@@ -227,3 +227,17 @@ def table_columns(table: str) -> list[str]:
         KeyError: `table` is not a derived table.
     """
     return [name for name, _ in DERIVED_COLUMNS[table]]
+
+
+QUALITY_FRAMES = (
+    "summary",
+    "files",
+    "coverage",
+    "gaps",
+    "duplicates",
+    "outliers",
+    "rejects",
+    "normalised",
+)
+"""The frames of a data-quality report (`demand.quality.QualityReport`), in the
+order a report shows them; here, free of pandas, so the CLI can offer them."""

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from demand.capacity.call_handling import HOURS_PER_WEEK
+from demand.schemas import STREAMS
 from demand.store import Store
 from demand.store.capacity_reads import (
     read_call_hour_counts,
@@ -42,6 +43,24 @@ class CapacityInputs:
     call_waits: pd.DataFrame | None = None
 
 
+def _mix_levels() -> list[tuple[str, str, str]]:
+    """(stream, level, time column) of each mix: the level each stream's workload
+    is sized by (`Workload.level`), and incidents by area (arrivals by area).
+
+    Mixes are keyed by level alone, so two streams sized by one level name would
+    share a key: give a new stream's level its own name.
+    """
+    found = []
+    for name, schema in STREAMS.items():
+        if schema.workload is not None and schema.workload.level is not None:
+            # A month-only stream's window runs on its month column.
+            time = schema.month_column or schema.time_column
+            found.append((name, schema.workload.level, time))
+    # Response arrivals split incidents by area where areas are not forecast.
+    found.append(("incidents", "area", STREAMS["incidents"].time_column))
+    return found
+
+
 def read_capacity_inputs(
     store: Store, window_days: int = 365, timezone: str = "Europe/London"
 ) -> CapacityInputs:
@@ -56,19 +75,8 @@ def read_capacity_inputs(
     incidents = read_recent_incidents(store, window_days)
     establishment = read_establishment(store)
     mixes = {
-        "grade": read_recent_shares(
-            store, "incidents", "grade", "created_at", window_days
-        ),
-        "area": read_recent_shares(
-            store, "incidents", "area", "created_at", window_days
-        ),
-        "line": read_recent_shares(store, "calls", "line", "received_at", window_days),
-        "risk": read_recent_shares(
-            store, "missing_persons", "risk", "reported_at", window_days
-        ),
-        "offence_group": read_recent_shares(
-            store, "crimes", "offence_group", "month", window_days
-        ),
+        level: read_recent_shares(store, stream, level, time, window_days)
+        for stream, level, time in _mix_levels()
     }
     profiles: dict[str, list[float]] = {}
     for line, how, n in read_call_hour_counts(store, window_days, timezone):

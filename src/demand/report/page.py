@@ -13,7 +13,7 @@ from demand.report import charts
 from demand.report.data import NOT_ASSESSED, ReportData, split_unique_id
 from demand.report.html import html_table
 from demand.report.sections import assumption_rows, capacity_view, scenario_view
-from demand.report.summary import STREAM_NAMES
+from demand.schemas import stream_label
 
 if TYPE_CHECKING:
     from demand.report.build import FmsTables
@@ -34,7 +34,7 @@ def _stream_sections(data: ReportData, fms: FmsTables) -> list[dict[str, object]
     streams = set(data.forecasts["stream"])
     streams |= set(daily["stream"]) if len(daily) else set()
     for stream in sorted(streams):
-        name = STREAM_NAMES.get(stream, stream)
+        name = stream_label(stream)
         hist = data.history[data.history["unique_id"] == stream]
         fc = data.forecasts[data.forecasts["unique_id"] == stream]
         years = force[force["stream"] == stream]

@@ -7,7 +7,6 @@ import pandas as pd
 from demand.store import Store
 
 __all__ = [
-    "count_month_only_crimes",
     "demand_fingerprint_row",
     "loaded_files_text",
     "read_demand_rows",
@@ -31,14 +30,6 @@ def demand_fingerprint_row(store: Store) -> tuple[int, int] | None:
         "FROM demand"
     ).fetchone()
     return None if row is None else (row[0], row[1])
-
-
-def count_month_only_crimes(store: Store) -> int:
-    """Return how many stored crimes carry a month but no `recorded_at`."""
-    row = store.con.execute(
-        "SELECT count(*) FROM crimes WHERE recorded_at IS NULL"
-    ).fetchone()
-    return int(row[0]) if row else 0
 
 
 def read_run_forecasts(store: Store, run_id: str) -> pd.DataFrame:
