@@ -312,3 +312,44 @@ def test_run_killed_mid_stage_then_rerun_gives_the_same_store(
     assert _table_snapshot(killed_db) == _table_snapshot(clean_db)
     statuses = [r["status"] for r in run_history(killed_db)]
     assert statuses[0] == "ok" and "killed" in statuses
+
+
+def test_capacity_stage_uses_its_own_pipelines_forecasts_and_clock(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A store shared by two pipelines: the stage is told whose run it is (and
+    the pipeline's timezone) by the context, not by looking the name up."""
+    from demand.capacity import assumptions, stage
+    from demand.config import CapacityConfig
+    from demand.context import PipelineContext
+    from demand.stages import STAGE_SPECS
+
+    seen: dict[str, object] = {}
+
+    class _Result:
+        capacity: tuple[()] = ()
+
+    def fake_run_capacity(store, forecasts, assumptions, run_id, **settings):
+        seen.update(settings, run_id=run_id, forecast_runs=set(forecasts["run_id"]))
+        return _Result()
+
+    monkeypatch.setattr(stage, "run_capacity", fake_run_capacity)
+    monkeypatch.setattr(assumptions, "load_assumptions", lambda path: None)
+    with Store() as store:
+        for run_id, pipeline in (("a-1", "weekly"), ("b-2", "fms")):
+            store.con.execute(
+                "INSERT INTO stage_runs VALUES (?, ?, 'forecast', '', '', '', 'ran',"
+                " NULL, now(), now(), 0, 1)",
+                [run_id, pipeline],
+            )
+            store.con.execute(
+                "INSERT INTO forecasts VALUES (?, 'calls', 'calls', 'M', 'count', "
+                "'strategic', DATE '2025-04-01', 'auto_ets', 1, NULL, NULL, NULL, "
+                "NULL)",
+                [run_id],
+            )
+        context = PipelineContext("weekly", "c-3", timezone="America/Denver")
+        STAGE_SPECS["capacity"].run(store, CapacityConfig(timezone=""), context, None)
+    assert seen["forecast_runs"] == {"a-1"}
+    assert seen["run_id"] == "c-3"
+    assert seen["timezone"] == "America/Denver"

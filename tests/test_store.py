@@ -205,3 +205,29 @@ def test_a_bad_busy_wait_is_one_sentence(
     monkeypatch.setenv("DEMAND_BUSY_WAIT_SECONDS", wait)
     with pytest.raises(ValueError, match="DEMAND_BUSY_WAIT_SECONDS: expected"):
         Store(tmp_path / "s.duckdb")
+
+
+def test_replace_run_rows_takes_columns_from_the_table_contract() -> None:
+    import pandas as pd
+
+    from demand.store.runs import replace_run_rows
+    from demand.tables import table_columns
+
+    first = pd.DataFrame(
+        {"swing": [2.0], "department": ["response"], "financial_year": ["2025/26"],
+         "assumption": ["unit time"], "not_a_column": ["dropped"]}
+    )  # fmt: skip
+    with Store() as store:
+        with store.transaction() as con:
+            assert replace_run_rows(con, "sensitivity", first, "r1") == 1
+            replace_run_rows(con, "sensitivity", first, "r2")
+        again = first.assign(swing=5.0)
+        with store.transaction() as con:
+            replace_run_rows(con, "sensitivity", pd.concat([again] * 2), "r1")
+        rows = store.con.execute(
+            "SELECT * FROM sensitivity ORDER BY run_id, swing"
+        ).df()
+    assert list(rows.columns) == table_columns("sensitivity")
+    assert list(rows["run_id"]) == ["r1", "r1", "r2"]  # r1 replaced, r2 kept
+    assert list(rows["swing"]) == [5.0, 5.0, 2.0]
+    assert rows["gap_fte"].isna().all()  # a contract column the frame lacks

@@ -10,6 +10,7 @@ import pandas as pd
 
 from demand.report.safe_cells import write_safe_csv
 from demand.store import Store
+from demand.store.partner_reads import read_force_fms_areas
 
 __all__ = ["YEARS_AHEAD", "national_rollup", "read_force_years", "write_national"]
 
@@ -57,9 +58,7 @@ def read_force_years(db: Path, pipeline: str = "") -> pd.DataFrame:
         raise ValueError(f"{db}: no such store; give the path of a force's store.")
     with Store(db, read_only=True) as store:
         try:
-            frame = store.con.execute(
-                "SELECT * FROM fms_areas WHERE area = 'force'"
-            ).df()
+            frame = read_force_fms_areas(store)
         except Exception:  # noqa: BLE001 - duckdb's catalog error: no view yet
             raise ValueError(
                 f"{db}: no FMS report in this store; run a pipeline with the "

@@ -17,10 +17,18 @@ from pathlib import Path
 
 from demand.code_version import package_code_version, stage_code_version
 from demand.config import STAGES, PipelineConfig
+from demand.context import PipelineContext
 from demand.engine import open_engine
 from demand.lock import lock_path, run_lock
 from demand.stages import STAGE_SPECS, check_pipeline
 from demand.store import Store
+from demand.store.runs import (
+    finish_run,
+    last_stage_success,
+    read_run_history,
+    record_stage_run,
+    start_run,
+)
 
 __all__ = [
     "PipelineProgress",
@@ -111,41 +119,21 @@ def _state(store: Store, config: PipelineConfig, stage: str) -> _StageState:
     )
 
 
-def _last_success(
-    store: Store, pipeline: str, stage: str
-) -> tuple[str, str, str] | None:
-    row = store.con.execute(
-        "SELECT inputs_fingerprint, settings_hash, code_version FROM stage_runs "
-        "WHERE pipeline = ? AND stage = ? AND status = 'ran' "
-        "ORDER BY finished_at DESC LIMIT 1",
-        [pipeline, stage],
-    ).fetchone()
-    return (row[0], row[1], row[2]) if row else None
-
-
 def _record_stage(
     store: Store,
-    run_id: str,
-    pipeline: str,
+    context: PipelineContext,
     result: StageResult,
     state: _StageState,
     started: datetime,
 ) -> None:
-    store.con.execute(
-        "INSERT INTO stage_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, now(), ?, ?)",
-        [
-            run_id,
-            pipeline,
-            result.stage,
-            state.inputs,
-            state.settings,
-            state.code,
-            result.status,
-            result.reason,
-            started,
-            result.seconds,
-            result.rows,
-        ],
+    record_stage_run(
+        store,
+        context.run_id,
+        context.name,
+        result.stage,
+        (state.inputs, state.settings, state.code),
+        (result.status, result.reason, result.seconds, result.rows),
+        started,
     )
 
 
@@ -243,21 +231,17 @@ def _execute(
     force: bool,
     progress: PipelineProgress | None = None,
 ) -> None:
-    version = package_code_version()
-    store.con.execute(
-        "UPDATE runs SET status = 'killed', error = 'the run stopped without finishing'"
-        " WHERE pipeline = ? AND status = 'running'",
-        [config.name],
+    # The one context every stage is given: whose run it is, its clock, its store.
+    context = PipelineContext(
+        config.name, result.run_id, config.series.timezone, store.path
     )
-    store.con.execute(
-        "INSERT INTO runs VALUES (?, ?, ?, ?, ?, 'running', NULL, now(), NULL)",
-        [
-            result.run_id,
-            config.name,
-            _config_hash(config),
-            version,
-            STAGE_SPECS["ingest"].inputs(store, config),
-        ],
+    start_run(
+        store,
+        result.run_id,
+        config.name,
+        _config_hash(config),
+        package_code_version(),
+        STAGE_SPECS["ingest"].inputs(store, config),
     )
     log.info("run %s of %s started", result.run_id, config.name)
     for stage in (s for s in STAGES if s in config.stages):
@@ -266,7 +250,7 @@ def _execute(
         why = (
             "forced"
             if force
-            else state.changes_since(_last_success(store, config.name, stage))
+            else state.changes_since(last_stage_success(store, config.name, stage))
         )
         if why is None:
             skipped = StageResult(
@@ -275,7 +259,7 @@ def _execute(
                 "inputs, settings and code unchanged since its last run",
             )
             result.stages.append(skipped)
-            _record_stage(store, result.run_id, config.name, skipped, state, started)
+            _record_stage(store, context, skipped, state, started)
             continue
         log.info("stage %s starts: %s", stage, why)
         t0 = time.perf_counter()
@@ -284,27 +268,22 @@ def _execute(
             progress(stage, 0, 0, "")
             step = functools.partial(progress, stage)
         try:
-            rows = STAGE_SPECS[stage].run(
-                store, getattr(config, stage), result.run_id, step
-            )
+            rows = STAGE_SPECS[stage].run(store, getattr(config, stage), context, step)
         except Exception as exc:  # noqa: BLE001 - recorded, logged and reported
             _trace_log.exception("stage %s failed", stage)
             reason = _one_line(exc)
             failed = StageResult(stage, "failed", reason, time.perf_counter() - t0)
             result.stages.append(failed)
             result.status, result.error = "failed", f"{stage}: {reason}"
-            _record_stage(store, result.run_id, config.name, failed, state, started)
+            _record_stage(store, context, failed, state, started)
             break
         ran = StageResult(stage, "ran", why, time.perf_counter() - t0, rows)
         if progress is not None:
             progress(stage, 1, 1, f"done in {ran.seconds:.0f} s")
         result.stages.append(ran)
-        _record_stage(store, result.run_id, config.name, ran, state, started)
+        _record_stage(store, context, ran, state, started)
         log.info("stage %s: %s rows in %.1f s", stage, rows, ran.seconds)
-    store.con.execute(
-        "UPDATE runs SET status = ?, error = ?, finished_at = now() WHERE run_id = ?",
-        [result.status, result.error, result.run_id],
-    )
+    finish_run(store, result.run_id, result.status, result.error)
 
 
 def _one_line(exc: Exception) -> str:
@@ -334,7 +313,7 @@ def _dry_run(
                 "forced"
                 if force
                 else _state(store, config, stage).changes_since(
-                    _last_success(store, config.name, stage)
+                    last_stage_success(store, config.name, stage)
                 )
             )
             why = why or (f"after {upstream}" if upstream else None)
@@ -358,12 +337,4 @@ def _config_hash(config: PipelineConfig) -> str:
 def run_history(db: Path, limit: int = 20) -> list[dict]:
     """Return the latest runs recorded in the store, newest first."""
     with Store(db, read_only=True) as store:
-        cursor = store.con.execute(
-            "SELECT r.run_id, r.pipeline, r.status, r.started_at, r.finished_at, "
-            "r.error, string_agg(s.stage || ':' || s.status, ' ' ORDER BY s.started_at)"
-            " AS stages FROM runs r LEFT JOIN stage_runs s USING (run_id) "
-            "GROUP BY ALL ORDER BY r.started_at DESC LIMIT ?",
-            [limit],
-        )
-        names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        return read_run_history(store, limit)

@@ -18,7 +18,8 @@ from demand.config import (
     ReportConfig,
     SeriesConfig,
 )
-from demand.store import Store
+from demand.context import PipelineContext
+from demand.store import Store, stage_reads
 
 __all__ = ["STAGE_SPECS", "StageProgress", "StageSpec", "check_pipeline"]
 
@@ -31,12 +32,12 @@ StageProgress = Callable[[int, int, str], None]
 
 @dataclass(frozen=True)
 class StageSpec:
-    """One stage: `run(store, section, run_id, progress) -> rows written`, a
+    """One stage: `run(store, section, context, progress) -> rows written`, a
     fingerprint of what it reads, `inputs(store, config) -> str`, that changes when
     its inputs do, and `check(section) -> problem or None`, a look before running
     at what the section names outside the store (files, models, time zones)."""
 
-    run: Callable[[Store, Any, str, StageProgress | None], int]
+    run: Callable[[Store, Any, PipelineContext, StageProgress | None], int]
     inputs: Callable[[Store, PipelineConfig], str]
     check: Callable[[Any], str | None] = lambda section: None
 
@@ -138,20 +139,12 @@ def _files_fingerprint(paths: tuple[str, ...]) -> str:
 
 def _loaded_fingerprint(store: Store, config: PipelineConfig) -> str:
     """Fingerprint what ingest has loaded: the SHA-256 of every loaded file."""
-    row = store.con.execute(
-        "SELECT coalesce(string_agg(sha256 || stream, ',' ORDER BY sha256, stream), '')"
-        " FROM ingest_log WHERE status = 'loaded'"
-    ).fetchone()
-    return _sha(row[0] if row else "")
+    return _sha(stage_reads.loaded_files_text(store))
 
 
 def _demand_fingerprint(store: Store, config: PipelineConfig) -> str:
     """Fingerprint the stored demand series, whatever order they were written in."""
-    row = store.con.execute(
-        "SELECT count(*), coalesce(sum(hash(unique_id, freq, measure, ds, y)), 0) "
-        "FROM demand"
-    ).fetchone()
-    return _sha(str(row))
+    return _sha(str(stage_reads.demand_fingerprint_row(store)))
 
 
 def _capacity_inputs(store: Store, config: PipelineConfig) -> str:
@@ -169,7 +162,7 @@ def _capacity_inputs(store: Store, config: PipelineConfig) -> str:
 def _run_ingest(
     store: Store,
     section: IngestConfig,
-    run_id: str,
+    context: PipelineContext,
     progress: StageProgress | None = None,
 ) -> int:
     from demand.ingest import find_files, ingest, load_adapters
@@ -247,7 +240,7 @@ def _stream_series(
 def _run_series(
     store: Store,
     section: SeriesConfig,
-    run_id: str,
+    context: PipelineContext,
     progress: StageProgress | None = None,
 ) -> int:
     from demand.schemas import get_stream
@@ -275,7 +268,7 @@ def _run_series(
 def _run_forecast(
     store: Store,
     section: ForecastConfig,
-    run_id: str,
+    context: PipelineContext,
     progress: StageProgress | None = None,
 ) -> int:
     from demand.forecast.stage import run_forecast
@@ -287,13 +280,13 @@ def _run_forecast(
 
     # run_forecast backtests each series in the task that forecasts it (with
     # `backtest` on): a second pass through backtest_store would repeat every fit.
-    return run_forecast(store, section, run_id, progress=labelled("fitting"))
+    return run_forecast(store, section, context.run_id, progress=labelled("fitting"))
 
 
 def _run_capacity(
     store: Store,
     section: CapacityConfig,
-    run_id: str,
+    context: PipelineContext,
     progress: StageProgress | None = None,
 ) -> int:
     from demand.capacity.assumptions import load_assumptions
@@ -302,25 +295,18 @@ def _run_capacity(
 
     # The forecasts of this run's pipeline: a store shared by a weekly and an FMS
     # pipeline holds both, and only the pipeline's own have the horizons it needs.
-    pipeline = store.con.execute(
-        "SELECT pipeline FROM runs WHERE run_id = ?", [run_id]
-    ).fetchone()
-    forecast_run = store.latest_run(
-        pipeline[0] if pipeline else "", "forecast", "forecasts"
-    )
+    forecast_run = store.latest_run(context.name, "forecast", "forecasts")
     if forecast_run is None:
         raise ValueError("No forecasts in the store; run the forecast stage first.")
-    forecasts = store.con.execute(
-        "SELECT * FROM forecasts WHERE run_id = ?", [forecast_run]
-    ).df()
+    forecasts = stage_reads.read_run_forecasts(store, forecast_run)
     result = run_capacity(
         store,
         forecasts,
         load_assumptions(section.assumptions),
-        run_id,
+        context.run_id,
         scenarios=[load_scenario(p) for p in section.scenarios],
         window_days=section.window_days,
-        timezone=section.timezone or "Europe/London",
+        timezone=section.timezone or context.timezone,
     )
     return len(result.capacity)
 
@@ -339,12 +325,12 @@ def _report_inputs(store: Store, config: PipelineConfig) -> str:
 def _run_report(
     store: Store,
     section: ReportConfig,
-    run_id: str,
+    context: PipelineContext,
     progress: StageProgress | None = None,
 ) -> int:
     from demand.report import build_report
 
-    return len(build_report(store, section, run_id).files)
+    return len(build_report(store, section, context).files)
 
 
 STAGE_SPECS: dict[str, StageSpec] = {

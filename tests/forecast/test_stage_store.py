@@ -249,6 +249,7 @@ def test_hourly_streams_get_the_hourly_operational_horizon(
 def test_the_forecast_stage_backtests_each_series_once(
     store: Store, section: ForecastConfig, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from demand.context import PipelineContext
     from demand.forecast.baselines import SeasonalNaive
     from demand.stages import STAGE_SPECS
 
@@ -262,7 +263,7 @@ def test_the_forecast_stage_backtests_each_series_once(
 
     monkeypatch.setattr(SeasonalNaive, "_fit", counted)
     section = dataclasses.replace(section, backtest=True, backtest_windows=3)
-    STAGE_SPECS["forecast"].run(store, section, "once", None)
+    STAGE_SPECS["forecast"].run(store, section, PipelineContext("p", "once"), None)
     # 3 series x 2 frequencies: one final fit plus one per backtest cutoff each
     # (before, the stage backtested every series twice: 3 x 2 x (1 + 3 + 3)).
     assert len(fits) == 3 * 2 * (1 + 3)

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from demand.config import ReportConfig
+from demand.context import PipelineContext
 from demand.report import build_report
 from demand.store import Store
 
@@ -36,7 +37,7 @@ def published(report_run, tmp_path_factory) -> dict[str, object]:
         disclosure_threshold=threshold,
     )
     with Store(base / "s.duckdb") as store:
-        result = build_report(store, section, report_run.run_id)
+        result = build_report(store, section, PipelineContext("rep", report_run.run_id))
     folder = result.folder / "published"
     sources = {
         "csv": (

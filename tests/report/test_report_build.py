@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from demand.context import PipelineContext
 from demand.store import Store
 
 
@@ -63,7 +64,7 @@ def test_exports_go_to_the_pipelines_own_folder_and_name_the_run(
         assumptions=str(root / "pipelines" / "assumptions" / "northshire.toml"),
     )
     with Store(tmp_path / "s.duckdb") as store:
-        build_report(store, section, report_run.run_id)
+        build_report(store, section, PipelineContext("rep", report_run.run_id))
     exports = tmp_path / "data" / "processed" / "rep" / "exports"
     files = sorted(exports.glob("*.parquet"))
     assert {p.stem for p in files} == {
@@ -81,3 +82,50 @@ def test_exports_go_to_the_pipelines_own_folder_and_name_the_run(
     fms = pd.read_parquet(exports / "fms_risks.parquet")
     assert set(fms["run_id"]) == {report_run.run_id}
     assert not (tmp_path / "data" / "processed" / "fms_areas.parquet").exists()
+
+
+def test_a_report_shows_its_own_pipelines_scores_in_a_shared_store(
+    report_run, tmp_path, monkeypatch
+) -> None:
+    """Two pipelines' scores in one store: each report shows its own run's only,
+    even when another pipeline's run is the newer."""
+    import shutil
+
+    import pandas as pd
+
+    from demand.config import ReportConfig
+    from demand.report import build_report
+    from demand.report.data import read_report_data
+
+    shutil.copy(report_run.db, tmp_path / "s.duckdb")
+    monkeypatch.chdir(tmp_path)
+    score = "INSERT INTO model_scores VALUES (?, 'incidents', 'incidents', 'M', "
+    score += "'count', ?, ?, 1, 1, 0, 0.8, 0.95, 1, 1)"
+    with Store(tmp_path / "s.duckdb") as store:
+        own = store.latest_run("rep", "forecast", "forecasts")
+        other = "99991231T000000-other"  # sorts after every run of "rep"
+        store.con.execute(
+            "INSERT INTO stage_runs VALUES (?, 'weekly', 'forecast', '', '', '', "
+            "'ran', NULL, now(), now(), 0, 1)",
+            [other],
+        )
+        store.con.execute(score, [own, "auto_ets", 0.5])
+        store.con.execute(score, [other, "weekly_model", 9.0])
+        data = read_report_data(store, "rep")
+        section = ReportConfig(
+            out_dir="reports",
+            exports_dir="exports",
+            assumptions=_assumptions(),
+        )
+        result = build_report(store, section, PipelineContext("rep", "r2"))
+    assert list(data.model_scores["model"]) == ["auto_ets"]
+    shown = pd.read_csv(result.folder / "model_scores.csv")
+    assert list(shown["model"]) == ["auto_ets"]
+    assert list(shown["mase"]) == [0.5]
+
+
+def _assumptions() -> str:
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    return str(root / "pipelines" / "assumptions" / "northshire.toml")

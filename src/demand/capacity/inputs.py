@@ -9,7 +9,14 @@ import pandas as pd
 
 from demand.capacity.call_handling import HOURS_PER_WEEK
 from demand.schemas import STREAMS
-from demand.store import Store, quote
+from demand.store import Store
+from demand.store.capacity_reads import (
+    read_call_hour_counts,
+    read_call_waits,
+    read_establishment,
+    read_recent_incidents,
+    read_recent_shares,
+)
 
 __all__ = ["CapacityInputs", "read_capacity_inputs"]
 
@@ -34,12 +41,6 @@ class CapacityInputs:
     mixes: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
     call_profiles: Mapping[str, Sequence[float]] = field(default_factory=dict)
     call_waits: pd.DataFrame | None = None
-
-
-def _shares(con, sql: str) -> dict[str, float]:
-    rows = con.execute(sql).fetchall()
-    total = sum(n for _, n in rows)
-    return {str(k): n / total for k, n in rows if k is not None} if total else {}
 
 
 def _mix_levels() -> list[tuple[str, str, str]]:
@@ -71,43 +72,14 @@ def read_capacity_inputs(
             unit times, mixes and profiles (recent practice, e.g. after RCRP).
         timezone: Local zone of the hour-of-week call profiles.
     """
-    con = store.con
-    window = f"INTERVAL {int(window_days)} DAY"
-
-    def recent(table: str, column: str) -> str:
-        return (
-            f"{quote(column)} > (SELECT max({quote(column)}) FROM {quote(table)})"
-            f" - {window}"
-        )
-
-    incidents = con.execute(
-        "SELECT grade, category, area, created_at, dispatched_at, arrived_at, "
-        "cleared_at, officer_hours FROM incidents WHERE "
-        + recent("incidents", "created_at")
-    ).df()
-    establishment = con.execute(
-        "SELECT department, role, as_at, fte, cost_per_fte FROM establishment"
-    ).df()
+    incidents = read_recent_incidents(store, window_days)
+    establishment = read_establishment(store)
     mixes = {
-        level: _shares(
-            con,
-            f"SELECT {quote(level)}, count(*) FROM {quote(stream)} "
-            f"WHERE {recent(stream, time)} GROUP BY 1",
-        )
+        level: read_recent_shares(store, stream, level, time, window_days)
         for stream, level, time in _mix_levels()
     }
     profiles: dict[str, list[float]] = {}
-    rows = con.execute(
-        "SELECT line, (isodow(t) - 1) * 24 + hour(t) AS how, count(*) FROM "
-        "(SELECT line, timezone(?, received_at) AS t FROM calls WHERE "
-        f"{recent('calls', 'received_at')}) GROUP BY ALL",
-        [timezone],
-    ).fetchall()
-    for line, how, n in rows:
+    for line, how, n in read_call_hour_counts(store, window_days, timezone):
         profiles.setdefault(str(line), [0.0] * HOURS_PER_WEEK)[int(how)] += n
-    waits = con.execute(
-        "SELECT line, ceil(coalesce(wait_seconds, 0)) AS wait_seconds, "
-        "count(*) AS offered, count(*) FILTER (WHERE NOT abandoned) AS answered "
-        f"FROM calls WHERE {recent('calls', 'received_at')} GROUP BY ALL"
-    ).df()
+    waits = read_call_waits(store, window_days)
     return CapacityInputs(incidents, establishment, mixes, profiles, waits)

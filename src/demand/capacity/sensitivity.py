@@ -24,7 +24,8 @@ from demand.capacity.sensitivity_ranges import (
     perturb,
     relative_ranges,
 )
-from demand.store import Store, quote
+from demand.store import Store
+from demand.store.runs import replace_run_rows
 
 __all__ = [
     "COMBINED",
@@ -248,15 +249,7 @@ def write_sensitivity(store: Store, sensitivity: pd.DataFrame, run_id: str) -> i
         Rows written.
     """
     store.ensure_tables()
-    columns = ["run_id", *SENSITIVITY_COLUMNS]
-    rows = sensitivity.assign(run_id=run_id).reindex(columns=columns)
     with store.transaction() as con:
-        con.execute("DELETE FROM sensitivity WHERE run_id = ?", [run_id])
-        con.register("_new_sensitivity", rows)
-        cols = ", ".join(quote(c) for c in columns)
-        con.execute(
-            f"INSERT INTO sensitivity ({cols}) SELECT {cols} FROM _new_sensitivity"
-        )
-        con.unregister("_new_sensitivity")
-    logger.info("Sensitivity run %s: wrote %d rows.", run_id, len(rows))
-    return len(rows)
+        written = replace_run_rows(con, "sensitivity", sensitivity, run_id)
+    logger.info("Sensitivity run %s: wrote %d rows.", run_id, written)
+    return written

@@ -40,8 +40,9 @@ from demand.capacity.workload import (
     productive_hours_per_fte,
 )
 from demand.series import financial_year
-from demand.store import Store, quote
-from demand.tables import DERIVED_TABLES
+from demand.store import Store
+from demand.store.runs import replace_run_rows
+from demand.tables import table_columns
 
 __all__ = [
     "CapacityInputs",
@@ -231,7 +232,7 @@ def _area_service(
         for year, by_area in zip(years, rostered, strict=True)
         for area, level in by_area.items()
     ]  # fmt: skip
-    return pd.DataFrame(rows, columns=_columns("area_service")[1:])
+    return pd.DataFrame(rows, columns=table_columns("area_service")[1:])
 
 
 def compute_capacity(
@@ -301,16 +302,11 @@ def compute_capacity(
     )
 
 
-def _columns(table: str) -> list[str]:
-    body = DERIVED_TABLES[table]
-    return [line.split()[0].strip('"') for line in body.strip().splitlines()]
-
-
 def _cover_table(result: CapacityResult) -> pd.DataFrame:
     """Officers needed by area and hour of week, and force-wide ("force") against
     the rostered shift pattern: the `response_cover` table (empty without cover)."""
     if result.response_cover is None or result.shift_gaps is None:
-        return pd.DataFrame(columns=_columns("response_cover"))
+        return pd.DataFrame(columns=table_columns("response_cover"))
     force = result.shift_gaps.rename(
         columns={"needed": "officers_needed", "rostered": "officers_rostered"}
     ).assign(area="force")
@@ -320,7 +316,7 @@ def _cover_table(result: CapacityResult) -> pd.DataFrame:
 def _area_table(result: CapacityResult) -> pd.DataFrame:
     """The `area_service` rows (empty without response cover)."""
     if result.area_service is None:
-        return pd.DataFrame(columns=_columns("area_service"))
+        return pd.DataFrame(columns=table_columns("area_service"))
     return result.area_service
 
 
@@ -340,17 +336,7 @@ def write_capacity(store: Store, result: CapacityResult, run_id: str) -> int:
             ("response_cover", _cover_table(result)),
             ("area_service", _area_table(result)),
         ):
-            columns = _columns(table)
-            rows = frame.assign(run_id=run_id).reindex(columns=columns)
-            con.execute(f"DELETE FROM {quote(table)} WHERE run_id = ?", [run_id])
-            name = f"_new_{table}"
-            con.register(name, rows)
-            cols = ", ".join(quote(c) for c in columns)
-            con.execute(
-                f"INSERT INTO {quote(table)} ({cols}) SELECT {cols} FROM {name}"
-            )
-            con.unregister(name)
-            written += len(rows)
+            written += replace_run_rows(con, table, frame, run_id)
     logger.info("Capacity run %s: wrote %d rows.", run_id, written)
     return written
 

@@ -10,7 +10,9 @@ import pandas as pd
 
 from demand.config import ForecastConfig
 from demand.periods import period_ends
-from demand.store import Store, quote
+from demand.store import Store
+from demand.store.runs import replace_run_rows
+from demand.store.stage_reads import read_demand_rows
 
 __all__ = [
     "ForecastGroup",
@@ -75,13 +77,9 @@ def read_forecast_series(store: Store, section: ForecastConfig) -> list[pd.DataF
         measure, ds, y`, sorted by `unique_id, ds`.
     """
     wanted = [f for f, (_, h) in _horizons(section).items() if h > 0]
-    frame = store.con.execute(
-        "SELECT unique_id, stream, freq, measure, ds, y FROM demand "
-        "WHERE list_contains(?, freq) AND list_contains(?, measure) "
-        "AND (len(?) = 0 OR list_contains(?, stream)) "
-        "ORDER BY stream, freq, measure, unique_id, ds",
-        [wanted, list(section.measures), list(section.streams), list(section.streams)],
-    ).df()
+    frame = read_demand_rows(
+        store, wanted, list(section.measures), list(section.streams)
+    )
     frame["ds"] = pd.to_datetime(frame["ds"]).dt.as_unit("ns")
     if section.train_end:
         end = pd.Timestamp(section.train_end) + pd.Timedelta(days=1)
@@ -147,21 +145,8 @@ def write_run_rows(
     Returns:
         Rows written per table.
     """
-    written = {}
     with store.transaction() as con:
-        for table, frame in tables.items():
-            columns = [
-                r[0]
-                for r in con.execute(
-                    "SELECT column_name FROM information_schema.columns "
-                    "WHERE table_name = ? ORDER BY ordinal_position",
-                    [table],
-                ).fetchall()
-            ]
-            rows = frame.assign(run_id=run_id).reindex(columns=columns)
-            con.execute(f"DELETE FROM {quote(table)} WHERE run_id = ?", [run_id])
-            con.register("_new_rows", rows)
-            con.execute(f"INSERT INTO {quote(table)} SELECT * FROM _new_rows")
-            con.unregister("_new_rows")
-            written[table] = len(rows)
-    return written
+        return {
+            table: replace_run_rows(con, table, frame, run_id)
+            for table, frame in tables.items()
+        }

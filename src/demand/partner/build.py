@@ -10,20 +10,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from demand.partner import counterfactual, read
 from demand.partner.agencies import agency_forecasts, agency_months, agency_trends
 from demand.partner.assumptions import PartnerAssumptions
-from demand.partner.counterfactual import (
-    Practice,
-    fit_practice,
-    hours_returned,
-    project_phase,
-)
 from demand.partner.measures import build_measures, unavailable_measures
-from demand.partner.read import (
-    field_status,
-    read_agency_months,
-    read_mental_health_months,
-)
 from demand.partner.table import partner_sentences, partner_table
 from demand.store import Store
 
@@ -76,8 +66,8 @@ class PartnerDemand:
     unavailable: dict[str, str]
     rcrp_note: str | None
     measures: pd.DataFrame
-    before: Practice | None = None
-    after: Practice | None = None
+    before: counterfactual.Practice | None = None
+    after: counterfactual.Practice | None = None
     returned: pd.DataFrame = field(default_factory=pd.DataFrame)
     phases: pd.DataFrame = field(default_factory=pd.DataFrame)
     notes: tuple[str, ...] = ()
@@ -190,8 +180,12 @@ def _measured_phases(
         later = after[after["month"] >= ts_live]
         if (span["incidents"] > 0).sum() < 2 or later.empty:
             continue
-        practice = fit_practice(span, partner.bootstrap_draws, partner.random_state)
-        rows = hours_returned(later, practice, per_fte, partner.random_state)
+        practice = counterfactual.fit_practice(
+            span, partner.bootstrap_draws, partner.random_state
+        )
+        rows = counterfactual.hours_returned(
+            later, practice, per_fte, partner.random_state
+        )
         out.append(
             rows.assign(phase=f"phase {number} ({go_live:%b %Y})", kind="measured")
         )
@@ -223,47 +217,80 @@ def build_partner_demand(
     Returns:
         The `PartnerDemand`; missing fields, dates and data are said, not zeroed.
     """
-    fields = field_status(store, partner.rcrp_qualifier)
-    months = read_mental_health_months(
+    fields = read.field_status(store, partner.rcrp_qualifier)
+    months = read.read_mental_health_months(
         store, partner.rcrp_qualifier, timezone, rcrp_date
     )
     measures = build_measures(months, fields)
     note = _rcrp_note(rcrp_date, fields, months)
     notes: list[str] = []
-    before = after = None
-    returned = pd.DataFrame()
-    phase_rows: list[pd.DataFrame] = []
+    measured: dict[str, object] = {}
     if note is None and rcrp_date is not None:
-        draws, seed = partner.bootstrap_draws, partner.random_state
-        pre = _window(_force(months, after=False), partner.baseline_months)
-        before = fit_practice(pre, draws, seed)
-        post = _force(months, after=True)
-        returned = hours_returned(post, before, productive_hours_per_fte, seed)
-        after = fit_practice(_window(post, 12), draws, seed)
-        phase_rows += _measured_phases(
-            months, partner, rcrp_date, productive_hours_per_fte
+        measured = _rcrp_measured(
+            months, partner, rcrp_date, productive_hours_per_fte,
+            mental_health_forecast, phases, notes,
+        )  # fmt: skip
+    result = PartnerDemand(
+        rcrp_date,
+        fields,
+        unavailable_measures(fields),
+        note,
+        measures,
+        **measured,  # type: ignore[arg-type]
+        **_agency_parts(store, partner, timezone, notes),
+        notes=tuple(notes),
+    )
+    sentences = partner_sentences(result, productive_hours_per_fte)
+    return replace(result, sentences=tuple(sentences))
+
+
+def _rcrp_measured(
+    months: pd.DataFrame,
+    partner: PartnerAssumptions,
+    rcrp_date: date,
+    per_fte: float,
+    mental_health_forecast: pd.DataFrame | None,
+    phases: Sequence[Phase],
+    notes: list[str],
+) -> dict[str, object]:
+    """Practice before and after go-live, hours returned, and each phase's
+    hours (measured or projected); what cannot be projected goes to `notes`."""
+    draws, seed = partner.bootstrap_draws, partner.random_state
+    pre = _window(_force(months, after=False), partner.baseline_months)
+    before = counterfactual.fit_practice(pre, draws, seed)
+    post = _force(months, after=True)
+    returned = counterfactual.hours_returned(post, before, per_fte, seed)
+    after = counterfactual.fit_practice(_window(post, 12), draws, seed)
+    phase_rows = _measured_phases(months, partner, rcrp_date, per_fte)
+    for phase in phases:
+        if mental_health_forecast is None or mental_health_forecast.empty:
+            notes.append(
+                f"{phase.name} is not projected: this run has no monthly "
+                "mental-health forecasts."
+            )
+            continue
+        volumes = mental_health_forecast.rename(columns={"ds": "month"})
+        projected = counterfactual.project_phase(
+            volumes, after, phase.fraction, phase.start_date, per_fte, seed
         )
-        for phase in phases:
-            if mental_health_forecast is None or mental_health_forecast.empty:
-                notes.append(
-                    f"{phase.name} is not projected: this run has no monthly "
-                    "mental-health forecasts."
-                )
-                continue
-            volumes = mental_health_forecast.rename(columns={"ds": "month"})
-            projected = project_phase(
-                volumes, after, phase.fraction, phase.start_date,
-                productive_hours_per_fte, seed,
-            )  # fmt: skip
-            if projected.empty:
-                notes.append(
-                    f"{phase.name} starts {phase.start_date:%d %B %Y}, after the "
-                    "forecasts end: not projected."
-                )
-            phase_rows.append(projected.assign(phase=phase.name, kind="projected"))
+        if projected.empty:
+            notes.append(
+                f"{phase.name} starts {phase.start_date:%d %B %Y}, after the "
+                "forecasts end: not projected."
+            )
+        phase_rows.append(projected.assign(phase=phase.name, kind="projected"))
+    frame = pd.concat(phase_rows, ignore_index=True) if phase_rows else pd.DataFrame()
+    return {"before": before, "after": after, "returned": returned, "phases": frame}
+
+
+def _agency_parts(
+    store: Store, partner: PartnerAssumptions, timezone: str, notes: list[str]
+) -> dict[str, pd.DataFrame]:
+    """Incidents per agency and month, their trends and forecasts; why there
+    are none goes to `notes`."""
     agencies = trends = forecasts = pd.DataFrame()
     if partner.has_agency_map and store.count("incidents"):
-        rows = read_agency_months(store, timezone)
+        rows = read.read_agency_months(store, timezone)
         agencies = agency_months(rows, partner)
         since = _rcrp_categories_from(rows, partner)
         recent = agencies
@@ -286,23 +313,4 @@ def build_partner_demand(
         )
     else:
         notes.append("No incidents are in the store to map to agencies.")
-    phase_frame = (
-        pd.concat(phase_rows, ignore_index=True) if phase_rows else pd.DataFrame()
-    )
-    result = PartnerDemand(
-        rcrp_date=rcrp_date,
-        fields=fields,
-        unavailable=unavailable_measures(fields),
-        rcrp_note=note,
-        measures=measures,
-        before=before,
-        after=after,
-        returned=returned,
-        phases=phase_frame,
-        notes=tuple(notes),
-        agencies=agencies,
-        trends=trends,
-        forecasts=forecasts,
-    )
-    sentences = partner_sentences(result, productive_hours_per_fte)
-    return replace(result, sentences=tuple(sentences))
+    return {"agencies": agencies, "trends": trends, "forecasts": forecasts}

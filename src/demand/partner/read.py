@@ -9,6 +9,12 @@ import pandas as pd
 
 from demand.schemas import get_stream
 from demand.store import Store
+from demand.store.partner_reads import (
+    count_filled,
+    count_qualified_mental_health,
+    read_agency_rows,
+    read_mental_health_rows,
+)
 
 __all__ = [
     "OPTIONAL_FIELDS",
@@ -31,8 +37,6 @@ OPTIONAL_FIELDS = {
 }
 """Fields partner measures need beyond the incident and its time, and where."""
 
-_MONTH = "CAST(date_trunc('month', timezone(?, m.created_at)) AS DATE)"
-
 
 def field_status(store: Store, qualifier: str) -> dict[str, str | None]:
     """Say, for each optional field, why it cannot be used (None where it can).
@@ -54,13 +58,9 @@ def field_status(store: Store, qualifier: str) -> dict[str, str | None]:
         if rows == 0:
             out[name] = "no mental-health incidents are in the store"
         elif name == "rcrp_qualifier":
-            found = store.con.execute(
-                "SELECT count(*) FROM mental_health m JOIN incidents i "
-                "USING (incident_id) WHERE i.qualifiers IS NOT NULL"
-            ).fetchone()
             out[name] = (
                 None
-                if found and found[0]
+                if count_qualified_mental_health(store)
                 else f"not in this force's extract ({where} are empty or the "
                 "incidents are not loaded)"
             )
@@ -70,12 +70,9 @@ def field_status(store: Store, qualifier: str) -> dict[str, str | None]:
                 "mental_health stream)"
             )
         else:
-            found = store.con.execute(
-                f"SELECT count({name}) FROM mental_health"  # noqa: S608 (schema name)
-            ).fetchone()
             out[name] = (
                 None
-                if found and found[0]
+                if count_filled(store, "mental_health", name)
                 else f"not in this force's extract ({where} is empty in every row)"
             )
     return out
@@ -105,39 +102,7 @@ def read_mental_health_months(
         hours_known, s136, s136_known, rcrp_flagged, matched`` with area "force"
         for the force-wide rows; counts are whole numbers, hours are hours.
     """
-    split = "FALSE" if split_at is None else "timezone(?, m.created_at) >= ?"
-    params: list[object] = [timezone]
-    if split_at is not None:
-        params += [timezone, pd.Timestamp(split_at).to_pydatetime()]
-    params.append(qualifier)
-    sql = f"""
-        WITH rows AS (
-            SELECT {_MONTH} AS month, coalesce(m.area, 'unknown') AS area,
-                   {split} AS after, m.police_attended, m.officer_hours, m.s136,
-                   i.incident_id IS NOT NULL AS matched,
-                   coalesce(list_contains(string_split(i.qualifiers, ';'), ?), FALSE)
-                       AS flagged
-            FROM mental_health m LEFT JOIN incidents i USING (incident_id)
-        )
-        SELECT month, coalesce(area, 'force') AS area, after,
-               count(*) AS incidents,
-               count_if(police_attended) AS attended,
-               count(police_attended) AS attended_known,
-               coalesce(sum(officer_hours), 0) AS hours_sum,
-               count(officer_hours) AS hours_known,
-               count_if(police_attended AND officer_hours IS NULL)
-                   AS attended_without_hours,
-               coalesce(sum(officer_hours) FILTER (WHERE police_attended), 0)
-                   AS attended_hours_sum,
-               count(officer_hours) FILTER (WHERE police_attended)
-                   AS attended_hours_known,
-               count_if(s136) AS s136, count(s136) AS s136_known,
-               count_if(flagged) AS rcrp_flagged, count_if(matched) AS matched
-        FROM rows
-        GROUP BY GROUPING SETS ((month, after), (month, after, area))
-        ORDER BY month, area, after
-    """  # noqa: S608 (fixed text; values are parameters)
-    frame = store.con.execute(sql, params).df()
+    frame = read_mental_health_rows(store, qualifier, timezone, split_at)
     mean_attended = frame["attended_hours_sum"] / frame["attended_hours_known"]
     filled = frame["attended_without_hours"] * mean_attended.fillna(0.0)
     frame["hours_recorded"] = frame["hours_sum"] + filled
@@ -157,14 +122,6 @@ def read_agency_months(store: Store, timezone: str = "Europe/London") -> pd.Data
         ``month, category, rcrp_category, qualifiers, incidents, officer_hours``;
         one row per combination seen (hours of undeployed incidents count 0).
     """
-    sql = f"""
-        SELECT {_MONTH.replace("m.created_at", "i.created_at")} AS month,
-               i.category, m.rcrp_category, i.qualifiers,
-               count(*) AS incidents,
-               coalesce(sum(i.officer_hours), 0) AS officer_hours
-        FROM incidents i LEFT JOIN mental_health m USING (incident_id)
-        GROUP BY ALL ORDER BY month
-    """  # noqa: S608 (fixed text; values are parameters)
-    frame = store.con.execute(sql, [timezone]).df()
+    frame = read_agency_rows(store, timezone)
     frame["month"] = pd.to_datetime(frame["month"])
     return frame

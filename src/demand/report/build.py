@@ -11,13 +11,12 @@ import pandas as pd
 
 from demand.capacity.assumptions import Assumptions, load_assumptions
 from demand.config import ReportConfig, currency_symbol
-from demand.report import charts
+from demand.context import PipelineContext
 from demand.report.bottom_line import reference_year
 from demand.report.data import (
     NOT_ASSESSED,
     ReportData,
     read_report_data,
-    split_unique_id,
 )
 from demand.report.disclosure import suppress_fms_areas
 from demand.report.excel import write_workbook
@@ -29,13 +28,13 @@ from demand.report.exports import (
 )
 from demand.report.fms import FMS_COLUMNS, build_fms_areas, build_fms_risks
 from demand.report.fms_sheets import STEP_NOTES, fms_step_sheets
-from demand.report.html import html_table, render_report
+from demand.report.html import render_report
+from demand.report.page import html_context
 from demand.report.partner import build_partner_section, partner_context
 from demand.report.planning import planning_context
-from demand.report.sections import assumption_rows, capacity_view, scenario_view
+from demand.report.sections import capacity_view
 from demand.report.summary import summary_sentences
 from demand.risk import RiskScheme
-from demand.schemas import stream_label
 from demand.store import Store, pipeline_folder
 
 __all__ = ["RUN_COLUMNS", "FmsTables", "ReportResult", "build_fms", "build_report"]
@@ -70,15 +69,6 @@ class ReportResult:
     views: list[str] = field(default_factory=list)
 
 
-def _pipeline_name(store: Store, run_id: str) -> str:
-    row = store.con.execute(
-        "SELECT pipeline FROM runs WHERE run_id = ?", [run_id]
-    ).fetchone()
-    if row is None:
-        raise ValueError(f"Run {run_id} is not in the store's runs table.")
-    return str(row[0])
-
-
 def build_fms(data: ReportData, assumptions: Assumptions) -> FmsTables:
     """Build the FMS tables (pure): every stream and area, low risks included."""
     areas = build_fms_areas(data, assumptions)
@@ -107,235 +97,9 @@ def _labelled(frame: pd.DataFrame, pipeline: str, run_id: str) -> pd.DataFrame:
     )  # fmt: skip
 
 
-def _stream_sections(data: ReportData, fms: FmsTables) -> list[dict[str, object]]:
-    sections = []
-    force = fms.areas[fms.areas["area"] == "force"]
-    daily = data.daily_forecasts
-    streams = set(data.forecasts["stream"])
-    streams |= set(daily["stream"]) if len(daily) else set()
-    for stream in sorted(streams):
-        name = stream_label(stream)
-        hist = data.history[data.history["unique_id"] == stream]
-        fc = data.forecasts[data.forecasts["unique_id"] == stream]
-        years = force[force["stream"] == stream]
-        hours = data.hour_of_week[data.hour_of_week["stream"] == stream]
-        day_fc = daily[daily["unique_id"] == stream] if len(daily) else daily
-        day_hist = data.daily_history
-        if len(day_hist):
-            day_hist = day_hist[day_hist["unique_id"] == stream]
-        sections.append(
-            {
-                "stream": stream,
-                "name": name,
-                "current_year": next(
-                    iter(years.loc[years["kind"] == "actual", "financial_year"]), ""
-                ),
-                "forecast_svg": charts.forecast_chart(hist, fc, f"{name} per month")
-                if len(fc)
-                else "",
-                "years_svg": charts.year_chart(years, f"{name} per financial year")
-                if len(years)
-                else "",
-                "daily_svg": charts.forecast_chart(
-                    day_hist,
-                    day_fc,
-                    f"{name} per day, next {len(day_fc)} days",
-                    "per day",
-                )
-                if len(day_fc)
-                else "",
-                "heatmap_svg": charts.heatmap_chart(
-                    hours, "y", f"{name} by hour of week", "per hour"
-                )
-                if len(hours) == 168
-                else "",
-            }
-        )
-    return sections
-
-
-def _area_order(area: str) -> tuple[bool, str]:
-    """Sort key: the force first, then areas by name."""
-    return area != "force", area
-
-
-def _cover_context(cover: pd.DataFrame, assessed: bool) -> dict[str, str]:
-    """The force-wide gap between officers needed and rostered by hour of week."""
-    if not assessed:
-        return {"cover_svg": "", "cover_note": f"Response cover is {NOT_ASSESSED}."}
-    force = cover[cover["area"] == "force"] if len(cover) else cover
-    if len(force) != 168 or force["officers_rostered"].isna().all():
-        return {
-            "cover_svg": "",
-            "cover_note": "This run has no response cover by hour of week: the "
-            "capacity stage needs hourly incident forecasts (forecast."
-            "hourly_streams) and a store made by this version.",
-        }
-    gap = force.assign(gap=force["officers_needed"] - force["officers_rostered"])
-    short = int((gap["gap"] > 0.5).sum())
-    return {
-        "cover_svg": charts.heatmap_chart(
-            gap,
-            "gap",
-            "Officers needed minus rostered, by hour of week",
-            "officers short (+) / spare (−)",
-        ),
-        "cover_note": f"{short} of the week's 168 hours are short of officers "
-        f"(worst: {gap['gap'].max():,.0f} officers short).",
-    }
-
-
-def _tornadoes(sensitivity: pd.DataFrame) -> list[dict[str, str]]:
-    """A tornado chart per department for the first forecast year."""
-    if sensitivity.empty:
-        return []
-    year = sensitivity["financial_year"].min()
-    out = []
-    for dept, rows in sensitivity[sensitivity["financial_year"] == year].groupby(
-        "department", sort=True
-    ):
-        name = dept.replace("_", " ")
-        out.append(
-            {
-                "department": name,
-                "year": year,
-                "svg": charts.tornado_chart(
-                    rows, f"What the {name} gap in {year} hangs on"
-                ),
-            }
-        )
-    return out
-
-
-def _html_context(
-    data: ReportData,
-    fms: FmsTables,
-    assumptions: Assumptions,
-    section: ReportConfig,
-    run_id: str,
-    sentences: dict[str, list[str]],
-    published: bool,
-) -> dict[str, object]:
-    binding, capacity_table = capacity_view(
-        data.capacity, currency_symbol(section.currency)
-    )
-    scenarios, scenario_year, scenario_table = scenario_view(
-        data.scenarios, section.scenarios
-    )
-    assessed = data.has_capacity
-    note = f"<p class='note'>{NOT_ASSESSED.capitalize()}.</p>"
-    if not assessed:
-        scenario_table = note
-    grades = {g: i for i, g in enumerate(assumptions.risk.grade_labels)}
-    risk_cols = [
-        "stream", "area", "department", "current_demand", "worst_year", "demand",
-        "change_fraction", "poisson_z", "z_flag", "p_demand_exceeds_capacity",
-        "service_level", "likelihood_basis", "score", "grade", "gap_hangs_on",
-    ]  # fmt: skip
-    fmt = {
-        "current_demand": "{:,.0f}",
-        "demand": "{:,.0f}",
-        "change_fraction": "{:+.1%}",
-        "poisson_z": "{:.1f}",
-        "p_demand_exceeds_capacity": "{:.0%}",
-        "service_level": "{:.1%}",
-        "likelihood": "{:.0f}",
-        "impact": "{:.0f}",
-        "score": "{:.0f}",
-    }
-    scores = data.model_scores.groupby(["stream", "freq", "model"], as_index=False)[
-        ["mase", "smape", "cov80", "cov95", "sql", "msis"]
-    ].mean()
-    # Which series each choice covers: the force and its areas by name.
-    choices = (
-        data.model_choices.assign(area=split_unique_id(data.model_choices["unique_id"]))
-        .groupby(["stream", "freq", "chosen", "reason"], as_index=False)
-        .agg(
-            series=("unique_id", "size"),
-            areas=("area", lambda a: ", ".join(sorted(set(a), key=_area_order))),
-        )
-    )
-    ingest = data.ingest.copy()
-    return {
-        "force": assumptions.force if assessed else data.pipeline,
-        "pipeline": data.pipeline,
-        "run_id": run_id,
-        "forecast_run": data.forecast_run,
-        "capacity_run": data.capacity_run or "none (no capacity stage)",
-        "assessed": assessed,
-        "not_assessed": NOT_ASSESSED,
-        "made_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "published": published,
-        "threshold": section.disclosure_threshold,
-        "sentences": sentences,
-        "streams": _stream_sections(data, fms),
-        **_cover_context(data.cover, assessed),
-        "capacity_svg": charts.capacity_chart(binding, "FTE needed and establishment")
-        if assessed
-        else "",
-        "requirement_svg": charts.requirement_chart(
-            binding[binding["financial_year"] == binding["financial_year"].min()],
-            "What the FTE needed is made of",
-        )
-        if assessed
-        else "",
-        "capacity_table": capacity_table,
-        "tornadoes": _tornadoes(data.sensitivity) if assessed else [],
-        "risk_source": assumptions.risk.source,
-        "risk_table": html_table(
-            fms.risks[risk_cols],
-            fmt,
-            {
-                "current_demand": "current year",
-                "worst_year": "worst year",
-                "demand": "forecast",
-                "change_fraction": "change",
-                "poisson_z": "Poisson Z",
-                "z_flag": "beyond chance",
-                "p_demand_exceeds_capacity": "P(exceeds)",
-                "service_level": "service today",
-                "likelihood_basis": "likelihood from",
-                "score": "L × I",
-                "gap_hangs_on": "gap hangs on",
-            },
-            grades,
-        ),
-        "scenario_svg": charts.scenario_chart(
-            scenarios, f"Scenarios against the baseline, {scenario_year}"
-        )
-        if len(scenarios)
-        else "",
-        "scenario_year": scenario_year,
-        "scenario_table": scenario_table,
-        "choices_table": html_table(choices),
-        "scores_table": html_table(
-            scores,
-            {
-                "mase": "{:.2f}",
-                "smape": "{:.1f}",
-                "cov80": "{:.2f}",
-                "cov95": "{:.2f}",
-                "sql": "{:.3f}",
-                "msis": "{:.2f}",
-            },
-        )
-        if len(scores)
-        else "<p class='note'>No backtests were run (forecast.backtest = false).</p>",
-        "ingest_table": html_table(
-            ingest,
-            {c: "{:,.0f}" for c in ingest.columns if c != "stream"},
-        ),
-        "rejects_table": html_table(data.rejects, {"rows": "{:,.0f}"})
-        if len(data.rejects)
-        else "<p class='note'>No rows were rejected.</p>",
-        "assumptions_table": html_table(assumption_rows(assumptions))
-        if assessed
-        else "<p class='note'>No capacity assumptions were used: this pipeline "
-        "has no capacity stage.</p>",
-    }
-
-
-def build_report(store: Store, section: ReportConfig, run_id: str) -> ReportResult:
+def build_report(
+    store: Store, section: ReportConfig, run: PipelineContext
+) -> ReportResult:
     """Write the report of the latest forecasts and capacity of a run's pipeline.
 
     A pipeline without a capacity stage gets a demand-only report: capacity,
@@ -350,9 +114,10 @@ def build_report(store: Store, section: ReportConfig, run_id: str) -> ReportResu
     `RUN_COLUMNS` everywhere; CSV and workbook cells are formula-safe.
 
     Args:
-        store: A writable store holding the run in `runs`.
+        store: A writable store holding the pipeline's forecasts.
         section: The pipeline's `[report]` section.
-        run_id: The report's run id (recorded in `runs`).
+        run: The report's run: its pipeline (whose forecasts, capacity and
+            scores are read) and run id.
 
     Returns:
         The `ReportResult`.
@@ -360,7 +125,7 @@ def build_report(store: Store, section: ReportConfig, run_id: str) -> ReportResu
     Raises:
         ValueError: no forecasts to report.
     """
-    pipeline = _pipeline_name(store, run_id)
+    pipeline, run_id = run.name, run.run_id
     assumptions = load_assumptions(section.assumptions)
     data = read_report_data(
         store, pipeline, section.history_months, section.financial_year_start_month
@@ -390,7 +155,7 @@ def build_report(store: Store, section: ReportConfig, run_id: str) -> ReportResu
     )
     partner_rows = partner.table()
     html = folder / "report.html"
-    context = _html_context(data, fms, assumptions, section, run_id, sentences, False)
+    context = html_context(data, fms, assumptions, section, run_id, sentences, False)
     context |= planning_context(
         store,
         data,

@@ -7,6 +7,7 @@ import logging
 import pandas as pd
 
 from demand.store import Store
+from demand.store.earlier_runs import previous_stage_run
 
 __all__ = ["CHANGE_COLUMNS", "changes_since", "previous_runs"]
 
@@ -14,21 +15,6 @@ log = logging.getLogger(__name__)
 
 CHANGE_COLUMNS = ["measure", "what", "previous_run", "this_run", "change"]
 """Columns of the table `changes_since` returns."""
-
-_PREVIOUS_SQL = (
-    "SELECT s.run_id FROM stage_runs s WHERE s.pipeline = ? AND s.stage = ? AND "
-    "s.status = 'ran' AND s.run_id <> ? AND s.finished_at < (SELECT "
-    "max(finished_at) FROM stage_runs WHERE run_id = ? AND stage = ?) AND EXISTS "
-    "(SELECT 1 FROM {table} t WHERE t.run_id = s.run_id) "
-    "ORDER BY s.finished_at DESC LIMIT 1"
-)
-
-
-def _previous(store: Store, pipeline: str, stage: str, table: str, run: str) -> str:
-    row = store.con.execute(
-        _PREVIOUS_SQL.format(table=table), [pipeline, stage, run, run, stage]
-    ).fetchone()
-    return "" if row is None else str(row[0])
 
 
 def previous_runs(
@@ -40,11 +26,13 @@ def previous_runs(
         ``(forecast_run, capacity_run)`` of the previous run (capacity None
         where it had none), or None on the pipeline's first run.
     """
-    forecast = _previous(store, pipeline, "forecast", "forecasts", forecast_run)
+    forecast = previous_stage_run(
+        store, pipeline, "forecast", "forecasts", forecast_run
+    )
     if not forecast:
         return None
     capacity = (
-        _previous(store, pipeline, "capacity", "capacity", capacity_run)
+        previous_stage_run(store, pipeline, "capacity", "capacity", capacity_run)
         if capacity_run
         else ""
     )

@@ -11,6 +11,7 @@ from demand.capacity.sensitivity import SENSITIVITY_COLUMNS
 from demand.series import FINANCIAL_YEAR_START_MONTH
 from demand.series_ids import parse_unique_id
 from demand.store import Store
+from demand.store import report_reads as reads
 
 __all__ = ["NOT_ASSESSED", "ReportData", "read_report_data", "split_unique_id"]
 
@@ -19,16 +20,11 @@ log = logging.getLogger(__name__)
 _INTERVALS = ("lo_80", "hi_80", "lo_95", "hi_95")
 _DAILY_HISTORY_DAYS = 91
 
-# The configured model's rows first; a series whose fit fell back (to seasonal
-# naive, or naive for a history shorter than a season) has only the fallback's.
-_FORECASTS_SQL = (
-    "SELECT f.unique_id, f.stream, f.ds, f.model, f.mean, f.lo_80, f.hi_80, "
-    "f.lo_95, f.hi_95 FROM forecasts f LEFT JOIN model_choices c ON "
-    "c.run_id = f.run_id AND c.unique_id = f.unique_id AND c.freq = f.freq "
-    "AND c.measure = f.measure WHERE f.run_id = ? AND f.freq = ? AND "
-    "f.measure = 'count' AND f.horizon = ? "
-    "ORDER BY f.unique_id, f.ds, f.model = coalesce(c.model, f.model) DESC, f.model"
-)
+_CHOICE_COLUMNS = ("unique_id", "stream", "freq", "model", "chosen", "reason", "flags")
+_SCORE_COLUMNS = (
+    "unique_id", "stream", "freq", "model",
+    "mase", "smape", "rmse", "bias", "cov80", "cov95", "sql", "msis",
+)  # fmt: skip
 
 NOT_ASSESSED = "not assessed: this pipeline has no capacity stage"
 """What the report says where capacity, gaps and risk would be shown."""
@@ -111,55 +107,31 @@ class ReportData:
         return self.capacity_run is not None
 
 
+_COVER_COLUMNS = ["area", "hour_of_week", "officers_needed", "officers_rostered"]
+
+
 def _cover(store: Store, run_id: str | None) -> pd.DataFrame:
-    exists = _one(
-        store,
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
-        ["response_cover"],
-    )
-    if exists == "0" or run_id is None:
-        return pd.DataFrame(
-            columns=["area", "hour_of_week", "officers_needed", "officers_rostered"]
-        )
-    return _frame(
-        store,
-        "SELECT * FROM response_cover WHERE run_id = ? ORDER BY area, hour_of_week",
-        [run_id],
-    )
+    """The run's `response_cover` rows (empty for a store that predates it)."""
+    if run_id is None or not reads.has_table(store, "response_cover"):
+        return pd.DataFrame(columns=_COVER_COLUMNS)
+    order = ("area", "hour_of_week")
+    return reads.read_run_table(store, "response_cover", run_id, order)
 
 
 def _sensitivity(store: Store, run_id: str | None) -> pd.DataFrame:
     """The run's `sensitivity` rows (empty for a store that predates the table)."""
-    exists = _one(
-        store,
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
-        ["sensitivity"],
-    )
-    if exists == "0" or run_id is None:
+    if run_id is None or not reads.has_table(store, "sensitivity"):
         return pd.DataFrame(columns=SENSITIVITY_COLUMNS)
-    return _frame(
-        store,
-        "SELECT * EXCLUDE (run_id) FROM sensitivity WHERE run_id = ? "
-        "ORDER BY department, financial_year, swing DESC",
-        [run_id],
-    )
+    order = ("department", "financial_year", "swing DESC")
+    return reads.read_run_table(store, "sensitivity", run_id, order, drop_run_id=True)
 
 
 def _area_service(store: Store, run_id: str | None) -> pd.DataFrame:
     """The run's `area_service` rows (empty for a store that predates the table)."""
-    exists = _one(
-        store,
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
-        ["area_service"],
-    )
-    if exists == "0" or run_id is None:
+    if run_id is None or not reads.has_table(store, "area_service"):
         return pd.DataFrame(columns=AREA_SERVICE_COLUMNS)
-    return _frame(
-        store,
-        "SELECT * EXCLUDE (run_id) FROM area_service WHERE run_id = ? "
-        "ORDER BY department, financial_year, area",
-        [run_id],
-    )
+    order = ("department", "financial_year", "area")
+    return reads.read_run_table(store, "area_service", run_id, order, drop_run_id=True)
 
 
 def split_unique_id(unique_id: pd.Series) -> pd.Series:
@@ -170,18 +142,9 @@ def split_unique_id(unique_id: pd.Series) -> pd.Series:
     return area.where(levels.map(len).gt(0), "force")
 
 
-def _one(store: Store, sql: str, params: list[object]) -> str | None:
-    row = store.con.execute(sql, params).fetchone()
-    return None if row is None or row[0] is None else str(row[0])
-
-
-def _frame(store: Store, sql: str, params: list[object] | None = None) -> pd.DataFrame:
-    return store.con.execute(sql, params or []).df()
-
-
 def _forecasts(store: Store, run_id: str, freq: str, horizon: str) -> pd.DataFrame:
     """One model's forecasts per series (the configured one, else its fallback)."""
-    frame = _frame(store, _FORECASTS_SQL, [run_id, freq, horizon])
+    frame = reads.read_chosen_forecasts(store, run_id, freq, horizon)
     frame = frame.drop_duplicates(["unique_id", "ds"]).reset_index(drop=True)
     frame[list(_INTERVALS)] = frame[list(_INTERVALS)].astype(float)
     return frame
@@ -232,91 +195,54 @@ def read_report_data(
     if capacity_run is None:
         log.info("no capacity results: capacity and risk are %s", NOT_ASSESSED)
     forecasts = _forecasts(store, forecast_run, "M", "strategic")
-    history = _frame(
-        store,
-        "SELECT unique_id, stream, ds, y FROM demand WHERE freq = 'M' AND "
-        "measure = 'count' AND ds >= (SELECT max(ds) FROM demand WHERE freq = 'M')"
-        " - to_months(CAST(? AS INTEGER)) ORDER BY unique_id, ds",
-        [history_months - 1],
-    )
+    history = reads.read_recent_counts(store, "M", history_months)
     daily_forecasts = _forecasts(store, forecast_run, "D", "operational")
-    daily_history = _frame(
-        store,
-        "SELECT unique_id, stream, ds, y FROM demand WHERE freq = 'D' AND "
-        "measure = 'count' AND ds > (SELECT max(ds) FROM demand WHERE freq = 'D')"
-        " - to_days(CAST(? AS INTEGER)) ORDER BY unique_id, ds",
-        [_DAILY_HISTORY_DAYS],
-    )
-    hours = _frame(
-        store,
-        "WITH recent AS (SELECT * FROM demand WHERE freq = 'M' AND ds > "
-        "(SELECT max(ds) FROM demand WHERE freq = 'M') - INTERVAL 12 MONTH) "
-        "SELECT h.unique_id, sum(h.y) / nullif(sum(c.y), 0) AS hours_per_unit "
-        "FROM recent h JOIN recent c ON c.unique_id = h.unique_id AND c.ds = h.ds "
-        "AND c.measure = 'count' WHERE h.measure = 'officer_hours' GROUP BY ALL",
-    )
-    hour_of_week = _frame(
-        store,
-        "WITH h AS (SELECT stream, ds, y FROM demand WHERE freq = 'h' AND "
-        "measure = 'count' AND unique_id = stream AND ds > (SELECT max(ds) FROM "
-        "demand WHERE freq = 'h') - INTERVAL 8 WEEK) SELECT stream, "
-        "(isodow(ds) - 1) * 24 + hour(ds) AS hour_of_week, avg(y) AS y FROM h "
-        "GROUP BY ALL ORDER BY ALL",
-    )
+    daily_history = reads.read_recent_counts(store, "D", _DAILY_HISTORY_DAYS)
     forecasts, history, daily_forecasts, daily_history = (
         _areas(f) for f in (forecasts, history, daily_forecasts, daily_history)
     )
+    frames = {
+        "history": history,
+        "forecasts": forecasts,
+        "daily_history": daily_history,
+        "daily_forecasts": daily_forecasts,
+        "hours_per_unit": reads.read_hours_per_unit(store),
+        "hour_of_week": reads.read_hour_of_week(store),
+        **_run_frames(store, forecast_run, capacity_run),
+        **reads.read_data_checks(store),
+    }
     return ReportData(
         pipeline=pipeline,
         forecast_run=forecast_run,
         capacity_run=capacity_run,
-        history=history,
-        forecasts=forecasts,
-        hours_per_unit=hours,
-        hour_of_week=hour_of_week,
-        capacity=_frame(
-            store,
-            "SELECT * FROM capacity WHERE run_id = ? ORDER BY department, "
-            "financial_year, basis",
-            [capacity_run],
-        ),
-        scenarios=_frame(
-            store,
-            "SELECT * FROM scenarios WHERE run_id = ? ORDER BY scenario, "
-            "department, financial_year, basis",
-            [capacity_run],
-        ),
-        model_choices=_frame(
-            store,
-            "SELECT unique_id, stream, freq, model, chosen, reason, flags FROM "
-            "model_choices WHERE run_id = ? ORDER BY stream, freq, unique_id",
-            [forecast_run],
-        ),
-        model_scores=_frame(
-            store,
-            "SELECT unique_id, stream, freq, model, mase, smape, rmse, bias, cov80,"
-            " cov95, sql, msis FROM model_scores WHERE run_id = "
-            "(SELECT max(run_id) FROM model_scores) "
-            "ORDER BY stream, freq, unique_id, model",
-        ),
-        ingest=_frame(
-            store,
-            "SELECT stream, count(*) AS files, sum(rows_read) AS rows_read, "
-            "sum(rows_loaded) AS rows_loaded, sum(rows_rejected) AS rows_rejected "
-            "FROM ingest_log WHERE status = 'loaded' GROUP BY stream ORDER BY stream",
-        ),
-        rejects=_frame(
-            store,
-            # One row per reason: a duplicate's reason names the line of its
-            # first copy, which would give every duplicate its own row.
-            "SELECT stream, regexp_replace(reason, ': first seen on line [0-9]+$', "
-            "'') AS reason, count(*) AS rows FROM rejects GROUP BY ALL "
-            "ORDER BY stream, rows DESC, reason",
-        ),
-        cover=_cover(store, capacity_run),
-        daily_history=daily_history,
-        daily_forecasts=daily_forecasts,
         financial_year_start_month=financial_year_start_month,
-        sensitivity=_sensitivity(store, capacity_run),
-        area_service=_area_service(store, capacity_run),
+        **frames,  # type: ignore[arg-type]
     )
+
+
+def _run_frames(
+    store: Store, forecast_run: str, capacity_run: str | None
+) -> dict[str, pd.DataFrame]:
+    """The rows the forecast and capacity runs wrote, by `ReportData` field."""
+    capacity_order = ("department", "financial_year", "basis")
+    return {
+        "capacity": reads.read_run_table(
+            store, "capacity", capacity_run, capacity_order
+        ),
+        "scenarios": reads.read_run_table(
+            store, "scenarios", capacity_run, ("scenario", *capacity_order)
+        ),
+        "model_choices": reads.read_run_table(
+            store, "model_choices", forecast_run, ("stream", "freq", "unique_id"),
+            columns=_CHOICE_COLUMNS,
+        ),
+        # The scores of the forecasts shown: a store that several pipelines
+        # share holds others' scores too.
+        "model_scores": reads.read_run_table(
+            store, "model_scores", forecast_run,
+            ("stream", "freq", "unique_id", "model"), columns=_SCORE_COLUMNS,
+        ),
+        "cover": _cover(store, capacity_run),
+        "sensitivity": _sensitivity(store, capacity_run),
+        "area_service": _area_service(store, capacity_run),
+    }  # fmt: skip

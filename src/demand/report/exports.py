@@ -6,12 +6,13 @@ import logging
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
 from demand.report.safe_cells import safe_frame, safe_text_sql, write_safe_csv
-from demand.store import Store, quote
+from demand.store import Store
+from demand.store.report_reads import read_run_table
+from demand.store.report_writes import replace_pipeline_views, write_demand_parquet
 
 __all__ = ["point_latest", "write_csvs", "write_fms_views", "write_parquet"]
 
@@ -65,25 +66,11 @@ def write_parquet(
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     series = folder / "series.parquet"
-    columns = store.con.execute("DESCRIBE demand").fetchall()
-    select = ", ".join(
-        safe_text_sql(name) if kind == "VARCHAR" else quote(name)
-        for name, kind, *_ in columns
-        if name not in ("pipeline", "run_id")
-    )
-    # DuckDB writes the (large) series straight to Parquet, without pandas.
-    store.con.sql(
-        f"SELECT {select}, ?::VARCHAR AS pipeline, ?::VARCHAR AS run_id FROM demand",
-        params=[pipeline, run_id],
-    ).write_parquet(str(series))
+    write_demand_parquet(store, series, pipeline, run_id, safe_text_sql)
     paths.append(series)
-    queries = {
-        "forecasts": ("SELECT * FROM forecasts WHERE run_id = ?", [forecast_run]),
-        "capacity": ("SELECT * FROM capacity WHERE run_id = ?", [capacity_run]),
-    }
-    for name, (sql, params) in queries.items():
+    for name, run in (("forecasts", forecast_run), ("capacity", capacity_run)):
         path = folder / f"{name}.parquet"
-        frame = store.con.execute(sql, params).df()
+        frame = read_run_table(store, name, run)
         safe_frame(frame.assign(pipeline=pipeline)).to_parquet(path, index=False)
         paths.append(path)
     for name, frame in tables.items():
@@ -113,39 +100,9 @@ def write_fms_views(
     Returns:
         The names of the views.
     """
-    views = []
-    with store.transaction() as con:
-        for name, frame in tables.items():
-            table = f"report_{name}"
-            kept = _other_pipelines(con, table, pipeline)
-            rows = pd.concat([kept, frame], ignore_index=True) if len(kept) else frame
-            con.register("_report_frame", rows)
-            con.execute(
-                f"CREATE OR REPLACE TABLE {quote(table)} AS SELECT * FROM _report_frame"
-            )
-            con.unregister("_report_frame")
-            con.execute(
-                f"CREATE OR REPLACE VIEW {quote(name)} AS SELECT * FROM {quote(table)}"
-            )
-            views.append(name)
+    views = replace_pipeline_views(store, tables, pipeline)
     log.info("views %s show the latest report of %s", ", ".join(views), pipeline)
     return views
-
-
-def _other_pipelines(con: Any, table: str, pipeline: str) -> pd.DataFrame:
-    """Rows of `table` that other pipelines wrote (none from before the
-    `pipeline` column, which cannot say whose they are)."""
-    columns = {
-        row[0]
-        for row in con.execute(
-            "SELECT column_name FROM duckdb_columns() WHERE table_name = ?", [table]
-        ).fetchall()
-    }
-    if "pipeline" not in columns:
-        return pd.DataFrame()
-    return con.execute(
-        f"SELECT * FROM {quote(table)} WHERE pipeline <> ?", [pipeline]
-    ).df()
 
 
 def point_latest(run_folder: Path) -> Path:

@@ -9,6 +9,11 @@ import pandas as pd
 
 from demand.report.data import split_unique_id
 from demand.store import Store
+from demand.store.earlier_runs import (
+    earlier_judged_forecast_run,
+    read_forecast_outturn,
+    read_last_backtest_window,
+)
 
 __all__ = ["BACKTEST_LABEL", "Outturn", "outturn_table", "read_outturn"]
 
@@ -16,40 +21,6 @@ log = logging.getLogger(__name__)
 
 BACKTEST_LABEL = "backtest, not a forecast made at the time"
 """How the report labels the stand-in when no earlier run can be judged."""
-
-# Earlier forecast runs of the pipeline whose monthly forecasts now have
-# recorded months in `demand`: the newest with a full year recorded ("last
-# year's forecast"), else the one with the most months recorded.
-_EARLIER_RUN_SQL = (
-    "SELECT s.run_id, least(count(DISTINCT f.ds), 12) AS months, "
-    "max(s.finished_at) AS finished FROM stage_runs s JOIN forecasts f ON "
-    "f.run_id = s.run_id AND f.freq = 'M' AND f.measure = 'count' AND "
-    "f.horizon = 'strategic' JOIN demand d ON d.unique_id = f.unique_id AND "
-    "d.ds = f.ds AND d.freq = 'M' AND d.measure = 'count' WHERE s.pipeline = ? "
-    "AND s.stage = 'forecast' AND s.status = 'ran' AND s.run_id <> ? "
-    "GROUP BY s.run_id ORDER BY months DESC, finished DESC LIMIT 1"
-)
-# The run's chosen model per series (its fallback where that failed), beside
-# the recorded month.
-_FORECAST_SQL = (
-    "SELECT f.unique_id, f.stream, f.ds, f.model, f.mean, f.lo_80, f.hi_80, d.y "
-    "FROM forecasts f JOIN demand d ON d.unique_id = f.unique_id AND d.ds = f.ds "
-    "AND d.freq = 'M' AND d.measure = 'count' LEFT JOIN model_choices c ON "
-    "c.run_id = f.run_id AND c.unique_id = f.unique_id AND c.freq = f.freq AND "
-    "c.measure = f.measure WHERE f.run_id = ? AND f.freq = 'M' AND "
-    "f.measure = 'count' AND f.horizon = 'strategic' "
-    "ORDER BY f.unique_id, f.ds, f.model = coalesce(c.model, f.model) DESC, f.model"
-)
-# The last cutoff of the monthly backtests, chosen model first.
-_BACKTEST_SQL = (
-    "WITH b AS (SELECT * FROM backtests WHERE run_id = ? AND freq = 'M' AND "
-    "measure = 'count'), last AS (SELECT unique_id, max(cutoff) AS cutoff FROM b "
-    "GROUP BY unique_id) SELECT b.unique_id, b.stream, b.ds, b.model, b.mean, "
-    "b.lo_80, b.hi_80, b.y FROM b JOIN last USING (unique_id, cutoff) LEFT JOIN "
-    "model_choices c ON c.run_id = ? AND c.unique_id = b.unique_id AND "
-    "c.freq = b.freq AND c.measure = b.measure "
-    "ORDER BY b.unique_id, b.ds, b.model = coalesce(c.model, b.model) DESC, b.model"
-)
 
 
 @dataclass(frozen=True)
@@ -101,11 +72,11 @@ def read_outturn(store: Store, pipeline: str, forecast_run: str) -> Outturn:
     Returns:
         The `Outturn` (kind "none" with no rows when neither exists).
     """
-    row = store.con.execute(_EARLIER_RUN_SQL, [pipeline, forecast_run]).fetchone()
-    if row is not None:
-        months = store.con.execute(_FORECAST_SQL, [row[0]]).df()
-        return Outturn("forecast", str(row[0]), _months(months))
-    months = store.con.execute(_BACKTEST_SQL, [forecast_run, forecast_run]).df()
+    earlier = earlier_judged_forecast_run(store, pipeline, forecast_run)
+    if earlier is not None:
+        months = read_forecast_outturn(store, earlier)
+        return Outturn("forecast", earlier, _months(months))
+    months = read_last_backtest_window(store, forecast_run)
     if len(months):
         return Outturn("backtest", forecast_run, _months(months))
     return Outturn("none", "", pd.DataFrame())

@@ -1,4 +1,10 @@
-"""The DuckDB store: open it, create its tables, and run work in transactions."""
+"""The DuckDB store: open it, create its tables, and run work in transactions.
+
+The store's SQL lives in this package, one module per reader or writer:
+`runs` (replace a run's rows, the run log), `stage_reads` (fingerprints,
+series, forecasts), `capacity_reads`, `report_reads`, `earlier_runs`,
+`report_writes` (the `fms_*` views, the Parquet series) and `partner_reads`.
+"""
 
 from __future__ import annotations
 
