@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from demand.forecast.base import BaseForecaster
+from demand.forecast.base import BaseForecaster, intervals_around
 
 __all__ = ["Naive", "SeasonalNaive"]
 
@@ -61,13 +61,13 @@ class SeasonalNaive(BaseForecaster):
         m = last_season.size
         mean = np.resize(last_season, h)
         scale = np.sqrt(np.ceil(np.arange(1, h + 1) / m))
-        out = {"mean": mean}
-        for lv in level:
+
+        def bounds(lv: float) -> tuple[np.ndarray, np.ndarray]:
             p = lv / 100.0
             q_lo, q_hi = np.quantile(differences, [(1.0 - p) / 2.0, (1.0 + p) / 2.0])
-            out[f"lo_{lv:g}"] = np.minimum(mean + q_lo * scale, mean)
-            out[f"hi_{lv:g}"] = np.maximum(mean + q_hi * scale, mean)
-        return out
+            return mean + q_lo * scale, mean + q_hi * scale
+
+        return intervals_around(mean, level, bounds)
 
 
 class Naive(SeasonalNaive):

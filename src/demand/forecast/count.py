@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from demand.forecast.base import BaseForecaster, future_ds
+from demand.forecast.base import BaseForecaster, future_ds, intervals_around
 from demand.forecast.harmonic import (
     _position,
     informative_columns,
@@ -268,9 +268,9 @@ class CountRegression(BaseForecaster):
         # A log-normal spread of μ adds its variance to the dispersion.
         alpha = state["alpha"] + np.einsum("ij,jk,ik->i", x, state["covariance"], x)
         mean = mu if self.point == "mean" else count_quantile(mu, alpha, 0.5, False)
-        out = {"mean": mean}
-        for lv in level:
+
+        def bounds(lv: float) -> tuple[np.ndarray, np.ndarray]:
             tail = (1.0 - lv / 100.0) / 2.0
-            out[f"lo_{lv:g}"] = np.minimum(count_quantile(mu, alpha, tail), mean)
-            out[f"hi_{lv:g}"] = np.maximum(count_quantile(mu, alpha, 1 - tail), mean)
-        return out
+            return count_quantile(mu, alpha, tail), count_quantile(mu, alpha, 1 - tail)
+
+        return intervals_around(mean, level, bounds)

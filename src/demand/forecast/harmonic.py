@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from demand.forecast.base import BaseForecaster, future_ds
+from demand.forecast.base import BaseForecaster, future_ds, intervals_around
 from demand.forecast.calendar import calendar_features, fourier_terms, holiday_names
 
 __all__ = [
@@ -284,10 +284,10 @@ class HarmonicRegression(BaseForecaster):
         mean = np.asarray(forecast.predicted_mean, dtype=float) + shift
         if not np.isfinite(mean).all():
             raise ValueError("SARIMAX forecast is not finite.")
-        out = {"mean": mean}
-        for lv in level:
-            bounds = np.asarray(forecast.conf_int(alpha=1.0 - lv / 100.0))
-            bounds = bounds + shift[:, None]
-            out[f"lo_{lv:g}"] = np.minimum(bounds[:, 0], mean)
-            out[f"hi_{lv:g}"] = np.maximum(bounds[:, 1], mean)
-        return out
+
+        def bounds(lv: float) -> tuple[np.ndarray, np.ndarray]:
+            both = np.asarray(forecast.conf_int(alpha=1.0 - lv / 100.0))
+            both = both + shift[:, None]
+            return both[:, 0], both[:, 1]
+
+        return intervals_around(mean, level, bounds)

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from demand.forecast.base import BaseForecaster, future_ds
+from demand.forecast.base import BaseForecaster, future_ds, intervals_around
 from demand.forecast.calendar import calendar_features
 
 __all__ = ["GradientBoosting", "lagged_level"]
@@ -194,13 +194,11 @@ class GradientBoosting(BaseForecaster):
 
         with threadpool_limits(limits=1, user_api="openmp"):
             mean = full * state["booster"].predict(self._features(future))
-        out = {"mean": mean}
         root = np.sqrt(np.maximum(mean, 0.0))
-        for lv in level:
+
+        def bounds(lv: float) -> tuple[np.ndarray, np.ndarray]:
             p = lv / 100.0
             q_lo, q_hi = np.quantile(state["errors"], [(1 - p) / 2, (1 + p) / 2])
-            lo = np.maximum(root + q_lo, 0.0) ** 2
-            hi = np.maximum(root + q_hi, 0.0) ** 2
-            out[f"lo_{lv:g}"] = np.minimum(lo, mean)
-            out[f"hi_{lv:g}"] = np.maximum(hi, mean)
-        return out
+            return np.maximum(root + q_lo, 0.0) ** 2, np.maximum(root + q_hi, 0.0) ** 2
+
+        return intervals_around(mean, level, bounds)

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from demand.forecast.base import BaseForecaster, future_ds
+from demand.forecast.base import BaseForecaster, future_ds, intervals_around
 from demand.forecast.calendar import holiday_frame
 
 __all__ = ["ProphetModel", "make_prophet"]
@@ -147,15 +147,15 @@ class ProphetModel(BaseForecaster):
                 mean = model.predict(future)["yhat"].to_numpy(dtype=float)
         finally:
             model.uncertainty_samples = samples_per_forecast
-        out = {"mean": mean}
-        if level:
-            samples = self._samples(model, future)  # (h, n_samples)
-            for lv in level:
-                p = lv / 100.0
-                lo, hi = np.quantile(samples, [(1 - p) / 2, (1 + p) / 2], axis=1)
-                out[f"lo_{lv:g}"] = np.minimum(lo, mean)
-                out[f"hi_{lv:g}"] = np.maximum(hi, mean)
-        return out
+        # One set of samples serves every level; none are drawn for no level.
+        samples = self._samples(model, future) if level else np.empty((h, 0))
+
+        def bounds(lv: float) -> tuple[np.ndarray, np.ndarray]:
+            p = lv / 100.0
+            lo, hi = np.quantile(samples, [(1 - p) / 2, (1 + p) / 2], axis=1)
+            return lo, hi
+
+        return intervals_around(mean, level, bounds)
 
     def _samples(self, model: Any, future: pd.DataFrame) -> np.ndarray:
         """Draw predictive samples, seeded by `random_state`.

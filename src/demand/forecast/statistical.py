@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from demand.forecast.base import BaseForecaster
+from demand.forecast.base import BaseForecaster, intervals_around
 
 __all__ = ["AutoETS"]
 
@@ -97,11 +97,9 @@ class AutoETS(BaseForecaster):
         mean = np.asarray(prediction.predicted_mean, dtype=float)
         if not np.isfinite(mean).all():
             raise ValueError("ETS forecast is not finite.")
-        out = {"mean": mean}
-        for lv in level:
-            bounds = np.asarray(
-                prediction.pred_int(alpha=1.0 - lv / 100.0), dtype=float
-            )
-            out[f"lo_{lv:g}"] = bounds[:, 0]
-            out[f"hi_{lv:g}"] = bounds[:, 1]
-        return out
+
+        def bounds(lv: float) -> tuple[np.ndarray, np.ndarray]:
+            both = np.asarray(prediction.pred_int(alpha=1.0 - lv / 100.0), dtype=float)
+            return both[:, 0], both[:, 1]
+
+        return intervals_around(mean, level, bounds)
