@@ -256,13 +256,27 @@ class BaseForecaster(BaseEstimator):
     maths (`_fit_stream`, `_predict_stream`) or whole-frame `_fit`/`_predict`.
     A subclass that sets the class attribute `fit_stream_with_ds = True` gets
     `_fit_stream(y, ds)`, with `ds` the stream's period starts (calendar features).
-    Hyper-parameters read here when present: `freq`, `season_length`, `fallback`
-    and `alias`.
+    Hyper-parameters read here when present, documented here for every model:
+
+    Args:
+        season_length: Periods per season (e.g. 7 for daily data with a weekly
+            cycle); None means the default for the frequency (`SEASON_LENGTHS`:
+            H 168, D 7, W 52, M 12).
+        freq: Frequency (`H`, `D`, `W`, `M`); None infers it from `ds`.
+        fallback: Alias of the model for streams it cannot fit (too short, or
+            the fit fails); None raises. See `fit_fallback`.
+        alias: Value written to the `model` column.
 
     Fitted attributes: `freq_` (family), `season_length_` (periods), `last_ds_`
     ({unique_id: last period start}), `states_` ({unique_id: model state}) and
     `fallbacks_` ({unique_id: fitted fallback forecaster}).
     """
+
+    def _store_hyperparameters(self, arguments: dict[str, Any]) -> None:
+        """Store the constructor's `arguments` (its `locals()`) unchanged, each
+        under its own name: all an `__init__` does (STYLE.md §2)."""
+        for name in self._get_param_names():
+            setattr(self, name, arguments[name])
 
     def fit(self, series: pd.DataFrame) -> BaseForecaster:
         """Fit every stream of `series` independently; refitting replaces the fit.

@@ -24,11 +24,7 @@ class SeasonalNaive(BaseForecaster):
     `fallback`.
 
     Args:
-        season_length: Periods per season (e.g. 7 for daily data with a weekly
-            cycle); None means the default for the frequency (H 168, D 7, W 52, M 12).
-        freq: Frequency (`H`, `D`, `W`, `M`); None infers it from `ds`.
-        fallback: Alias of the model for streams too short to fit; None raises.
-        alias: Value written to the `model` column.
+        season_length, freq, fallback, alias: As for every model (`BaseForecaster`).
     """
 
     def __init__(
@@ -38,10 +34,7 @@ class SeasonalNaive(BaseForecaster):
         fallback: str | None = "naive",
         alias: str = "seasonal_naive",
     ):
-        self.season_length = season_length
-        self.freq = freq
-        self.fallback = fallback
-        self.alias = alias
+        self._store_hyperparameters(locals())
 
     def _fit_stream(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Return the last season and the in-sample seasonal differences."""
@@ -77,17 +70,13 @@ class Naive(SeasonalNaive):
     A stream needs at least two periods (one difference for the intervals).
 
     Args:
-        freq: Frequency (`H`, `D`, `W`, `M`); None infers it from `ds`.
-        fallback: Alias of the model for streams too short to fit; None raises.
-        alias: Value written to the `model` column.
+        freq, fallback, alias: As for every model (`BaseForecaster`).
     """
 
     def __init__(
         self, freq: str | None = None, fallback: str | None = None, alias: str = "naive"
     ):
-        self.freq = freq
-        self.fallback = fallback
-        self.alias = alias
+        self._store_hyperparameters(locals())
 
     def _fit(self, series: pd.DataFrame) -> None:
         """Fit with a season of one period whatever the frequency."""

@@ -136,10 +136,7 @@ class CountRegression(BaseForecaster):
         ridge: Ridge penalty on the coefficients (in units of Fisher information).
         max_history: Most recent periods fitted; None: 4 years daily, 20 years
             monthly, 12 weeks hourly.
-        season_length: Periods per season; None means the frequency's default.
-        freq: Frequency (`H`, `D`, `W`, `M`); None infers it from `ds`.
-        fallback: Alias of the model for streams that fail to fit; None raises.
-        alias: Value written to the `model` column.
+        season_length, freq, fallback, alias: As for every model (`BaseForecaster`).
     """
 
     fit_stream_with_ds = True
@@ -160,19 +157,7 @@ class CountRegression(BaseForecaster):
         fallback: str | None = "seasonal_naive",
         alias: str = "count_glm",
     ):
-        self.country = country
-        self.season_terms = season_terms
-        self.year_terms = year_terms
-        self.level_halflife = level_halflife
-        self.trend_damping = trend_damping
-        self.knot_periods = knot_periods
-        self.point = point
-        self.ridge = ridge
-        self.max_history = max_history
-        self.season_length = season_length
-        self.freq = freq
-        self.fallback = fallback
-        self.alias = alias
+        self._store_hyperparameters(locals())
 
     def _knot(self) -> float:
         """Return the periods between the trend's knots."""

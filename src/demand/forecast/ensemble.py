@@ -75,13 +75,7 @@ class Ensemble(BaseForecaster):
         freq: str | None = None,
         alias: str = "ensemble",
     ):
-        self.members = members
-        self.weights = weights
-        self.country = country
-        self.random_state = random_state
-        self.season_length = season_length
-        self.freq = freq
-        self.alias = alias
+        self._store_hyperparameters(locals())
 
     def _fit(self, series: pd.DataFrame) -> None:
         """Fit every member on the whole frame; keep those that fit."""

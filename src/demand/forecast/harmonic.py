@@ -190,10 +190,7 @@ class HarmonicRegression(BaseForecaster):
         max_history: Most recent periods to fit; None means 12 weeks hourly,
             4 years daily, 20 years monthly.
         maxiter: Most optimiser iterations.
-        season_length: Periods per season; None means the frequency's default.
-        freq: Frequency (`H`, `D`, `W`, `M`); None infers it from `ds`.
-        fallback: Alias of the model for streams that fail to fit; None raises.
-        alias: Value written to the `model` column.
+        season_length, freq, fallback, alias: As for every model (`BaseForecaster`).
     """
 
     fit_stream_with_ds = True
@@ -211,16 +208,7 @@ class HarmonicRegression(BaseForecaster):
         fallback: str | None = "seasonal_naive",
         alias: str = "arima_fourier",
     ):
-        self.country = country
-        self.order = order
-        self.season_terms = season_terms
-        self.year_terms = year_terms
-        self.max_history = max_history
-        self.maxiter = maxiter
-        self.season_length = season_length
-        self.freq = freq
-        self.fallback = fallback
-        self.alias = alias
+        self._store_hyperparameters(locals())
 
     def _errors_model(self, errors: np.ndarray) -> Any:
         """Return statsmodels' SARIMAX for the ARIMA(p, d, q) errors."""

@@ -73,10 +73,7 @@ class GradientBoosting(BaseForecaster):
         min_samples_leaf: Fewest periods per leaf.
         l2_regularization: L2 penalty on leaf values.
         random_state: Seed of the booster.
-        season_length: Periods per season; None means the frequency's default.
-        freq: Frequency (`H`, `D`, `W`, `M`); None infers it from `ds`.
-        fallback: Alias of the model for streams that fail to fit; None raises.
-        alias: Value written to the `model` column.
+        season_length, freq, fallback, alias: As for every model (`BaseForecaster`).
     """
 
     fit_stream_with_ds = True
@@ -98,20 +95,7 @@ class GradientBoosting(BaseForecaster):
         fallback: str | None = "seasonal_naive",
         alias: str = "gbm",
     ):
-        self.country = country
-        self.horizon = horizon
-        self.level_window = level_window
-        self.calibration_periods = calibration_periods
-        self.max_iter = max_iter
-        self.learning_rate = learning_rate
-        self.max_leaf_nodes = max_leaf_nodes
-        self.min_samples_leaf = min_samples_leaf
-        self.l2_regularization = l2_regularization
-        self.random_state = random_state
-        self.season_length = season_length
-        self.freq = freq
-        self.fallback = fallback
-        self.alias = alias
+        self._store_hyperparameters(locals())
 
     def _settings(self) -> tuple[int, int, int]:
         """Return (lag, level window, calibration periods) for the fitted freq."""

@@ -47,8 +47,7 @@ class DailyProfile(BaseForecaster):
         season_length: Unused (the profile is a week of hours); kept for the
             fallback's season.
         freq: Frequency; must be hourly (`H`).
-        fallback: Alias of the model for streams that fail to fit; None raises.
-        alias: Value written to the `model` column.
+        fallback, alias: As for every model (`BaseForecaster`).
     """
 
     fit_stream_with_ds = True
@@ -65,15 +64,7 @@ class DailyProfile(BaseForecaster):
         fallback: str | None = "seasonal_naive",
         alias: str = "daily_profile",
     ):
-        self.daily_model = daily_model
-        self.country = country
-        self.profile_weeks = profile_weeks
-        self.point = point
-        self.random_state = random_state
-        self.season_length = season_length
-        self.freq = freq
-        self.fallback = fallback
-        self.alias = alias
+        self._store_hyperparameters(locals())
 
     def _make_daily(self, freq: str = "D", season_length: int = 7) -> BaseForecaster:
         """Return the daily-total model with the shared settings it accepts."""

@@ -93,8 +93,7 @@ class ProphetModel(BaseForecaster):
         random_state: Seed of the predictive sampling (and Stan's optimiser).
         freq: Frequency (`H`, `D`, `W`, `M`); None infers it from `ds`.
         season_length: Unused by Prophet; kept for the fallback's season.
-        fallback: Alias of the model for streams that fail to fit; None raises.
-        alias: Value written to the `model` column.
+        fallback, alias: As for every model (`BaseForecaster`).
     """
 
     fit_stream_with_ds = True
@@ -109,13 +108,7 @@ class ProphetModel(BaseForecaster):
         fallback: str | None = "seasonal_naive",
         alias: str = "prophet",
     ):
-        self.country = country
-        self.n_samples = n_samples
-        self.random_state = random_state
-        self.freq = freq
-        self.season_length = season_length
-        self.fallback = fallback
-        self.alias = alias
+        self._store_hyperparameters(locals())
 
     def _fit_stream(self, y: np.ndarray, ds: pd.DatetimeIndex) -> dict[str, Any]:
         """Fit Prophet to one stream; return the model and its last period."""

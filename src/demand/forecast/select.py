@@ -136,21 +136,7 @@ class AutoSelect(BaseForecaster):
         strategy: str = "combine",
         alias: str = "auto",
     ):
-        self.candidates = candidates
-        self.n_windows = n_windows
-        self.horizon = horizon
-        self.step = step
-        self.top_k = top_k
-        self.min_cov80 = min_cov80
-        self.calibrate = calibrate
-        self.try_median = try_median
-        self.country = country
-        self.random_state = random_state
-        self.season_length = season_length
-        self.freq = freq
-        self.fallback = fallback
-        self.strategy = strategy
-        self.alias = alias
+        self._store_hyperparameters(locals())
 
     # -- fitting --
 
