@@ -111,6 +111,7 @@ def model_for(alias: str, **shared: Any) -> BaseForecaster:
     model = make_model(alias)
     valid = model.get_params()
     model.set_params(**{k: v for k, v in shared.items() if k in valid})
-    if "initialization_method" in valid and shared.get("freq") == "H":
+    # "H" today, "h" once the store's codes are forecast's too (issue 14, periods)
+    if "initialization_method" in valid and shared.get("freq") in ("H", "h"):
         model.set_params(initialization_method="heuristic")
     return model
