@@ -86,6 +86,9 @@ VOLATILE = {
 # in parallel, in no fixed order); a change of output is far above this.
 RTOL = 1e-9
 
+# A checkout's folder, in paths that name a column map of the source tree.
+TREE = r"^\S*?/src/demand/"
+
 # Run ids and clock times inside workbook cells (the README sheet names them in text).
 IN_CELL = {r"\d{8}T\d{6}-[0-9a-f]{6}": "<run>", r"\d{4}-\d\d-\d\dT[\d:.+]+": "<time>"}
 
@@ -140,6 +143,9 @@ def snapshot(tree: Path, out: Path) -> None:
 def _comparable(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     dropped = [c for c in frame.columns if c in VOLATILE]
     kept = frame.drop(columns=dropped)
+    for name in kept.columns:  # paths into the source tree name the checkout
+        if kept[name].dtype == object or pd.api.types.is_string_dtype(kept[name]):
+            kept[name] = kept[name].str.replace(TREE, "<tree>/", regex=True)
     kept = kept.sort_values(list(kept.columns)).reset_index(drop=True)
     return kept, dropped
 

@@ -20,6 +20,7 @@ from rich.table import Table
 from demand.cli_progress import progress_for
 from demand.lock import RunLockedError
 from demand.store import StoreBusyError, default_db_path
+from demand.tables import QUALITY_FRAMES
 
 __all__ = ["cli", "main"]
 
@@ -316,18 +317,7 @@ def status(db: Path) -> None:
 @cli.command()
 @click.option(
     "--show",
-    type=click.Choice(
-        [
-            "summary",
-            "files",
-            "coverage",
-            "gaps",
-            "duplicates",
-            "outliers",
-            "rejects",
-            "normalised",
-        ]
-    ),
+    type=click.Choice(QUALITY_FRAMES),
     default="summary",
     show_default=True,
     help="Which frame of the report to print.",

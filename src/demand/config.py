@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
-from demand.schemas import STREAMS
+from demand.schemas import STREAMS, demand_streams
 from demand.series import FINANCIAL_YEAR_START_MONTH, FREQS
 from demand.toml_tables import build_frozen
 
@@ -90,9 +90,7 @@ class SeriesConfig:
     fill_missing: str = "interpolate"
 
     def __post_init__(self) -> None:
-        _check_members(
-            "streams", self.streams, tuple(s for s in STREAMS if s != "establishment")
-        )
+        _check_members("streams", self.streams, demand_streams())
         _check_members("freqs", self.freqs, tuple(FREQS))
         _check_members("measures", self.measures, ("count", "officer_hours"))
         columns = level_columns(self.streams)
@@ -119,14 +117,7 @@ def level_columns(streams: tuple[str, ...]) -> tuple[str, ...]:
 
     Keys and times are not levels (one series per incident or per instant).
     """
-    found: dict[str, None] = {}
-    for stream in streams:
-        schema = STREAMS[stream]
-        for col in schema.columns:
-            is_key = col.name in schema.key or col.name == schema.time_column
-            if col.dtype in ("VARCHAR", "BOOLEAN") and not is_key:
-                found[col.name] = None
-    return tuple(sorted(found))
+    return tuple(sorted({c for stream in streams for c in STREAMS[stream].levels}))
 
 
 EVENT_KINDS = ("level_shift", "exclude")
@@ -242,7 +233,7 @@ class ForecastConfig:
     reuse_models: str = ""
 
     def __post_init__(self) -> None:
-        events_streams = tuple(s for s in STREAMS if s != "establishment")
+        events_streams = demand_streams()
         _check_members("streams", self.streams, events_streams)
         _check_members("hourly_streams", self.hourly_streams, events_streams)
         _check_members("measures", self.measures, ("count", "officer_hours"))

@@ -12,9 +12,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from demand.schemas import MONTH_ONLY_STREAMS, STREAMS
-from demand.series import is_unlikely_empty
+from demand.schemas import STREAMS, get_stream
+from demand.series import is_month_only, is_unlikely_empty
 from demand.store import Store, quote
+from demand.tables import QUALITY_FRAMES
 
 __all__ = [
     "NO_TIME_OF_DAY",
@@ -26,30 +27,8 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-QUALITY_FRAMES = (
-    "summary",
-    "files",
-    "coverage",
-    "gaps",
-    "duplicates",
-    "outliers",
-    "rejects",
-    "normalised",
-)
-"""The frames of a `QualityReport`, in the order a report shows them."""
-
-_TIME = {
-    "calls": "received_at",
-    "incidents": "created_at",
-    "mental_health": "created_at",
-    "missing_persons": "reported_at",
-    "crimes": "recorded_at",
-    "asb": "month",
-    "counts": "period_start",
-    "establishment": "as_at",
-}
-# A robust z-score (median and scaled MAD) beyond this flags a period.
-_OUTLIER_SCORE = 3.5
+NO_TIME_OF_DAY = "no time of day: hourly analysis is not possible"
+"""The summary's note on a stream whose every timestamp is at local 00:00."""
 
 
 @dataclass(frozen=True)
@@ -102,7 +81,8 @@ class QualityReport:
 
 def _coverage(store: Store, stream: str, timezone: str) -> pd.DataFrame:
     """Rows per local period of one stream, with every empty period as 0."""
-    if stream == "counts":
+    schema = get_stream(stream)
+    if schema.grain == "period":
         # Counts are checked at the source's own periods, on the UTC clock, so a
         # clock change neither hides nor invents a missing hour.
         frame = store.con.execute(
@@ -122,15 +102,16 @@ def _coverage(store: Store, stream: str, timezone: str) -> pd.DataFrame:
             return pd.DataFrame(columns=["stream", "series", "ds", "rows"])
         out = pd.concat(parts, ignore_index=True)
         return out.assign(stream=stream)[["stream", "series", "ds", "rows"]]
-    monthly = stream in MONTH_ONLY_STREAMS and _month_only(store, stream)
+    monthly = is_month_only(store, stream)
     unit, step = ("month", "MS") if monthly else ("day", "D")
     # A month-only row holds a local month already, and establishment a date:
     # no zone to convert.
-    time = f"timezone(?, {_TIME[stream]})"
+    time = f"timezone(?, {schema.time_column})"
     if monthly:
-        time = "CAST(month AS TIMESTAMP)"
-    elif stream == "establishment":
-        unit, step, time = "year", "YS", "CAST(as_at AS TIMESTAMP)"
+        month = schema.month_column or schema.time_column
+        time = f"CAST({month} AS TIMESTAMP)"
+    elif schema.grain == "date":
+        unit, step, time = "year", "YS", f"CAST({schema.time_column} AS TIMESTAMP)"
     frame = store.con.execute(
         f"SELECT date_trunc('{unit}', {time}) AS ds, count(*) AS rows "
         f"FROM {quote(stream)} GROUP BY ALL ORDER BY ds",
@@ -143,15 +124,6 @@ def _coverage(store: Store, stream: str, timezone: str) -> pd.DataFrame:
     return pd.DataFrame(
         {"stream": stream, "series": stream, "ds": grid, "rows": rows.to_numpy()}
     )
-
-
-def _month_only(store: Store, stream: str) -> bool:
-    if stream == "asb":
-        return True
-    row = store.con.execute(
-        "SELECT count(*) FILTER (WHERE recorded_at IS NULL) FROM crimes"
-    ).fetchone()
-    return bool(row and row[0])
 
 
 def _gaps(coverage: pd.DataFrame) -> pd.DataFrame:
@@ -171,7 +143,7 @@ def _gaps(coverage: pd.DataFrame) -> pd.DataFrame:
         step = pd.Timedelta(ds[1] - ds[0]).days if len(ds) > 1 else 0
         per_day = {1: 1.0, 28: 30.4375, 29: 30.4375, 30: 30.4375, 31: 30.4375}.get(step)
         rate = float(part["rows"].mean()) / per_day if per_day else math.inf
-        if stream in ("counts", "establishment"):
+        if get_stream(stream).grain in ("period", "date"):
             rate = math.inf
         start = None
         for i, is_empty in enumerate([*empty, False]):
@@ -187,14 +159,19 @@ def _gaps(coverage: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+# A robust z-score (median and scaled MAD) beyond this flags a period.
+_OUTLIER_SCORE = 3.5
+
+
 def _outliers(
     store: Store, stream: str, coverage: pd.DataFrame, timezone: str
 ) -> pd.DataFrame:
     """Periods whose volume is far from the series' median (robust z-score)."""
     columns = ["stream", "series", "ds", "rows", "median", "score"]
-    if stream == "establishment":
+    grain = get_stream(stream).grain
+    if grain == "date":
         return pd.DataFrame(columns=columns)  # rows per year are not demand
-    if stream == "counts":
+    if grain == "period":
         values = store.con.execute(
             "SELECT series, timezone(?, period_start) AS ds, count AS rows FROM counts",
             [timezone],
@@ -218,16 +195,11 @@ def _outliers(
     return pd.concat(found, ignore_index=True)[columns]
 
 
-NO_TIME_OF_DAY = "no time of day: hourly analysis is not possible"
-"""The summary's note on a stream whose every timestamp is at local 00:00."""
-_DEFAULT_TIMEZONE = "Europe/London"
-
-
 def adapter_timezone(store: Store, streams: Sequence[str] | None = None) -> str:
     """Return the zone of the column maps that loaded the streams, from `ingest_log`.
 
     The most used map's `timezone` wins; a map that can no longer be read is
-    passed over. Without any, Europe/London.
+    passed over. Without any, a pipeline's default zone (`SeriesConfig`).
     """
     from demand.ingest import IngestError
     from demand.ingest.adapter import load_adapter
@@ -243,15 +215,18 @@ def adapter_timezone(store: Store, streams: Sequence[str] | None = None) -> str:
             zones[load_adapter(Path(adapter)).timezone] += files
         except (IngestError, OSError):
             logger.info("column map %s cannot be read for its time zone", adapter)
-    return zones.most_common(1)[0][0] if zones else _DEFAULT_TIMEZONE
+    if zones:
+        return zones.most_common(1)[0][0]
+    from demand.config import SeriesConfig
+
+    return SeriesConfig.timezone
 
 
 def _time_of_day_note(store: Store, stream: str, timezone: str) -> str:
     """`NO_TIME_OF_DAY` if every timestamp of a timed stream is at local 00:00."""
-    column = _TIME[stream]
-    if stream in ("asb", "counts", "establishment") or (
-        stream in MONTH_ONLY_STREAMS and _month_only(store, stream)
-    ):
+    schema = get_stream(stream)
+    column = schema.time_column
+    if schema.grain != "instant" or is_month_only(store, stream):
         return ""
     row = store.con.execute(
         f"SELECT count({quote(column)}), count(*) FILTER (WHERE "
@@ -285,11 +260,11 @@ def quality_report(
     """
     if timezone is None:
         timezone = adapter_timezone(store, streams)
-    timed = [s for s in STREAMS if s in _TIME]
+    timed = list(STREAMS)
     if streams is None:
         streams = [s for s in timed if store.count(s)]
     for s in streams:
-        if s not in _TIME:
+        if s not in STREAMS:
             known = ", ".join(timed)
             raise ValueError(f"{s!r} is not a stream to report on; use one of {known}.")
     coverage = [_coverage(store, s, timezone) for s in streams]
@@ -368,12 +343,13 @@ def _summary(
     for s in streams:
         cov = coverage[coverage["stream"] == s]
         log = files[files["stream"] == s]
+        grain = get_stream(s).grain
         freq = "day"
-        if s == "counts":
+        if grain == "period":
             freq = "source period"
-        elif s in MONTH_ONLY_STREAMS and _month_only(store, s):
+        elif is_month_only(store, s):
             freq = "month"
-        elif s == "establishment":
+        elif grain == "date":
             freq = "year"
         rows.append(
             {

@@ -1,22 +1,28 @@
-"""Canonical stream schemas: the single source of truth for every raw stream's columns
-(the derived tables' contracts are in `demand.tables`)."""
+"""The stream registry: each stream's table contract, time, levels, workload and label
+(the single source of truth; the derived tables' contracts are in `demand.tables`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 __all__ = [
     "Column",
+    "GRAINS",
     "StreamSchema",
     "STREAMS",
+    "Workload",
     "AGGREGATE_FREQS",
     "GRADES",
-    "MONTH_ONLY_STREAMS",
     "CALL_LINES",
     "MISSING_RISKS",
     "DEPARTMENTS",
+    "DEPARTMENT_NAMES",
     "SYSTEM_COLUMNS",
+    "demand_streams",
     "get_stream",
+    "stream_label",
+    "stream_labels",
 ]
 
 GRADES = ("G1", "G2", "G3", "G4", "RWD")
@@ -25,16 +31,7 @@ GRADES = ("G1", "G2", "G3", "G4", "RWD")
 CALL_LINES = ("999", "101")
 AGGREGATE_FREQS = ("h", "D")
 """Periods an aggregate source may count over: hours or days."""
-MONTH_ONLY_STREAMS = ("crimes", "asb")
-"""Streams that may hold a month and no time; their series are monthly only."""
 MISSING_RISKS = ("high", "medium", "low", "no_apparent_risk")
-DEPARTMENTS = (
-    "control_room",
-    "response",
-    "neighbourhood",
-    "investigation",
-    "public_protection",
-)
 
 
 @dataclass(frozen=True)
@@ -61,9 +58,48 @@ class Column:
     description: str = ""
 
 
+GRAINS = ("instant", "month", "period", "date")
+"""How a stream's rows sit in time: an instant (a UTC timestamp), a local month
+(no day or time), a source's counting period (`counts`), or a date
+(`establishment`, not demand)."""
+
+DEPARTMENT_NAMES = {
+    "control_room": "the control room",
+    "response": "response",
+    "neighbourhood": "the neighbourhood team",
+    "investigation": "investigation",
+    "public_protection": "public protection",
+}
+"""Departments that carry demand, with their names in report sentences."""
+DEPARTMENTS = tuple(DEPARTMENT_NAMES)
+
+
+@dataclass(frozen=True)
+class Workload:
+    """How a stream's forecast demand becomes workload hours (`capacity`).
+
+    Args:
+        basis: The assumptions table that gives the unit times and departments
+            (a key of `demand.capacity.demand_lines.UNIT_TIME_BASES`):
+            "call_lines" (Erlang per line, control room), "unit_times" (per
+            grade), "mental_health" (RCRP hours), "missing_persons" (per risk)
+            or "investigation" (per offence group, with a default).
+        level: The level column whose value picks the unit time, e.g. "grade";
+            None for the stream's total. Its forecast series are used, else the
+            total split by the recent mix of that level.
+        overlaps: A stream whose rows already hold this one's (mental-health
+            incidents are incidents too): its hours are taken out of that
+            stream, so a change in this stream alone changes the total.
+    """
+
+    basis: str
+    level: str | None = None
+    overlaps: str | None = None
+
+
 @dataclass(frozen=True)
 class StreamSchema:
-    """The contract of one stream table.
+    """Everything per stream: its table's contract, its time, levels and workload.
 
     Args:
         name: Table name.
@@ -71,6 +107,14 @@ class StreamSchema:
             replaces the earlier row.
         time_column: The column that places a row in time.
         columns: Canonical columns, without the system columns.
+        workload: How its demand becomes workload hours, or None where the
+            stream carries no workload by choice (stated for every stream, so a
+            new one is never silently 0 hours).
+        grain: How rows sit in time, one of `GRAINS`.
+        month_column: A local month column that stands in where `time_column`
+            is null (police.uk gives months only): such a stream's series are
+            monthly only; None where the time is always there.
+        label: Name in reports, e.g. "999 and 101 calls"; None: the name.
         description: What one row is.
     """
 
@@ -78,12 +122,35 @@ class StreamSchema:
     key: tuple[str, ...]
     time_column: str
     columns: tuple[Column, ...]
+    workload: Workload | None
+    grain: str = "instant"
+    month_column: str | None = None
+    label: str | None = None
     description: str = ""
 
     @property
     def column_names(self) -> tuple[str, ...]:
         """Canonical column names in table order, without system columns."""
         return tuple(c.name for c in self.columns)
+
+    @property
+    def levels(self) -> tuple[str, ...]:
+        """Columns a series may be split by: text and yes/no columns.
+
+        Keys and times are not levels (one series per incident or per instant).
+        """
+        return tuple(
+            c.name
+            for c in self.columns
+            if c.dtype in ("VARCHAR", "BOOLEAN")
+            and c.name not in self.key
+            and c.name != self.time_column
+        )
+
+    @property
+    def has_officer_hours(self) -> bool:
+        """True if rows record the officer hours they took."""
+        return "officer_hours" in self.column_names
 
     def column(self, name: str) -> Column:
         """Return the canonical column called `name`."""
@@ -101,88 +168,105 @@ SYSTEM_COLUMNS = (
 )
 
 _DURATION = "seconds, never negative"
+_MONTH = "first day of the month recorded, local"
+
+
+def _id(name: str) -> Column:
+    return Column(name, "VARCHAR", True)
+
+
+def _utc(name: str, required: bool = False, note: str = "UTC") -> Column:
+    return Column(name, "TIMESTAMPTZ", required, description=note)
+
+
+def _officer_hours() -> Column:
+    return Column("officer_hours", "DOUBLE", minimum=0, description="hours")
+
+
+def _text(*names: str) -> tuple[Column, ...]:
+    return tuple(Column(n, "VARCHAR") for n in names)
+
+
+def _events(
+    name: str, key: str, time_column: str, *columns: Column, **facts: Any
+) -> StreamSchema:
+    """An event stream: one row per event, its id and UTC time columns first."""
+    return StreamSchema(
+        name,
+        key=(key,),
+        time_column=time_column,
+        columns=(_id(key), _utc(time_column, True), *columns),
+        **facts,
+    )
+
 
 STREAMS: dict[str, StreamSchema] = {
     s.name: s
     for s in (
-        StreamSchema(
+        _events(
             "calls",
-            key=("call_id",),
-            time_column="received_at",
+            "call_id",
+            "received_at",
+            Column("line", "VARCHAR", True, allowed=CALL_LINES),
+            _utc("answered_at", note="UTC; null if abandoned"),
+            Column("wait_seconds", "DOUBLE", minimum=0, description=_DURATION),
+            Column("handle_seconds", "DOUBLE", minimum=0, description=_DURATION),
+            Column("abandoned", "BOOLEAN", derive="answered_at IS NULL"),
+            Column("area", "VARCHAR"),
             description="one 999 or 101 call",
-            columns=(
-                Column("call_id", "VARCHAR", True),
-                Column("received_at", "TIMESTAMPTZ", True, description="UTC"),
-                Column("line", "VARCHAR", True, allowed=CALL_LINES),
-                Column(
-                    "answered_at", "TIMESTAMPTZ", description="UTC; null if abandoned"
-                ),
-                Column("wait_seconds", "DOUBLE", minimum=0, description=_DURATION),
-                Column("handle_seconds", "DOUBLE", minimum=0, description=_DURATION),
-                Column("abandoned", "BOOLEAN", derive="answered_at IS NULL"),
-                Column("area", "VARCHAR"),
-            ),
+            label="999 and 101 calls",
+            workload=Workload("call_lines", "line"),
         ),
-        StreamSchema(
+        _events(
             "incidents",
-            key=("incident_id",),
-            time_column="created_at",
+            "incident_id",
+            "created_at",
+            Column("grade", "VARCHAR", True, allowed=GRADES),
+            *_text("category", "area"),
+            Column("deployed", "BOOLEAN", derive="dispatched_at IS NOT NULL"),
+            *(_utc(c) for c in ("dispatched_at", "arrived_at", "cleared_at")),
+            _officer_hours(),
+            Column("qualifiers", "VARCHAR", description="';'-separated flags"),
             description="one command-and-control incident",
-            columns=(
-                Column("incident_id", "VARCHAR", True),
-                Column("created_at", "TIMESTAMPTZ", True, description="UTC"),
-                Column("grade", "VARCHAR", True, allowed=GRADES),
-                Column("category", "VARCHAR"),
-                Column("area", "VARCHAR"),
-                Column("deployed", "BOOLEAN", derive="dispatched_at IS NOT NULL"),
-                Column("dispatched_at", "TIMESTAMPTZ", description="UTC"),
-                Column("arrived_at", "TIMESTAMPTZ", description="UTC"),
-                Column("cleared_at", "TIMESTAMPTZ", description="UTC"),
-                Column("officer_hours", "DOUBLE", minimum=0, description="hours"),
-                Column("qualifiers", "VARCHAR", description="';'-separated flags"),
-            ),
+            label="Incidents",
+            workload=Workload("unit_times", "grade"),
         ),
-        StreamSchema(
+        _events(
             "mental_health",
-            key=("incident_id",),
-            time_column="created_at",
+            "incident_id",
+            "created_at",
+            *_text("area", "rcrp_category"),
+            Column("police_attended", "BOOLEAN"),
+            Column("s136", "BOOLEAN", description="a section 136 detention"),
+            _officer_hours(),
             description="one mental-health-related incident (Right Care Right Person)",
-            columns=(
-                Column("incident_id", "VARCHAR", True),
-                Column("created_at", "TIMESTAMPTZ", True, description="UTC"),
-                Column("area", "VARCHAR"),
-                Column("rcrp_category", "VARCHAR"),
-                Column("police_attended", "BOOLEAN"),
-                Column("s136", "BOOLEAN", description="a section 136 detention"),
-                Column("officer_hours", "DOUBLE", minimum=0, description="hours"),
-            ),
+            label="Mental-health incidents",
+            workload=Workload("mental_health", overlaps="incidents"),
         ),
-        StreamSchema(
+        _events(
             "missing_persons",
-            key=("report_id",),
-            time_column="reported_at",
+            "report_id",
+            "reported_at",
+            Column("risk", "VARCHAR", True, allowed=MISSING_RISKS),
+            *_text("age_band", "area"),
+            _utc("closed_at"),
+            Column("repeat", "BOOLEAN"),
+            _officer_hours(),
             description="one missing-person report",
-            columns=(
-                Column("report_id", "VARCHAR", True),
-                Column("reported_at", "TIMESTAMPTZ", True, description="UTC"),
-                Column("risk", "VARCHAR", True, allowed=MISSING_RISKS),
-                Column("age_band", "VARCHAR"),
-                Column("area", "VARCHAR"),
-                Column("closed_at", "TIMESTAMPTZ", description="UTC"),
-                Column("repeat", "BOOLEAN"),
-                Column("officer_hours", "DOUBLE", minimum=0, description="hours"),
-            ),
+            label="Missing-person reports",
+            workload=Workload("missing_persons", "risk"),
         ),
         StreamSchema(
             "crimes",
             key=("crime_id",),
-            time_column="month",
+            time_column="recorded_at",
+            month_column="month",
             description="one recorded crime",
+            label="Recorded crimes",
+            workload=Workload("investigation", "offence_group"),
             columns=(
-                Column("crime_id", "VARCHAR", True),
-                Column(
-                    "recorded_at", "TIMESTAMPTZ", description="UTC; null if month-only"
-                ),
+                _id("crime_id"),
+                _utc("recorded_at", note="UTC; null if month-only"),
                 Column(
                     "month",
                     "DATE",
@@ -191,7 +275,7 @@ STREAMS: dict[str, StreamSchema] = {
                         "CAST(date_trunc('month', "
                         "timezone('Europe/London', recorded_at)) AS DATE)"
                     ),
-                    description="first day of the month recorded, local",
+                    description=_MONTH,
                 ),
                 Column("offence_group", "VARCHAR", True),
                 Column("area", "VARCHAR"),
@@ -203,32 +287,32 @@ STREAMS: dict[str, StreamSchema] = {
             "asb",
             key=(),
             time_column="month",
+            grain="month",
             description=(
                 "one anti-social-behaviour incident (police.uk), kept apart from "
                 "crime; it has no id, so a reloaded file replaces its own rows"
             ),
+            # No unit times are agreed for ASB: it is reported, not sized.
+            workload=None,
             columns=(
-                Column(
-                    "month",
-                    "DATE",
-                    True,
-                    description="first day of the month recorded, local",
-                ),
-                Column("category", "VARCHAR"),
-                Column("area", "VARCHAR"),
+                Column("month", "DATE", True, description=_MONTH),
+                *_text("category", "area"),
             ),
         ),
         StreamSchema(
             "counts",
             key=("series", "period_start"),
             time_column="period_start",
+            grain="period",
             description=(
                 "events counted per hour or day by a source that gives only "
                 "counts; a period without a row is missing, not zero"
             ),
+            # A source's own counts (e.g. EMS calls) are another agency's work.
+            workload=None,
             columns=(
                 Column("series", "VARCHAR", True, description="e.g. ems_calls"),
-                Column("period_start", "TIMESTAMPTZ", True, description="UTC instant"),
+                _utc("period_start", True, note="UTC instant"),
                 Column("freq", "VARCHAR", True, allowed=AGGREGATE_FREQS),
                 Column("count", "DOUBLE", True, minimum=0, description="events"),
                 Column("area", "VARCHAR"),
@@ -238,7 +322,9 @@ STREAMS: dict[str, StreamSchema] = {
             "establishment",
             key=("department", "role", "as_at"),
             time_column="as_at",
+            grain="date",
             description="posts of one department and role on a date",
+            workload=None,  # the people who do the work, not demand
             columns=(
                 Column("department", "VARCHAR", True),
                 Column("role", "VARCHAR", True),
@@ -255,6 +341,24 @@ STREAMS: dict[str, StreamSchema] = {
         ),
     )
 }
+"""The stream registry: every stream table and what it means downstream. Adding
+a stream is an entry here, an adapter map (`ingest`) and a synth generator."""
+
+
+def stream_label(name: str) -> str:
+    """The stream's name in reports: its `label`, else its table name."""
+    schema = STREAMS.get(name)
+    return schema.label if schema is not None and schema.label else name
+
+
+def stream_labels() -> dict[str, str]:
+    """Report names of the streams that have a `label`, by stream."""
+    return {name: s.label for name, s in STREAMS.items() if s.label}
+
+
+def demand_streams() -> tuple[str, ...]:
+    """Streams whose rows are demand (every stream but `establishment`)."""
+    return tuple(s for s, schema in STREAMS.items() if schema.grain != "date")
 
 
 def get_stream(name: str) -> StreamSchema:

@@ -18,6 +18,7 @@ __all__ = [
     "FINANCIAL_YEAR_START_MONTH",
     "FREQS",
     "build_series",
+    "is_month_only",
     "is_unlikely_empty",
     "build_hierarchy",
     "financial_year",
@@ -28,15 +29,6 @@ __all__ = [
 FREQS = {"h": "hour", "D": "day", "W": "week", "M": "month"}
 """Frequency codes → DuckDB date_trunc units. Weeks start on Monday."""
 
-_EVENT_TIME = {
-    "calls": "received_at",
-    "incidents": "created_at",
-    "mental_health": "created_at",
-    "missing_persons": "reported_at",
-    "crimes": "recorded_at",
-    "asb": "month",
-    "counts": "period_start",
-}
 _MEASURES = ("count", "officer_hours")
 
 EMPTY_RUN_PROBABILITY = 0.001
@@ -55,6 +47,24 @@ def is_unlikely_empty(rate_per_day: float, days: float) -> bool:
     return days > 0 and rate_per_day * days > -math.log(EMPTY_RUN_PROBABILITY)
 
 
+def is_month_only(store: Store, stream: str) -> bool:
+    """True if some of the stream's rows hold a month and no time (police.uk).
+
+    Such a stream is counted by month only: its months are whole, and it has
+    no hours, days or weeks (`StreamSchema.grain`, `month_column`).
+    """
+    schema = get_stream(stream)
+    if schema.grain == "month":
+        return True
+    if schema.month_column is None:
+        return False
+    row = store.con.execute(
+        f"SELECT count(*) FILTER (WHERE {quote(schema.time_column)} IS NULL) "
+        f"FROM {quote(stream)}"
+    ).fetchone()
+    return bool(row and row[0])
+
+
 def _part_periods(
     store: Store, stream: str, freq: str, timezone: str
 ) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
@@ -68,16 +78,12 @@ def _part_periods(
     Returns:
         (first period to drop or None, last period to drop or None).
     """
-    if freq not in ("W", "M") or stream in ("asb", "counts"):
+    schema = get_stream(stream)
+    if freq not in ("W", "M") or schema.grain != "instant":
         return None, None
-    column = quote(_EVENT_TIME[stream])
-    if stream == "crimes":
-        # Month-only crimes (police.uk) have no days: their months are whole.
-        nulls = store.con.execute(
-            f"SELECT count(*) FILTER (WHERE {column} IS NULL) FROM crimes"
-        ).fetchone()
-        if nulls and nulls[0]:
-            return None, None
+    if is_month_only(store, stream):
+        return None, None  # months with no days are whole
+    column = quote(schema.time_column)
     row = store.con.execute(
         f"SELECT min(timezone(?, {column})), max(timezone(?, {column})), count(*) "
         f"FROM {quote(stream)} WHERE {column} IS NOT NULL",
@@ -105,26 +111,21 @@ def _part_periods(
 
 
 def _time_expression(store: Store, stream: str, freq: str, timezone: str) -> str:
-    """SQL for the local period start of each row; month-only crime stays monthly."""
-    unit = FREQS[freq]
-    if stream == "asb":
-        if freq != "M":
+    """SQL for the local period start of each row; a month-only stream stays
+    monthly, and a stream with a month column counts months by it."""
+    schema = get_stream(stream)
+    month = schema.time_column if schema.grain == "month" else schema.month_column
+    if month is not None:
+        if freq != "M" and schema.grain == "month":
+            raise ValueError(f"{stream} is recorded by month only; use freq='M'.")
+        if freq != "M" and is_month_only(store, stream):
             raise ValueError(
-                "Anti-social behaviour is recorded by month only; use freq='M'."
-            )
-        return "CAST(month AS TIMESTAMP)"
-    if stream == "crimes":
-        row = store.con.execute(
-            "SELECT count(*) FILTER (WHERE recorded_at IS NULL) FROM crimes"
-        ).fetchone()
-        if row and row[0] and freq != "M":
-            raise ValueError(
-                "Some crimes are recorded by month only; use freq='M' for them."
+                f"Some {stream} are recorded by month only; use freq='M' for them."
             )
         if freq == "M":
-            return "CAST(month AS TIMESTAMP)"
-    column = quote(_EVENT_TIME[stream])
-    return f"date_trunc('{unit}', timezone(?, {column}))"
+            return f"CAST({quote(month)} AS TIMESTAMP)"
+    column = quote(schema.time_column)
+    return f"date_trunc('{FREQS[freq]}', timezone(?, {column}))"
 
 
 def build_series(
@@ -170,7 +171,7 @@ def build_series(
         ValueError: unknown stream, frequency, level or measure.
     """
     schema = get_stream(stream)
-    if stream not in _EVENT_TIME:
+    if schema.grain == "date":
         raise ValueError(f"Stream {stream!r} has no events to count; pick another.")
     if freq not in FREQS:
         raise ValueError(f"Unknown frequency {freq!r}; use one of {', '.join(FREQS)}.")
@@ -179,7 +180,7 @@ def build_series(
     for col in [*by, *(["officer_hours"] if measure == "officer_hours" else [])]:
         if col not in schema.column_names:
             raise ValueError(f"Stream {stream!r} has no column {col!r} to group by.")
-    if stream == "counts":
+    if schema.grain == "period":
         from demand.series_counts import build_count_series
 
         if measure != "count":

@@ -198,9 +198,6 @@ def _run_ingest(
     return sum(r.rows_loaded for r in result.files)
 
 
-_NO_OFFICER_HOURS = {"calls", "crimes", "asb", "counts"}
-
-
 def _trim_missing_ends(frame: Any) -> Any:
     """Drop each series' periods before its first and after its last count."""
     known = frame["y"].notna()
@@ -225,46 +222,53 @@ def _levels_of(
     return kept
 
 
+def _stream_series(
+    store: Store, section: SeriesConfig, stream: str, freq: str, measure: str
+) -> int:
+    """Build and write one stream's series at one frequency and measure."""
+    from demand.schemas import get_stream
+    from demand.series import build_hierarchy, write_demand
+
+    aggregate = get_stream(stream).grain == "period"  # a source's own counts
+    frame = build_hierarchy(
+        store,
+        stream,
+        freq,
+        levels=_levels_of(stream, section.levels),
+        measure=measure,
+        timezone=section.timezone,
+        **({"fill_missing": section.fill_missing} if aggregate else {}),
+    )
+    if aggregate:
+        frame = _trim_missing_ends(frame)
+    return write_demand(store, frame, stream, freq, measure)
+
+
 def _run_series(
     store: Store,
     section: SeriesConfig,
     run_id: str,
     progress: StageProgress | None = None,
 ) -> int:
-    from demand.series import build_hierarchy, write_demand
+    from demand.schemas import get_stream
+    from demand.series import is_month_only
 
-    month_only = store.con.execute(
-        "SELECT count(*) FROM crimes WHERE recorded_at IS NULL"
-    ).fetchone()
     rows = 0
     for done, stream in enumerate(section.streams):
         if progress is not None:
             progress(done, len(section.streams), stream)
+        month_only = is_month_only(store, stream)
         for freq in section.freqs:
-            if stream == "crimes" and freq != "M" and month_only and month_only[0]:
-                log.info("crimes are month-only here; no %s series built", freq)
+            if month_only and freq != "M":
+                log.info("%s are month-only here; no %s series built", stream, freq)
                 continue
-            if stream == "asb" and freq != "M":
-                continue  # police.uk gives anti-social behaviour by month only
             for measure in section.measures:
-                if measure == "officer_hours" and stream in _NO_OFFICER_HOURS:
-                    continue  # no officer hours recorded on these streams
-                frame = build_hierarchy(
-                    store,
-                    stream,
-                    freq,
-                    levels=_levels_of(stream, section.levels),
-                    measure=measure,
-                    timezone=section.timezone,
-                    **(
-                        {"fill_missing": section.fill_missing}
-                        if stream == "counts"
-                        else {}
-                    ),
-                )
-                if stream == "counts":
-                    frame = _trim_missing_ends(frame)
-                rows += write_demand(store, frame, stream, freq, measure)
+                if (
+                    measure == "officer_hours"
+                    and not get_stream(stream).has_officer_hours
+                ):
+                    continue  # no officer hours recorded on this stream
+                rows += _stream_series(store, section, stream, freq, measure)
     return rows
 
 

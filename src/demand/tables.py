@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["DERIVED_TABLES"]
+__all__ = ["DERIVED_TABLES", "QUALITY_FRAMES"]
 
 DERIVED_TABLES: dict[str, str] = {
     "demand": """
@@ -216,3 +216,16 @@ DERIVED_TABLES: dict[str, str] = {
     """,
 }
 """Column definitions (DuckDB DDL bodies) of the derived tables the store owns."""
+
+QUALITY_FRAMES = (
+    "summary",
+    "files",
+    "coverage",
+    "gaps",
+    "duplicates",
+    "outliers",
+    "rejects",
+    "normalised",
+)
+"""The frames of a data-quality report (`demand.quality.QualityReport`), in the
+order a report shows them; here, free of pandas, so the CLI can offer them."""

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from demand.capacity.call_handling import HOURS_PER_WEEK
+from demand.schemas import STREAMS
 from demand.store import Store, quote
 
 __all__ = ["CapacityInputs", "read_capacity_inputs"]
@@ -41,6 +42,24 @@ def _shares(con, sql: str) -> dict[str, float]:
     return {str(k): n / total for k, n in rows if k is not None} if total else {}
 
 
+def _mix_levels() -> list[tuple[str, str, str]]:
+    """(stream, level, time column) of each mix: the level each stream's workload
+    is sized by (`Workload.level`), and incidents by area (arrivals by area).
+
+    Mixes are keyed by level alone, so two streams sized by one level name would
+    share a key: give a new stream's level its own name.
+    """
+    found = []
+    for name, schema in STREAMS.items():
+        if schema.workload is not None and schema.workload.level is not None:
+            # A month-only stream's window runs on its month column.
+            time = schema.month_column or schema.time_column
+            found.append((name, schema.workload.level, time))
+    # Response arrivals split incidents by area where areas are not forecast.
+    found.append(("incidents", "area", STREAMS["incidents"].time_column))
+    return found
+
+
 def read_capacity_inputs(
     store: Store, window_days: int = 365, timezone: str = "Europe/London"
 ) -> CapacityInputs:
@@ -70,31 +89,12 @@ def read_capacity_inputs(
         "SELECT department, role, as_at, fte, cost_per_fte FROM establishment"
     ).df()
     mixes = {
-        "grade": _shares(
+        level: _shares(
             con,
-            "SELECT grade, count(*) FROM incidents WHERE "
-            f"{recent('incidents', 'created_at')} GROUP BY 1",
-        ),
-        "area": _shares(
-            con,
-            "SELECT area, count(*) FROM incidents WHERE "
-            f"{recent('incidents', 'created_at')} GROUP BY 1",
-        ),
-        "line": _shares(
-            con,
-            "SELECT line, count(*) FROM calls WHERE "
-            f"{recent('calls', 'received_at')} GROUP BY 1",
-        ),
-        "risk": _shares(
-            con,
-            "SELECT risk, count(*) FROM missing_persons WHERE "
-            f"{recent('missing_persons', 'reported_at')} GROUP BY 1",
-        ),
-        "offence_group": _shares(
-            con,
-            "SELECT offence_group, count(*) FROM crimes "
-            f"WHERE {recent('crimes', 'month')} GROUP BY 1",
-        ),
+            f"SELECT {quote(level)}, count(*) FROM {quote(stream)} "
+            f"WHERE {recent(stream, time)} GROUP BY 1",
+        )
+        for stream, level, time in _mix_levels()
     }
     profiles: dict[str, list[float]] = {}
     rows = con.execute(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -11,6 +10,7 @@ from scipy.stats import norm
 
 from demand.capacity.assumptions import Assumptions
 from demand.capacity.call_handling import HOURS_PER_WEEK, erlang_hours
+from demand.capacity.demand_lines import QUANTILES, demand_lines
 from demand.series import financial_year
 from demand.series_ids import parse_unique_id
 
@@ -27,10 +27,6 @@ __all__ = [
     "required_fte",
 ]
 
-logger = logging.getLogger(__name__)
-
-QUANTILES = ("mean", "lo_80", "hi_80", "lo_95", "hi_95")
-"""Forecast columns carried through: the mean and the 80 % and 95 % bounds."""
 _Z = {"80": float(norm.ppf(0.90)), "95": float(norm.ppf(0.975))}
 
 
@@ -72,194 +68,6 @@ def required_fte(workload_hours: float, productive_hours_per_fte: float) -> floa
     if productive_hours_per_fte <= 0:
         raise ValueError("productive_hours_per_fte must be > 0.")
     return workload_hours / productive_hours_per_fte
-
-
-def _select(forecasts: pd.DataFrame, stream: str, level: str | None) -> pd.DataFrame:
-    """Rows of a stream's force total (level None) or its one-level series."""
-    parsed = forecasts["unique_id"].map(parse_unique_id)
-    is_stream = parsed.map(lambda p: p[0] == stream)
-    keys = parsed.map(lambda p: tuple(p[1]))
-    wanted = () if level is None else (level,)
-    hit = forecasts[is_stream & keys.map(lambda k: k == wanted)]
-    if level is None:
-        return hit.assign(key="all", line=stream)
-    keys = hit["unique_id"].map(lambda u: parse_unique_id(u)[1][level])
-    return hit.assign(key=keys, line=hit["unique_id"])
-
-
-def _by_level(
-    forecasts: pd.DataFrame,
-    stream: str,
-    level: str,
-    mixes: Mapping[str, Mapping[str, float]],
-) -> pd.DataFrame:
-    """A stream's series by `level`; else its total split by `mixes[level]`."""
-    rows = _select(forecasts, stream, level)
-    if len(rows):
-        return rows
-    total = _select(forecasts, stream, None)
-    if total.empty:
-        return total
-    if level not in mixes:
-        raise ValueError(
-            f"forecasts hold {stream!r} but no {stream}/{level}=... series; "
-            f"forecast that level or pass mixes[{level!r}] (shares by {level})."
-        )
-    shares = pd.Series(mixes[level], dtype=float)
-    shares = shares / shares.sum()
-    parts = [
-        total.assign(
-            key=key,
-            line=f"{stream}/{level}={key}",
-            source_line=stream,  # one forecast: its parts' errors move together
-            **{q: total[q] * share for q in QUANTILES},
-        )
-        for key, share in shares.items()
-    ]
-    return pd.concat(parts, ignore_index=True)
-
-
-def demand_lines(
-    forecasts: pd.DataFrame,
-    assumptions: Assumptions,
-    mixes: Mapping[str, Mapping[str, float]] | None = None,
-) -> pd.DataFrame:
-    """Map forecast streams to departments and unit times: one row per line-period.
-
-    Calls → control room (Erlang, per line); incidents G1-G3 → response, G4 →
-    neighbourhood, RWD → control room (as set per grade in the assumptions);
-    mental-health incidents → their department at the RCRP-dependent hours, with
-    an ``incidents/overlap=mental_health`` line that takes the same hours out of
-    the incident lines (they already hold them), so a scenario that changes
-    mental-health demand alone changes the total; missing persons by risk;
-    crimes by offence group. Series at other levels (e.g. area) are not used.
-
-    Args:
-        forecasts: The `forecasts` shape (``unique_id, ds, mean, lo_80, hi_80,
-            lo_95, hi_95``), one row per (unique_id, ds), counts per period.
-        assumptions: The force's assumptions.
-        mixes: Shares used to split a stream's total when its level is not
-            forecast: keys ``grade``, ``line``, ``risk``, ``offence_group``.
-
-    Returns:
-        Columns ``line, stream, key, department, method, unit_hours, ds,
-        source_line`` and the `QUANTILES` as counts; ``method`` is ``linear``
-        (hours = count × unit_hours) or ``erlang`` (``key`` is the call line);
-        ``source_line`` names the forecast a line comes from (the stream's total
-        for lines split from it by a mix, else the line itself).
-
-    Raises:
-        ValueError: Duplicate (unique_id, ds) rows (e.g. several models), or a
-            total without its level and without a mix.
-    """
-    mixes = mixes or {}
-    f = forecasts.copy()
-    f["ds"] = pd.to_datetime(f["ds"])
-    if f.duplicated(["unique_id", "ds"]).any():
-        raise ValueError(
-            "forecasts have several rows per (unique_id, ds); keep one model."
-        )
-    for q in QUANTILES:
-        if q not in f.columns:
-            f[q] = f["mean"]
-        f[q] = f[q].fillna(f["mean"]).clip(lower=0.0)
-    parts = []
-    a = assumptions
-    calls = _by_level(f, "calls", "line", mixes)
-    if len(calls):
-        known = calls["key"].isin(list(a.call_lines))
-        parts.append(
-            calls[known].assign(
-                department="control_room", method="erlang", unit_hours=np.nan
-            )
-        )
-    incidents = _by_level(f, "incidents", "grade", mixes)
-    if len(incidents):
-        unit = {g: u.officer_hours_per_incident for g, u in a.unit_times.items()}
-        dept = {g: u.department for g, u in a.unit_times.items()}
-        incidents = incidents[incidents["key"].isin(list(unit))]
-        parts.append(
-            incidents.assign(
-                department=incidents["key"].map(dept),
-                method="linear",
-                unit_hours=incidents["key"].map(unit),
-            )
-        )
-    mh = _select(f, "mental_health", None)
-    if len(mh):
-        m = a.mental_health
-        # No go-live date: the force has no RCRP, so today's ("after") hours apply.
-        after = (
-            mh["ds"] >= pd.Timestamp(m.rcrp_date)
-            if m.rcrp_date is not None
-            else np.ones(len(mh), dtype=bool)
-        )
-        hours = np.where(
-            after, m.hours_per_incident_after_rcrp, m.hours_per_incident_before_rcrp
-        )
-        mh = mh.assign(department=m.department, method="linear", unit_hours=hours)
-        parts.append(mh)
-        if len(incidents):
-            overlap = mh.assign(
-                stream="incidents",
-                key="overlap=mental_health",
-                **{q: -mh["mean"] for q in QUANTILES},
-            )
-            parts.append(overlap.assign(line="incidents/overlap=mental_health"))
-    missing = _by_level(f, "missing_persons", "risk", mixes)
-    if len(missing):
-        mp = a.missing_persons
-        parts.append(
-            missing.assign(
-                department=mp.department,
-                method="linear",
-                unit_hours=missing["key"].map(mp.hours_per_report),
-            )
-        )
-    crimes = _by_level(f, "crimes", "offence_group", mixes)
-    if len(crimes):
-        table = a.investigation
-        unlisted = sorted(set(crimes["key"]) - set(table))
-        if unlisted and "default" not in table:
-            raise ValueError(
-                f"investigation has no hours for {', '.join(unlisted)}; "
-                "add them or an [investigation.default] table."
-            )
-        times = {k: table.get(k, table.get("default")) for k in set(crimes["key"])}
-        parts.append(
-            crimes.assign(
-                department=crimes["key"].map(
-                    {k: t.department for k, t in times.items() if t}
-                ),
-                method="linear",
-                unit_hours=crimes["key"].map(
-                    {k: t.hours_per_crime for k, t in times.items() if t}
-                ),
-            )
-        )
-    if not parts:
-        raise ValueError(
-            "forecasts hold none of calls, incidents, mental_health, "
-            "missing_persons, crimes."
-        )
-    out = pd.concat(parts, ignore_index=True)
-    out["stream"] = out["line"].map(lambda u: parse_unique_id(u)[0])
-    if "source_line" not in out.columns:
-        out["source_line"] = out["line"]
-    out["source_line"] = out["source_line"].fillna(out["line"])
-    columns = [
-        "line",
-        "stream",
-        "key",
-        "department",
-        "method",
-        "unit_hours",
-        "ds",
-        "source_line",
-    ]
-    return (
-        out[[*columns, *QUANTILES]].sort_values(["line", "ds"]).reset_index(drop=True)
-    )
 
 
 def _period_hours(ds: pd.Series) -> pd.Series:

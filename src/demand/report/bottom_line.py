@@ -6,15 +6,9 @@ import math
 
 import pandas as pd
 
-__all__ = ["bottom_line", "reference_year"]
+from demand.schemas import DEPARTMENT_NAMES
 
-_DEPARTMENTS = {
-    "control_room": "the control room",
-    "response": "response",
-    "neighbourhood": "the neighbourhood team",
-    "investigation": "investigation",
-    "public_protection": "public protection",
-}
+__all__ = ["bottom_line", "reference_year"]
 
 
 def reference_year(fms_areas: pd.DataFrame) -> str | None:
@@ -34,7 +28,7 @@ def reference_year(fms_areas: pd.DataFrame) -> str | None:
 
 
 def _name(department: str) -> str:
-    return _DEPARTMENTS.get(department, department.replace("_", " "))
+    return DEPARTMENT_NAMES.get(department, department.replace("_", " "))
 
 
 def _money(value: float, symbol: str) -> str:

@@ -33,8 +33,9 @@ from demand.report.html import html_table, render_report
 from demand.report.partner import build_partner_section, partner_context
 from demand.report.planning import planning_context
 from demand.report.sections import assumption_rows, capacity_view, scenario_view
-from demand.report.summary import STREAM_NAMES, summary_sentences
+from demand.report.summary import summary_sentences
 from demand.risk import RiskScheme
+from demand.schemas import stream_label
 from demand.store import Store, pipeline_folder
 
 __all__ = ["RUN_COLUMNS", "FmsTables", "ReportResult", "build_fms", "build_report"]
@@ -113,7 +114,7 @@ def _stream_sections(data: ReportData, fms: FmsTables) -> list[dict[str, object]
     streams = set(data.forecasts["stream"])
     streams |= set(daily["stream"]) if len(daily) else set()
     for stream in sorted(streams):
-        name = STREAM_NAMES.get(stream, stream)
+        name = stream_label(stream)
         hist = data.history[data.history["unique_id"] == stream]
         fc = data.forecasts[data.forecasts["unique_id"] == stream]
         years = force[force["stream"] == stream]

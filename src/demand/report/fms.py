@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from demand.capacity.assumptions import Assumptions
+from demand.capacity.demand_lines import stream_primary_departments
 from demand.capacity.sensitivity import hinge_assumption
 from demand.report.data import NOT_ASSESSED, ReportData
 from demand.report.fms_grades import (
@@ -109,16 +110,9 @@ def _more_than_chance(table: pd.DataFrame, past: pd.Series) -> pd.Series:
 
 
 def stream_departments(assumptions: Assumptions) -> dict[str, str]:
-    """The department whose workload each stream mostly is, from the assumptions."""
-    return {
-        "calls": "control_room",
-        "incidents": assumptions.unit_times["G1"].department,
-        "mental_health": assumptions.mental_health.department,
-        "missing_persons": assumptions.missing_persons.department,
-        "crimes": assumptions.investigation.get(
-            "default", next(iter(assumptions.investigation.values()))
-        ).department,
-    }
+    """The department whose workload each stream mostly is, from the assumptions
+    (the stream registry's unit-time basis of each stream)."""
+    return stream_primary_departments(assumptions)
 
 
 def _by_year(data: ReportData) -> tuple[pd.DataFrame, pd.DataFrame]:

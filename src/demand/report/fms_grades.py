@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from demand.capacity.assumptions import Assumptions
+from demand.capacity.demand_lines import stream_work_departments
 from demand.capacity.establishment import probability_exceeds
 from demand.risk import RiskScheme, grade_risk
 
@@ -36,25 +36,6 @@ GRADE_COLUMNS = (
     "grade",
 )
 _Z95 = 1.959964
-
-
-def stream_work_departments(assumptions: Assumptions) -> dict[str, tuple[str, ...]]:
-    """Every department that carries work of each stream, from the assumptions.
-
-    E.g. crimes → investigation and public protection (offence groups such as
-    sexual offences are investigated by public protection); incidents →
-    response (G1-G3), neighbourhood (G4) and the control room (resolved without
-    deployment).
-    """
-    a = assumptions
-    units = [*a.unit_times.values(), *a.unit_times_by_category.values()]
-    return {
-        "calls": ("control_room",),
-        "incidents": tuple(sorted({u.department for u in units})),
-        "mental_health": (a.mental_health.department,),
-        "missing_persons": (a.missing_persons.department,),
-        "crimes": tuple(sorted({t.department for t in a.investigation.values()})),
-    }
 
 
 def department_capacity(capacity: pd.DataFrame) -> pd.DataFrame:

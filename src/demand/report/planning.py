@@ -15,7 +15,7 @@ from demand.report.fms import build_fms_areas, build_fms_risks
 from demand.report.html import html_table
 from demand.report.outturn import outturn_table as _outturn_table
 from demand.report.outturn import read_outturn
-from demand.report.summary import STREAM_NAMES
+from demand.schemas import stream_label, stream_labels
 from demand.store import Store
 
 __all__ = ["planning_context"]
@@ -35,7 +35,7 @@ def _outturn(store: Store, data: ReportData) -> dict[str, Any]:
         "outturn_kind": outturn.kind,
         "outturn_label": outturn.label,
         "outturn_table": html_table(
-            table.assign(stream=table["stream"].map(lambda s: STREAM_NAMES.get(s, s))),
+            table.assign(stream=table["stream"].map(stream_label)),
             {
                 "forecast": "{:,.0f}",
                 "outturn": "{:,.0f}",
@@ -53,7 +53,7 @@ def _outturn(store: Store, data: ReportData) -> dict[str, Any]:
         if len(table)
         else "",
         "outturn_svg": charts_plan.outturn_chart(
-            force, STREAM_NAMES, f"Forecast against what happened ({outturn.label})"
+            force, stream_labels(), f"Forecast against what happened ({outturn.label})"
         )
         if len(force)
         else "",
@@ -71,7 +71,7 @@ def _areas(data: ReportData) -> list[dict[str, str]]:
         ]
         if fc.empty:
             continue
-        name = STREAM_NAMES.get(stream, stream)
+        name = stream_label(stream)
         out.append(
             {
                 "stream": stream,

@@ -10,23 +10,9 @@ from demand.capacity.assumptions import Assumptions
 from demand.capacity.scenarios import on_binding_basis
 from demand.report.bottom_line import bottom_line
 from demand.report.data import NOT_ASSESSED
+from demand.schemas import DEPARTMENT_NAMES, stream_label
 
-__all__ = ["STREAM_NAMES", "DEPARTMENT_NAMES", "summary_sentences"]
-
-STREAM_NAMES = {
-    "calls": "999 and 101 calls",
-    "incidents": "Incidents",
-    "mental_health": "Mental-health incidents",
-    "missing_persons": "Missing-person reports",
-    "crimes": "Recorded crimes",
-}
-DEPARTMENT_NAMES = {
-    "control_room": "the control room",
-    "response": "response",
-    "neighbourhood": "the neighbourhood team",
-    "investigation": "investigation",
-    "public_protection": "public protection",
-}
+__all__ = ["DEPARTMENT_NAMES", "summary_sentences"]
 
 
 def _pct(fraction: float) -> str:
@@ -43,7 +29,7 @@ def _people(fte: float) -> str:
 
 
 def _stream_sentence(row: pd.Series) -> str:
-    name = STREAM_NAMES.get(row["stream"], row["stream"])
+    name = stream_label(row["stream"])
     change = row["change_fraction"]
     if not math.isfinite(row["current"]) and math.isfinite(row["demand"]):
         return (
@@ -148,7 +134,7 @@ def _risk_sentence(risks: pd.DataFrame) -> str:
     top = (streams if len(streams) else graded).iloc[0]
     counts = streams["grade"].value_counts()
     spread = ", ".join(f"{n} {grade}" for grade, n in counts.items())
-    name = STREAM_NAMES.get(top["stream"], top["stream"])
+    name = stream_label(top["stream"])
     where = "force-wide" if top["area"] == "force" else f"in {top['area']}"
     dept = DEPARTMENT_NAMES.get(top["department"], top["department"])
     why = (
@@ -199,7 +185,7 @@ def _operational_sentences(
     out = []
     force = forecasts[forecasts["area"] == "force"]
     for stream, fc in force.groupby("stream", sort=True):
-        name = STREAM_NAMES.get(stream, stream)
+        name = stream_label(stream)
         days = len(fc)
         first, last = pd.Timestamp(fc["ds"].min()), pd.Timestamp(fc["ds"].max())
         sentence = (
