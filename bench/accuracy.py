@@ -61,7 +61,7 @@ from demand.forecast.backtest import (  # noqa: E402
 SERIES_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "bench" / "series"
 FILES = {
     "denver_daily": "D",
-    "denver_hourly": "H",
+    "denver_hourly": "h",
     "chicago_daily": "D",
     "london_monthly": "M",
 }
@@ -75,7 +75,7 @@ COUNTRIES = {
 REFERENCES = ("seasonal_naive", "auto_ets", "prophet")
 """The protocol's reference models; the target is relative to the best of them."""
 HOURLY_ONLY = ("daily_profile",)
-DEV_SHIFT = {"D": pd.DateOffset(days=336), "H": pd.DateOffset(hours=8 * 168)}
+DEV_SHIFT = {"D": pd.DateOffset(days=336), "h": pd.DateOffset(hours=8 * 168)}
 DEV_SHIFT["M"] = pd.DateOffset(months=23)
 """How far `--dev` moves L back per frequency: the span of the official test
 windows (monthly: the 23 months after the first official cutoff that its
@@ -106,7 +106,7 @@ def _configure(alias: str, freq: str, country: str) -> BaseForecaster:
     """Return model `alias` set up for a file: its country and frequency."""
     model = _RECORDING[alias]() if alias in _RECORDING else make_model(alias)
     settings = {"country": country, "freq": freq}
-    if alias == "auto_ets" and freq == "H":
+    if alias == "auto_ets" and freq == "h":
         settings["initialization_method"] = "heuristic"
     valid = model.get_params()
     return model.set_params(**{k: v for k, v in settings.items() if k in valid})
@@ -164,7 +164,7 @@ def run_file(
     )
     frames = []
     for alias in aliases:
-        if alias in HOURLY_ONLY and plan.freq != "H":
+        if alias in HOURLY_ONLY and plan.freq != "h":
             continue
         _warm_up(alias, series, plan.freq)
         model = _configure(alias, plan.freq, COUNTRIES[name])

@@ -129,7 +129,7 @@ def run(series_dir: Path) -> pd.DataFrame:
     out = []
     for name, country in [*DAILY.items(), ("denver_hourly", None)]:
         frame = pd.read_csv(series_dir / f"{name}.csv", parse_dates=["ds"])
-        freq = "H" if country is None else "D"
+        freq = "h" if country is None else "D"
         cutoffs = list(protocol_cutoffs(frame, freq).cutoffs)
         for uid, stream in frame.groupby("unique_id"):
             y = stream.set_index("ds")["y"].astype(float)

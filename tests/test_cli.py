@@ -343,3 +343,24 @@ def test_csv_on_stdout_is_data_only(tmp_path: Path, incidents_csv: Path) -> None
     rows = list(csv.reader(io.StringIO(shown.stdout)))
     assert rows[0] == ["file", "stream", "status", "read", "loaded", "rejected"]
     assert rows[1:] == [[str(incidents_csv), "incidents", "loaded", "20", "19", "1"]]
+
+
+def test_the_cli_holds_no_sql() -> None:
+    # The CLI parses and calls the library; queries live in the store layer.
+    for path in sorted((ROOT / "src" / "demand" / "cli").glob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r"\b(SELECT|INSERT|DELETE|UPDATE)\b", text), path.name
+        assert ".execute(" not in text, path.name
+
+
+def test_help_does_not_load_pandas() -> None:
+    # `demand --help` stays fast: heavy libraries load inside the commands.
+    code = "import sys; import demand.cli; print('pandas' in sys.modules)"
+    shown = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.strip() == "False"

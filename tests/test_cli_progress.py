@@ -7,7 +7,7 @@ import time
 
 from rich.console import Console
 
-from demand.cli_progress import LineProgress, progress_for
+from demand.cli.progress import LineProgress, progress_for
 
 
 def test_progress_for_a_log_file_writes_lines_not_a_bar() -> None:

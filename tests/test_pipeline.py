@@ -164,7 +164,7 @@ def _one_error_line(result: subprocess.CompletedProcess[str]) -> str:
     assert "Traceback" not in result.stdout + result.stderr, result.stderr
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     # Besides the error, stderr holds only the progress lines of a run without a
-    # terminal (`demand.cli_progress`): time, what, elapsed.
+    # terminal (`demand.cli.progress`): time, what, elapsed.
     errors = [line for line in lines if "elapsed" not in line]
     assert len(errors) == 1 and errors[0].startswith("Error: "), lines
     return errors[0]

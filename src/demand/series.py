@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 
+from demand.periods import FINANCIAL_YEAR_START_MONTH, FREQS, financial_year
 from demand.schemas import get_stream
 from demand.series_ids import unique_ids
 from demand.store import Store, quote
@@ -25,9 +26,6 @@ __all__ = [
     "to_financial_years",
     "write_demand",
 ]
-
-FREQS = {"h": "hour", "D": "day", "W": "week", "M": "month"}
-"""Frequency codes → DuckDB date_trunc units. Weeks start on Monday."""
 
 _MEASURES = ("count", "officer_hours")
 
@@ -263,30 +261,6 @@ def build_hierarchy(
     """
     frames = [build_series(store, stream, freq, by=lv, **kwargs) for lv in levels]
     return pd.concat(frames, ignore_index=True)
-
-
-FINANCIAL_YEAR_START_MONTH = 4
-"""Month a financial year starts in: April in the UK (US agencies: 7 or 10)."""
-
-
-def financial_year(
-    ds: pd.Series | pd.DatetimeIndex, start_month: int = FINANCIAL_YEAR_START_MONTH
-) -> pd.Series:
-    """Label each date with its financial year, e.g. "2025/26".
-
-    Args:
-        ds: Dates.
-        start_month: Month (1-12) the year starts in; the label names the
-            calendar years it spans ("2025/26": April 2025 to March 2026), or
-            one year ("2025") when it starts in January.
-    """
-    ts = pd.DatetimeIndex(ds)
-    start = ts.year - (ts.month < start_month)
-    if start_month == 1:
-        labels = [str(y) for y in start]
-    else:
-        labels = [f"{y}/{(y + 1) % 100:02d}" for y in start]
-    return pd.Series(labels, index=getattr(ds, "index", None), dtype=object)
 
 
 def to_financial_years(

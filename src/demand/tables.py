@@ -194,6 +194,15 @@ DERIVED_TABLES: dict[str, str] = {
         travel_only_attendance DOUBLE,
         cover_feasibility VARCHAR
     """,
+    "area_service": """
+        run_id VARCHAR NOT NULL,
+        department VARCHAR NOT NULL,
+        financial_year VARCHAR NOT NULL,
+        area VARCHAR NOT NULL,
+        service_measure VARCHAR,
+        service_level DOUBLE,
+        service_standard DOUBLE
+    """,
     "normalised": """
         file VARCHAR NOT NULL,
         sha256 VARCHAR NOT NULL,

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from demand.capacity.assumptions import AssumptionsError, parse_assumptions
 from demand.capacity.response import (
     FEASIBILITY,
+    area_g1_standard,
     compare_shift_pattern,
     cover_feasibility,
     g1_attendance,
@@ -25,6 +26,7 @@ from demand.capacity.response import (
     size_response_units,
     travel_only_attendance,
 )
+from demand.capacity.response_queue import lognormal_travel_minutes
 from demand.capacity.response_sim import simulate_g1_attendance, simulate_week
 
 # A busy urban evening hour: 4 G1, 1.5 G2 and 1.5 G3 an hour, 2.2 h on task,
@@ -227,3 +229,29 @@ def test_bad_crewing_or_allowance_names_the_key(assumptions, key, value):
     data["response"][key] = value
     with pytest.raises(AssumptionsError, match=f"response.{key}"):
         parse_assumptions(data, assumptions.path)
+
+
+def test_area_g1_standard_takes_urban_figures_for_urban_areas_only(assumptions):
+    t, r = assumptions.attendance, assumptions.response
+    urban = sorted(t.urban_areas)[0]
+
+    assert area_g1_standard(assumptions, urban) == (
+        t.g1_urban_minutes,
+        r.g1_travel_urban_minutes,
+    )
+    assert area_g1_standard(assumptions, "not an urban area") == (
+        t.g1_rural_minutes,
+        r.g1_travel_rural_minutes,
+    )
+
+
+def test_lognormal_travel_is_the_median_at_score_zero_and_scales_by_sigma():
+    scores = np.array([-1.0, 0.0, 1.0])
+
+    travel = lognormal_travel_minutes(6.5, 0.45, scores)
+
+    assert travel[1] == 6.5
+    assert travel == pytest.approx([6.5 * np.exp(-0.45), 6.5, 6.5 * np.exp(0.45)])
+    # With no spread every unit travels the median, so the ceiling is all or none.
+    assert travel_only_attendance(15.0, 2.0, 13.0, 0.0) == 1.0
+    assert travel_only_attendance(15.0, 2.0, 13.5, 0.0) == 0.0

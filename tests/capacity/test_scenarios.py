@@ -242,3 +242,13 @@ def test_scenarios_show_each_department_on_the_people_tables_basis():
     assert shown["basis"] == "cover" and shown["fte_mean"] == 479.7 + 10.0
     assert "479.7" in table and "404.0" not in table
     assert "cover" in table
+
+
+def test_missing_or_bad_scenario_file_is_one_sentence_naming_it(tmp_path):
+    missing = tmp_path / "nope.toml"
+    with pytest.raises(AssumptionsError, match=f"{missing}: file not found"):
+        load_scenario(missing)
+    bad = tmp_path / "bad.toml"
+    bad.write_text("name = ", encoding="utf-8")
+    with pytest.raises(AssumptionsError, match="bad.toml: not valid TOML"):
+        load_scenario(bad)

@@ -24,7 +24,7 @@ def test_returns_a_sorted_copy_and_leaves_the_input_alone(make_demand):
 
 
 @pytest.mark.parametrize(
-    ("freq", "pandas_freq"), [("H", "h"), ("D", "D"), ("W", "W-MON"), ("M", "MS")]
+    ("freq", "pandas_freq"), [("h", "h"), ("D", "D"), ("W", "W-MON"), ("M", "MS")]
 )
 def test_infers_the_frequency_family(freq, pandas_freq):
     ds = pd.date_range("2024-01-01", periods=5, freq=pandas_freq)
@@ -33,7 +33,7 @@ def test_infers_the_frequency_family(freq, pandas_freq):
 
 def test_hourly_grid_across_a_clock_change_in_utc_is_regular():
     ds = pd.date_range("2024-03-31 00:00", periods=6, freq="h", tz="Europe/London")
-    assert validate_demand(_frame(ds))[1] == "H"
+    assert validate_demand(_frame(ds))[1] == "h"
 
 
 @pytest.mark.parametrize(
@@ -59,7 +59,8 @@ def test_given_frequency_is_checked_not_trusted():
 
 
 @pytest.mark.parametrize(
-    ("alias", "family"), [("h", "H"), ("D", "D"), ("W-SUN", "W"), ("MS", "M")]
+    ("alias", "family"),
+    [("h", "h"), ("H", "h"), ("D", "D"), ("W-SUN", "W"), ("MS", "M")],
 )
 def test_normalise_freq(alias, family):
     assert normalise_freq(alias) == family

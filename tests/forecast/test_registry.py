@@ -36,7 +36,7 @@ def test_model_for_sets_the_settings_a_model_takes_and_skips_the_rest():
 
 
 def test_model_for_gives_hourly_ets_heuristic_initial_states():
-    assert model_for("auto_ets", freq="H").initialization_method == "heuristic"
+    assert model_for("auto_ets", freq="h").initialization_method == "heuristic"
     assert model_for("auto_ets", freq="D").initialization_method == "estimated"
     assert model_for("auto_ets").initialization_method == "estimated"
 

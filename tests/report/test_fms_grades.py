@@ -115,3 +115,126 @@ def test_report_has_a_tornado_per_department_and_the_workbook_the_hinge(
     risks = pd.read_excel(report_run.folder / "fms.xlsx", sheet_name="fms_risks")
     own = risks[risks["stream"] == "all streams"]
     assert own["gap_hangs_on"].notna().all()
+
+
+def test_the_capacity_run_models_each_areas_g1_attendance(report_run) -> None:
+    # Issue 15, "each area row graded on its own ... service": the cover model
+    # works per area, so each area's rostered G1 attendance is kept.
+    _, data = _fms(report_run)
+    response = data.area_service[data.area_service["department"] == "response"]
+    areas = set(data.history["area"]) - {"force", "other"}
+    assert set(response["area"]) == areas
+    assert response["service_level"].between(0, 1).all()
+    assert (response["service_standard"] == 0.90).all()
+    # The force's attendance is a G1-weighted mean of its areas'.
+    force = data.capacity[
+        (data.capacity["department"] == "response")
+        & (data.capacity["basis"] == "cover")
+    ].set_index("financial_year")["service_level"]
+    spread = response.groupby("financial_year")["service_level"].agg(["min", "max"])
+    assert (spread["min"] <= force.reindex(spread.index) + 1e-12).all()
+    assert (spread["max"] >= force.reindex(spread.index) - 1e-12).all()
+
+
+def test_area_rows_are_graded_on_their_own_service(report_run) -> None:
+    # Issue 15 finding 9: area rows carried the department's force-wide service.
+    # The force answers G1s well; one area, on its share of the roster, does not.
+    fms, data = _fms(report_run)
+    poor_area = sorted(set(data.area_service["area"]))[0]
+    capacity = data.capacity.copy()
+    response = capacity["department"] == "response"
+    capacity.loc[response, "service_level"] = 0.95
+    capacity.loc[response, "p_demand_exceeds_capacity"] = 0.0
+    own = data.area_service.copy()
+    mine = own["area"].eq(poor_area) & own["department"].eq("response")
+    own.loc[mine, "service_level"] = 0.60
+    own.loc[~mine & own["department"].eq("response"), "service_level"] = 0.95
+    fms = build_fms(
+        dataclasses.replace(data, capacity=capacity, area_service=own),
+        load_assumptions(ASSUMPTIONS),
+    )
+    fc = fms.areas[
+        fms.areas["kind"].eq("forecast") & fms.areas["stream"].eq("incidents")
+    ]
+    poor = fc[fc["area"].eq(poor_area)]
+    assert len(poor)
+    assert (poor["department"] == "response").all()
+    assert (poor["service_level"] == 0.60).all()
+    assert (poor["likelihood"] == 5).all()
+    assert poor["service_measure"].str.contains("in the area").all()
+    others = fc[
+        ~fc["area"].isin([poor_area, "force"]) & fc["department"].eq("response")
+    ]
+    assert (others["service_level"] == 0.95).all()
+    force = fc[fc["area"].eq("force") & fc["department"].eq("response")]
+    assert (force["service_level"] == 0.95).all()
+
+
+def test_an_areas_own_service_below_standard_decides_its_likelihood() -> None:
+    # The worked example of docs/assumptions.md: two areas with the same demand
+    # position; the one whose own G1 attendance is 0.78 against 0.90 grades
+    # higher, the other keeps its demand-based likelihood.
+    import pandas as pd
+
+    from demand.report.fms_grades import (
+        area_service_view,
+        grade_rows,
+        scoped_likelihood_basis,
+    )
+    from demand.risk import RiskScheme
+
+    rows = pd.DataFrame(
+        {
+            "area": ["force", "Northtown", "Eastmoor", "Northtown"],
+            "department": ["response"] * 3 + ["investigation"],
+            "financial_year": ["2027/28"] * 4,
+            "p_demand_exceeds_capacity": [0.02, 0.02, 0.02, 0.02],
+            "department_gap_fte": [10.0, 5.0, 5.0, 5.0],
+            "department_establishment_fte": [500.0, 250.0, 250.0, 250.0],
+            "department_gap_hours": [np.nan] * 4,
+            "department_capacity_hours": [np.nan] * 4,
+            "service_level": [0.95, 0.95, 0.95, np.nan],
+            "service_standard": [0.90, 0.90, 0.90, np.nan],
+            "service_measure": ["G1 attended within target (rostered)"] * 3 + [None],
+        }
+    )
+    own = pd.DataFrame(
+        {
+            "department": ["response", "response"],
+            "financial_year": ["2027/28", "2027/28"],
+            "area": ["Northtown", "Eastmoor"],
+            "service_measure": ["G1 attended within target in the area (rostered)"] * 2,
+            "service_level": [0.93, 0.78],
+            "service_standard": [0.90, 0.90],
+        }
+    )
+    viewed = area_service_view(rows, own)
+    graded = pd.concat([viewed, grade_rows(viewed, RiskScheme())], axis=1)
+    graded["likelihood_basis"] = scoped_likelihood_basis(graded)
+    north, east, inv = graded.iloc[1], graded.iloc[2], graded.iloc[3]
+    assert north["service_level"] == 0.93 and east["service_level"] == 0.78
+    assert graded.iloc[0]["service_level"] == 0.95  # the force row is untouched
+    assert east["likelihood_basis"] == "service"
+    assert east["likelihood"] > north["likelihood"]
+    assert north["likelihood_basis"] == "demand"
+    assert inv["likelihood_basis"] == "demand (no service measure)"
+    # Without area rows of its own, an area keeps the force's service and says so.
+    fallback = area_service_view(rows, None)
+    graded = pd.concat([fallback, grade_rows(fallback, RiskScheme())], axis=1)
+    basis = scoped_likelihood_basis(graded)
+    assert basis.iloc[1] == "demand (force-wide service; no area measure)"
+    assert basis.iloc[0] == "demand"
+
+
+def test_an_area_without_a_service_measure_of_its_own_says_so(report_run) -> None:
+    fms, _ = _fms(report_run)
+    fc = fms.areas[fms.areas["kind"].eq("forecast") & fms.areas["grade"].ne("")]
+    areas = fc[fc["area"].ne("force")]
+    by_department = areas.groupby("department")["likelihood_basis"].agg(set)
+    # One control room answers every area's calls: its service is force-wide.
+    assert all("force-wide service" in b for b in by_department["control_room"])
+    assert by_department["investigation"] == {"demand (no service measure)"}
+    assert all("force-wide" not in b for b in by_department["response"])
+    # Force rows keep the plain words.
+    force = fc[fc["area"].eq("force")]
+    assert set(force["likelihood_basis"]) <= {"demand", "service"}

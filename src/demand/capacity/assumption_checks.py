@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import tomllib
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from demand.config import ConfigError
 from demand.schemas import DEPARTMENTS, GRADES, MISSING_RISKS
@@ -13,13 +14,48 @@ from demand.schemas import DEPARTMENTS, GRADES, MISSING_RISKS
 if TYPE_CHECKING:
     from demand.capacity.assumptions import Assumptions, ShiftPattern
 
-__all__ = ["AssumptionsError", "check_urban_areas", "validate_assumptions"]
-
-HOURS_PER_WEEK = 168
+__all__ = [
+    "AssumptionsError",
+    "check_urban_areas",
+    "read_assumptions_toml",
+    "validate_assumptions",
+]
 
 
 class AssumptionsError(ConfigError):
     """An assumptions file is missing, unreadable or holds a bad value."""
+
+
+def read_assumptions_toml(path: Path) -> dict[str, Any]:
+    """Read an assumptions or scenario TOML file.
+
+    Raises:
+        AssumptionsError: The file is missing or not valid TOML; the message
+            names the file.
+    """
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise AssumptionsError(f"{path}: file not found; check the path") from None
+    except tomllib.TOMLDecodeError as error:
+        raise AssumptionsError(f"{path}: not valid TOML ({error})") from None
+
+
+HOURS_PER_WEEK = 168  # not call_handling's: it imports assumptions, which import us
+_UNIT_TIME_FIGURES = (
+    "travel_hours",
+    "on_scene_hours",
+    "follow_up_hours",
+    "officers_per_incident",
+)
+_RESPONSE_FIGURES = (
+    "dispatch_minutes",
+    "g1_travel_urban_minutes",
+    "g1_travel_rural_minutes",
+    "travel_sigma",
+)
+
+_DEPARTMENT_FIGURES = ("posts_24x7", "fixed_fte", "supervision_ratio")
 
 
 def _error(path: Path | None, key: str, problem: str) -> AssumptionsError:
@@ -38,6 +74,14 @@ def _check_positive(path: Path | None, key: str, value: float, strict=False) -> 
     if value < 0 or (strict and value == 0):
         rule = "> 0" if strict else ">= 0"
         raise _error(path, key, f"expected a number {rule}; found {value!r}")
+
+
+def _check_fields_positive(
+    path: Path | None, key: str, section: object, names: Iterable[str], strict=False
+) -> None:
+    """`_check_positive` on each named field of one section, keyed ``key.name``."""
+    for name in names:
+        _check_positive(path, f"{key}.{name}", getattr(section, name), strict)
 
 
 def _check_department(path: Path | None, key: str, value: str) -> None:
@@ -91,13 +135,7 @@ def validate_assumptions(a: Assumptions) -> None:
         },
     }
     for key, u in tables.items():
-        for name in (
-            "travel_hours",
-            "on_scene_hours",
-            "follow_up_hours",
-            "officers_per_incident",
-        ):
-            _check_positive(p, f"{key}.{name}", getattr(u, name))
+        _check_fields_positive(p, key, u, _UNIT_TIME_FIGURES)
         _check_department(p, f"{key}.department", u.department)
     for group, o in a.investigation.items():
         _check_positive(p, f"investigation.{group}.hours_per_crime", o.hours_per_crime)
@@ -155,8 +193,9 @@ def validate_assumptions(a: Assumptions) -> None:
                 f"expected a fraction in (0, 1]; found {cap!r}",
             )
     t = a.attendance
-    for name in ("g1_urban_minutes", "g1_rural_minutes", "g2_minutes"):
-        _check_positive(p, f"attendance.{name}", getattr(t, name), strict=True)
+    _check_fields_positive(
+        p, "attendance", t, ("g1_urban_minutes", "g1_rural_minutes", "g2_minutes"), True
+    )
     if not 0 < t.compliance_fraction < 1:
         raise _error(
             p,
@@ -164,13 +203,7 @@ def validate_assumptions(a: Assumptions) -> None:
             f"expected a fraction in (0, 1); found {t.compliance_fraction!r}",
         )
     r = a.response
-    for name in (
-        "dispatch_minutes",
-        "g1_travel_urban_minutes",
-        "g1_travel_rural_minutes",
-        "travel_sigma",
-    ):
-        _check_positive(p, f"response.{name}", getattr(r, name))
+    _check_fields_positive(p, "response", r, _RESPONSE_FIGURES)
     _check_positive(p, "response.officers_per_unit", r.officers_per_unit, strict=True)
     _check_fraction(p, "response.queue_allowance_fraction", r.queue_allowance_fraction)
     crewing = r.g1_units_per_incident_shares
@@ -196,8 +229,7 @@ def validate_assumptions(a: Assumptions) -> None:
                 f"{key}.demand_share",
                 f"expected a fraction in (0, 1]; found {d.demand_share!r}",
             )
-        for name in ("posts_24x7", "fixed_fte", "supervision_ratio"):
-            _check_positive(p, f"{key}.{name}", getattr(d, name))
+        _check_fields_positive(p, key, d, _DEPARTMENT_FIGURES)
     _validate_shifts(a.shift_pattern, p)
     if a.sensitivity is not None:
         from demand.capacity.sensitivity_ranges import ASSUMPTION_NAMES

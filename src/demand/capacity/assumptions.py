@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from demand.capacity.assumption_checks import AssumptionsError, validate_assumptions
+from demand.capacity.assumption_checks import (
+    AssumptionsError,
+    read_assumptions_toml,
+    validate_assumptions,
+)
 from demand.partner.assumptions import PartnerAssumptions
 from demand.risk import RiskScheme
 from demand.toml_tables import build_frozen
@@ -388,10 +391,4 @@ def load_assumptions(path: str | Path) -> Assumptions:
             missing, or a value is out of range; the message names file and key.
     """
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise AssumptionsError(f"{path}: file not found; check the path") from None
-    except tomllib.TOMLDecodeError as error:
-        raise AssumptionsError(f"{path}: not valid TOML ({error})") from None
-    return parse_assumptions(data, path)
+    return parse_assumptions(read_assumptions_toml(path), path)

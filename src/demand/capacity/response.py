@@ -2,23 +2,30 @@
 
 from __future__ import annotations
 
-import logging
-import math
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
 
 from demand.capacity.arrivals import response_arrivals
 from demand.capacity.assumptions import Assumptions
-from demand.capacity.erlang import erlang_c
+from demand.capacity.call_handling import HOURS_PER_WEEK
+from demand.capacity.response_queue import (
+    FEASIBILITY,
+    QUEUE_GRADES,
+    CoverSizing,
+    g1_attendance,
+    mean_units_per_incident,
+    size_response_cover,
+    size_response_units,
+    travel_only_attendance,
+)
 
+# The one-hour queue model lives in response_queue; its names are re-exported
+# here, where callers of the area-level cover have always found them.
 __all__ = [
     "FEASIBILITY",
     "QUEUE_GRADES",
     "CoverSizing",
+    "area_g1_standard",
     "compare_shift_pattern",
     "cover_feasibility",
     "g1_attendance",
@@ -30,241 +37,17 @@ __all__ = [
     "travel_only_attendance",
 ]
 
-logger = logging.getLogger(__name__)
 
-QUEUE_GRADES = ("G1", "G2", "G3")
-"""Grades that queue for a response unit, highest priority first (G4 is booked)."""
-FEASIBILITY = ("achievable", "marginal", "not_achievable")
-"""Values of ``cover_feasibility``: the standard is met with the queue allowance to
-spare; met by dispatch and travel alone but with less headroom than the allowance;
-missed by dispatch and travel alone (see `size_response_cover`)."""
-HOURS_PER_WEEK = 168
-_TRAVEL_POINTS = 400
+def area_g1_standard(assumptions: Assumptions, area: str) -> tuple[float, float]:
+    """An area's G1 attendance target and median G1 travel time, both minutes.
 
-
-_NORMAL_POINTS = norm.ppf((np.arange(_TRAVEL_POINTS) + 0.5) / _TRAVEL_POINTS)
-
-
-def _travel_minutes(median_minutes: float, sigma: float) -> np.ndarray:
-    """Equal-probability points of a lognormal travel time (midpoint quantiles)."""
-    if sigma == 0:
-        return np.array([median_minutes])
-    return median_minutes * np.exp(sigma * _NORMAL_POINTS)
-
-
-def mean_units_per_incident(shares: Sequence[float]) -> float:
-    """Mean units one G1 takes, from the shares needing 1, 2, 3, ... units."""
-    total = float(sum(shares))
-    return sum((k + 1) * s for k, s in enumerate(shares)) / total if total else 1.0
-
-
-def travel_only_attendance(
-    target_minutes: float,
-    dispatch_minutes: float = 0.0,
-    travel_median_minutes: float = 0.0,
-    travel_sigma: float = 0.0,
-) -> float:
-    """Share (0-1) of G1s reached within target when a unit is always free.
-
-    The ceiling of `g1_attendance`: P(dispatch + lognormal travel ≤ target). No
-    number of units can do better, so a standard above it is not achievable.
+    Urban areas (``attendance.urban_areas``) take the urban figures, all others
+    the rural ones.
     """
-    slack = target_minutes - dispatch_minutes
-    return float(np.mean(_travel_minutes(travel_median_minutes, travel_sigma) <= slack))
-
-
-def g1_attendance(
-    units: float,
-    arrivals_per_hour: Mapping[str, float],
-    time_on_task_hours: float,
-    target_minutes: float,
-    dispatch_minutes: float = 0.0,
-    travel_median_minutes: float = 0.0,
-    travel_sigma: float = 0.0,
-    g1_units_per_incident: Sequence[float] = (1.0,),
-) -> float:
-    """Share (0-1) of G1 incidents attended within the target, by a priority queue.
-
-    The model: response units are the servers of an M/M/c queue with
-    non-preemptive priority by grade (G1 first) and a common exponential time on
-    task. A G1 may need more than one unit (``g1_units_per_incident``); its
-    attendance is its first unit's arrival, and the further units are G1 work
-    that occupies units and queues ahead of later G1s. In unit-jobs an hour then
-    offers λ1·m G1 jobs (m the mean units per G1) and λ2, λ3 others. Every unit
-    busy happens with the Erlang C probability C(c, A) of the total load
-    A = (λ1·m + λ2 + λ3)·s. A G1 that finds them busy waits behind the G1 jobs
-    already queued, a geometric number with ratio λ1·m/(cμ), each cleared at rate
-    cμ, so its wait is exponential with rate cμ − λ1·m (μ = 1/s). Attendance adds
-    a fixed dispatch time and a lognormal travel time:
-    P(W + dispatch + travel ≤ T) = E_D[1{D ≤ T'}·(1 − C·e^{−(cμ−λ1·m)(T' − D)})].
-    Batches arrive together, so this slightly understates the chance of a queue;
-    `response_sim.simulate_week` measures how much.
-
-    Args:
-        units: Response units on duty (servers); officers = units × crewing.
-        arrivals_per_hour: Incidents per hour by grade (``G1`` needed).
-        time_on_task_hours: Mean dispatch-to-clear time of a unit, hours.
-        target_minutes: G1 attendance target from creation, minutes.
-        dispatch_minutes: Creation to dispatch for a free unit, minutes.
-        travel_median_minutes: Median travel time, minutes.
-        travel_sigma: Log-sd of travel time (0 = fixed).
-        g1_units_per_incident: Shares of G1s needing 1, 2, 3, ... units
-            (default: one unit each).
-
-    Returns:
-        The share attended within target; 0.0 when units ≤ load (overloaded).
-    """
-    g1_jobs = arrivals_per_hour.get("G1", 0.0) * mean_units_per_incident(
-        g1_units_per_incident
-    )
-    jobs = g1_jobs + sum(v for g, v in arrivals_per_hour.items() if g != "G1")
-    load = jobs * time_on_task_hours
-    if load == 0:
-        p_busy, rate_per_minute = 0.0, 1.0
-    elif units <= load:
-        return 0.0
-    else:
-        p_busy = erlang_c(load, units)
-        rate_per_hour = units / time_on_task_hours - g1_jobs
-        rate_per_minute = rate_per_hour / 60.0
-    slack = (
-        target_minutes
-        - dispatch_minutes
-        - _travel_minutes(travel_median_minutes, travel_sigma)
-    )
-    hit = np.where(slack >= 0, 1.0 - p_busy * np.exp(-rate_per_minute * slack), 0.0)
-    return float(hit.mean())
-
-
-@dataclass(frozen=True)
-class CoverSizing:
-    """Units one hour needs, and how far the G1 standard can be met at all.
-
-    Attributes:
-        units: Fewest whole units meeting ``sized_for_fraction``.
-        g1_attendance: Modelled G1 attendance (0-1) with ``units``.
-        travel_only_attendance: Attendance (0-1) if a unit were always free.
-        sized_for_fraction: The attendance the units were sized for: the
-            standard, or the travel-only ceiling less the queue allowance where
-            that is lower.
-        feasibility: One of `FEASIBILITY`.
-    """
-
-    units: int
-    g1_attendance: float
-    travel_only_attendance: float
-    sized_for_fraction: float
-    feasibility: str
-
-
-def size_response_cover(
-    arrivals_per_hour: Mapping[str, float],
-    time_on_task_hours: float,
-    target_minutes: float,
-    compliance_fraction: float,
-    dispatch_minutes: float = 0.0,
-    travel_median_minutes: float = 0.0,
-    travel_sigma: float = 0.0,
-    g1_units_per_incident: Sequence[float] = (1.0,),
-    queue_allowance_fraction: float = 0.0,
-    max_units: int = 10_000,
-) -> CoverSizing:
-    """Fewest whole units for the G1 standard, degrading gracefully where travel
-    alone (nearly) misses it (see `g1_attendance` for the model and arguments).
-
-    Queueing can only take attendance below the travel-only ceiling F, and the
-    units needed grow without bound as the standard p approaches F. So the queue
-    is always allowed to cost at least ``queue_allowance_fraction`` (a) of G1s:
-    units are sized for min(p, F − a). Where F ≥ p + a the standard is sized as
-    is (``achievable``); where p ≤ F < p + a it is ``marginal`` and where F < p
-    ``not_achievable``: the units then give the best attendance a finite cover
-    can defend, F − a, and the row says so. With a = 0 the sizing is the plain
-    one, and an unreachable standard is sized for F itself as far as
-    ``max_units`` allows. The requirement therefore moves continuously with the
-    travel assumptions instead of jumping, or failing, at the ceiling.
-
-    Args:
-        queue_allowance_fraction: a, the smallest share (0-1) of G1s the queue may
-            make late.
-        max_units: Largest cover considered.
-
-    Returns:
-        The `CoverSizing`. Never raises for an unreachable standard.
-    """
-    free = travel_only_attendance(
-        target_minutes, dispatch_minutes, travel_median_minutes, travel_sigma
-    )
-    if free >= compliance_fraction + queue_allowance_fraction:
-        feasibility, goal = FEASIBILITY[0], compliance_fraction
-    else:
-        feasibility = FEASIBILITY[1] if free >= compliance_fraction else FEASIBILITY[2]
-        goal = max(free - queue_allowance_fraction, 0.0)
-        logger.debug(
-            "G1 target of %s min: travel alone reaches %.3f; sized for %.3f (%s).",
-            target_minutes,
-            free,
-            goal,
-            feasibility,
-        )
-
-    def attendance(units: int) -> float:
-        return g1_attendance(
-            units,
-            arrivals_per_hour,
-            time_on_task_hours,
-            target_minutes,
-            dispatch_minutes,
-            travel_median_minutes,
-            travel_sigma,
-            g1_units_per_incident,
-        )
-
-    g1_jobs = arrivals_per_hour.get("G1", 0.0) * mean_units_per_incident(
-        g1_units_per_incident
-    )
-    jobs = g1_jobs + sum(v for g, v in arrivals_per_hour.items() if g != "G1")
-    load = jobs * time_on_task_hours
-    if load == 0:
-        return CoverSizing(0, free, free, goal, feasibility)
-    units = max(int(math.floor(load)) + 1, 1)
-    share = attendance(units)
-    # Within 1e-9 of the goal counts: with a = 0 and an unreachable standard the
-    # goal is the ceiling itself, approached but never passed.
-    while share < goal - 1e-9 and units < max_units:
-        units += 1
-        share = attendance(units)
-    return CoverSizing(units, share, free, goal, feasibility)
-
-
-def size_response_units(
-    arrivals_per_hour: Mapping[str, float],
-    time_on_task_hours: float,
-    target_minutes: float,
-    compliance_fraction: float,
-    dispatch_minutes: float = 0.0,
-    travel_median_minutes: float = 0.0,
-    travel_sigma: float = 0.0,
-    max_units: int = 10_000,
-    g1_units_per_incident: Sequence[float] = (1.0,),
-    queue_allowance_fraction: float = 0.0,
-) -> int:
-    """Fewest whole units for the G1 standard: `size_response_cover`'s units.
-
-    Kept for callers of the earlier signature; it no longer raises where travel
-    alone misses the target (see `size_response_cover` for what it returns).
-    """
-    return size_response_cover(
-        arrivals_per_hour,
-        time_on_task_hours,
-        target_minutes,
-        compliance_fraction,
-        dispatch_minutes,
-        travel_median_minutes,
-        travel_sigma,
-        g1_units_per_incident,
-        queue_allowance_fraction,
-        max_units,
-    ).units
+    t, r = assumptions.attendance, assumptions.response
+    if area in t.urban_areas:
+        return t.g1_urban_minutes, r.g1_travel_urban_minutes
+    return t.g1_rural_minutes, r.g1_travel_rural_minutes
 
 
 def _lagged(rates: np.ndarray, mean_hours: float) -> np.ndarray:
@@ -332,9 +115,7 @@ def response_cover(
         s = weighted / jobs if jobs > 0 else 1.0
         if lag:
             rates = {g: _lagged(v, s) for g, v in rates.items()}
-        urban = area in t.urban_areas
-        target = t.g1_urban_minutes if urban else t.g1_rural_minutes
-        travel = r.g1_travel_urban_minutes if urban else r.g1_travel_rural_minutes
+        target, travel = area_g1_standard(assumptions, area)
         for h in range(HOURS_PER_WEEK):
             hour = {g: float(rates[g][h]) for g in QUEUE_GRADES}
             sized = size_response_cover(

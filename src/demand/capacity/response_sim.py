@@ -9,12 +9,14 @@ import numpy as np
 import pandas as pd
 
 from demand.capacity.assumptions import Assumptions
+from demand.capacity.call_handling import HOURS_PER_WEEK
+from demand.capacity.response import area_g1_standard
+from demand.capacity.response_queue import lognormal_travel_minutes
 
 __all__ = ["SimulatedAttendance", "simulate_g1_attendance", "simulate_week"]
 
 _PRIORITY = {"G1": 0, "G2": 1, "G3": 2}
 _OFF_DUTY = -1  # a unit going off duty is taken before any incident's next unit
-HOURS_PER_WEEK = 168
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,7 @@ def simulate_g1_attendance(
 ) -> SimulatedAttendance:
     """Simulate one hour's conditions held steady, with SimPy, and count G1 hits.
 
-    The same model as `demand.capacity.response.g1_attendance`: Poisson arrivals
+    The same model as `demand.capacity.response_queue.g1_attendance`: Poisson arrivals
     by grade, `units` servers taken by non-preemptive priority (G1, then G2, G3;
     first come first served within a grade), exponential time on task with a
     common mean, a fixed dispatch time and lognormal travel added to the wait. A
@@ -104,8 +106,10 @@ def simulate_g1_attendance(
         with pool.request(priority=_PRIORITY[grade]) as request:
             yield request
             if first and grade == "G1" and created >= warm_up_hours:
-                travel = travel_median_minutes * float(
-                    np.exp(travel_sigma * rng.standard_normal())
+                travel = float(
+                    lognormal_travel_minutes(
+                        travel_median_minutes, travel_sigma, rng.standard_normal()
+                    )
                 )
                 response = (env.now - created) * 60.0 + dispatch_minutes + travel
                 hits.append((created, response <= target_minutes))
@@ -161,7 +165,7 @@ def simulate_week(
     """
     import simpy  # imported here: only this check needs it
 
-    a, r, t = assumptions, assumptions.response, assumptions.attendance
+    a, r = assumptions, assumptions.response
     rng = np.random.default_rng(seed)
     env = simpy.Environment()
     start, end = warm_up_weeks * HOURS_PER_WEEK, (warm_up_weeks + weeks) * 168
@@ -172,11 +176,10 @@ def simulate_week(
         with pool.request(priority=_PRIORITY[grade]) as request:
             yield request
             if first and grade == "G1" and created >= start:
-                drive = travel * float(np.exp(r.travel_sigma * rng.standard_normal()))
+                z = rng.standard_normal()
+                drive = float(lognormal_travel_minutes(travel, r.travel_sigma, z))
                 response = (env.now - created) * 60.0 + r.dispatch_minutes + drive
-                target = (
-                    t.g1_urban_minutes if area in t.urban_areas else t.g1_rural_minutes
-                )
+                target, _ = area_g1_standard(assumptions, area)
                 hits.append((created, area, response <= target))
             mean = a.unit_times[grade].time_on_task_hours
             yield env.timeout(rng.exponential(mean))
@@ -221,8 +224,7 @@ def simulate_week(
         )
         capacity = max(int(units.max()), 1)
         pool = simpy.PriorityResource(env, capacity=capacity)
-        urban = area in t.urban_areas
-        travel = r.g1_travel_urban_minutes if urban else r.g1_travel_rural_minutes
+        _, travel = area_g1_standard(assumptions, area)
         rates = group.pivot_table(
             index="hour_of_week",
             columns="grade",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -13,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from demand.capacity.assumption_checks import read_assumptions_toml
 from demand.capacity.assumptions import (
     AbstractionRates,
     Assumptions,
@@ -141,12 +141,7 @@ def load_scenario(path: str | Path) -> Scenario:
             bad value; the message names the file and the key.
     """
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise AssumptionsError(f"{path}: file not found; check the path") from None
-    except tomllib.TOMLDecodeError as error:
-        raise AssumptionsError(f"{path}: not valid TOML ({error})") from None
+    data = read_assumptions_toml(path)
     scenario = build_frozen(Scenario, data, path, "", AssumptionsError)
     names = {f.name for f in dataclasses.fields(AbstractionRates)} - {"source"}
     for key, value in scenario.abstractions.items():

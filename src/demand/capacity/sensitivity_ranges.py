@@ -92,18 +92,11 @@ def _scale_crewing(a: Assumptions, f: float) -> Assumptions:
     )
 
 
-def _scale_abstractions(a: Assumptions, f: float) -> Assumptions:
-    x = a.abstractions
-    return dataclasses.replace(
-        a,
-        abstractions=dataclasses.replace(
-            x,
-            annual_leave_fraction=x.annual_leave_fraction * f,
-            rest_days_fraction=x.rest_days_fraction * f,
-            training_fraction=x.training_fraction * f,
-            restricted_duties_fraction=x.restricted_duties_fraction * f,
-        ),
-    )
+def _scale_fields(a: Assumptions, f: float, section: str, *names: str) -> Assumptions:
+    """Multiply the named figures of one section of the assumptions by ``f``."""
+    part = getattr(a, section)
+    scaled = {name: getattr(part, name) * f for name in names}
+    return dataclasses.replace(a, **{section: dataclasses.replace(part, **scaled)})
 
 
 def _scale_lines(a: Assumptions, f: float, field: str) -> Assumptions | None:
@@ -121,35 +114,30 @@ def _scale_lines(a: Assumptions, f: float, field: str) -> Assumptions | None:
 _MOVES: dict[str, tuple[Callable[[Assumptions, float], Assumptions | None], str]] = {
     "unit_times": (_scale_unit_times, "× assumed unit times"),
     "travel_median": (
-        lambda a, f: dataclasses.replace(
-            a,
-            response=dataclasses.replace(
-                a.response,
-                g1_travel_urban_minutes=a.response.g1_travel_urban_minutes * f,
-                g1_travel_rural_minutes=a.response.g1_travel_rural_minutes * f,
-            ),
+        lambda a, f: _scale_fields(
+            a, f, "response", "g1_travel_urban_minutes", "g1_travel_rural_minutes"
         ),
         "× G1 travel medians",
     ),
     "travel_spread": (
-        lambda a, f: dataclasses.replace(
-            a,
-            response=dataclasses.replace(
-                a.response, travel_sigma=a.response.travel_sigma * f
-            ),
-        ),
+        lambda a, f: _scale_fields(a, f, "response", "travel_sigma"),
         "travel sigma",
     ),
     "crewing": (_scale_crewing, "× officers per incident and per unit"),
-    "abstractions": (_scale_abstractions, "× leave, training, restricted duties"),
-    "sickness": (
-        lambda a, f: dataclasses.replace(
+    "abstractions": (
+        lambda a, f: _scale_fields(
             a,
-            abstractions=dataclasses.replace(
-                a.abstractions,
-                sickness_fraction=a.abstractions.sickness_fraction * f,
-            ),
+            f,
+            "abstractions",
+            "annual_leave_fraction",
+            "rest_days_fraction",
+            "training_fraction",
+            "restricted_duties_fraction",
         ),
+        "× leave, training, restricted duties",
+    ),
+    "sickness": (
+        lambda a, f: _scale_fields(a, f, "abstractions", "sickness_fraction"),
         "sickness fraction",
     ),
     "productive_hours": (

@@ -19,6 +19,7 @@ from demand.series import financial_year
 __all__ = [
     "calls_per_hour_of_week",
     "g1_attendance_rostered",
+    "g1_attendance_rostered_by_area",
 ]
 
 
@@ -66,6 +67,21 @@ def g1_attendance_rostered(
     Returns:
         Share (0-1) of G1 incidents attended within target.
     """
+    return g1_attendance_rostered_by_area(arrivals, cover, assumptions)["force"]
+
+
+def g1_attendance_rostered_by_area(
+    arrivals: pd.DataFrame, cover: pd.DataFrame, assumptions: Assumptions
+) -> dict[str, float]:
+    """G1 attendance on the rostered shift pattern in each area and force-wide.
+
+    As `g1_attendance_rostered` (the same sharing of the roster), each area's
+    weighted by its own G1 arrivals.
+
+    Returns:
+        Share (0-1) of G1 incidents attended within target by area, and under
+        key ``"force"`` over every area (NaN where there are no G1 arrivals).
+    """
     a, r, t = assumptions, assumptions.response, assumptions.attendance
     units_per = {"G1": mean_units_per_incident(r.g1_units_per_incident_shares)}
     rostered = np.asarray(a.shift_pattern.officers_by_hour_of_week()) / (
@@ -75,7 +91,9 @@ def g1_attendance_rostered(
     share = need.div(need.sum(axis=1).replace(0, np.nan), axis=0).fillna(0.0)
     queue = arrivals[arrivals["grade"].isin(QUEUE_GRADES)]
     hits = weights = 0.0
+    by_area: dict[str, float] = {}
     for area, group in queue.groupby("area"):
+        area_hits = area_weights = 0.0
         table = group.pivot_table(
             index="hour_of_week",
             columns="grade",
@@ -104,7 +122,7 @@ def g1_attendance_rostered(
             if g1[h] <= 0:
                 continue
             hour = dict(zip(grades, rates[h].tolist(), strict=True))
-            hits += g1[h] * g1_attendance(
+            hit = g1[h] * g1_attendance(
                 rostered[h] * area_share[h],
                 hour,
                 s,
@@ -114,5 +132,10 @@ def g1_attendance_rostered(
                 r.travel_sigma,
                 r.g1_units_per_incident_shares,
             )
+            hits += hit
             weights += g1[h]
-    return hits / weights if weights else float("nan")
+            area_hits += hit
+            area_weights += g1[h]
+        by_area[str(area)] = area_hits / area_weights if area_weights else np.nan
+    by_area["force"] = hits / weights if weights else float("nan")
+    return by_area

@@ -30,7 +30,7 @@ from demand.capacity.scenarios import (
     scale_arrivals,
 )
 from demand.capacity.sensitivity import compute_sensitivity, write_sensitivity
-from demand.capacity.service import g1_attendance_rostered
+from demand.capacity.service import g1_attendance_rostered_by_area
 from demand.capacity.unit_times import compare_unit_times, derive_unit_times
 from demand.capacity.workload import (
     QUANTILES,
@@ -70,6 +70,9 @@ class CapacityResult:
             ``unit_time_comparison`` sets them beside the assumed values.
         response_cover: Units and officers needed by area and hour of week.
         shift_gaps: Needed against rostered officers by hour of week.
+        area_service: Each area's modelled service by department and year
+            (response: G1 attendance on its share of the roster): the
+            `area_service` table.
     """
 
     capacity: pd.DataFrame
@@ -82,6 +85,7 @@ class CapacityResult:
     unit_time_comparison: pd.DataFrame
     response_cover: pd.DataFrame | None
     shift_gaps: pd.DataFrame | None
+    area_service: pd.DataFrame | None = None
 
 
 def _split(
@@ -148,7 +152,9 @@ def _evaluate(
     arrivals: pd.DataFrame | None,
     scenario: Scenario | None,
     reference: _Reference,
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None, _Reference]:
+) -> tuple[
+    pd.DataFrame, pd.DataFrame, pd.DataFrame | None, _Reference, pd.DataFrame | None
+]:
     """Hours, FTE, cover, gaps and service levels of one set of lines."""
     hours = line_hours(lines, assumptions, inputs.call_profiles)
     workload = department_workload(hours, assumptions).assign(basis="workload")
@@ -158,7 +164,7 @@ def _evaluate(
         .sum()
     )
     table = workload
-    cover, base_rate = None, reference.base_rate
+    cover, base_rate, areas = None, reference.base_rate, None
     resp = workload[workload["department"] == "response"]
     if arrivals is not None and len(arrivals) and len(resp):
         rates = (resp["hours_mean"] / resp["year_fraction"]).set_axis(
@@ -181,14 +187,16 @@ def _evaluate(
         rows = _cover_rows(workload, cover_fte, base_rate).assign(
             **cover_feasibility(cover)
         )
-        rows["service_level"] = [
-            g1_attendance_rostered(
+        rostered = [
+            g1_attendance_rostered_by_area(
                 here.assign(arrivals_per_hour=here["arrivals_per_hour"] * ratio),
                 cover,
                 assumptions,
             )
             for ratio in (rates / base_rate).to_numpy()
         ]
+        rows["service_level"] = [by_area.pop("force") for by_area in rostered]
+        areas = _area_service(rows["financial_year"], rostered, assumptions)
         table = pd.concat([workload, rows], ignore_index=True)
     table["demand"] = [
         demand.get((d, y), np.nan)
@@ -207,7 +215,23 @@ def _evaluate(
         assumptions,
         inputs.call_waits,
     )
-    return gaps, hours, cover, _Reference(base_rate)
+    return gaps, hours, cover, _Reference(base_rate), areas
+
+
+def _area_service(
+    years: pd.Series, rostered: list[dict[str, float]], assumptions: Assumptions
+) -> pd.DataFrame:
+    """Each area's G1 attendance on its share of the roster, per financial year:
+    the `area_service` table (the FMS grades an area row on its own service)."""
+    rows = [
+        {"department": "response", "financial_year": year, "area": area,
+         "service_measure": "G1 attended within target in the area (rostered)",
+         "service_level": level,
+         "service_standard": assumptions.attendance.compliance_fraction}
+        for year, by_area in zip(years, rostered, strict=True)
+        for area, level in by_area.items()
+    ]  # fmt: skip
+    return pd.DataFrame(rows, columns=_columns("area_service")[1:])
 
 
 def compute_capacity(
@@ -242,7 +266,7 @@ def compute_capacity(
             response_arrivals(hourly, inputs.mixes), strategic, hourly
         )
         arrivals.attrs["start"] = str(hourly["ds"].min().date())
-    capacity, hours, cover, reference = _evaluate(
+    capacity, hours, cover, reference, area_service = _evaluate(
         lines, assumptions, inputs, arrivals, None, _Reference()
     )
     shift_gaps = None if cover is None else compare_shift_pattern(cover, assumptions)
@@ -273,6 +297,7 @@ def compute_capacity(
         unit_time_comparison=comparison_ut,
         response_cover=cover,
         shift_gaps=shift_gaps,
+        area_service=area_service,
     )
 
 
@@ -292,9 +317,16 @@ def _cover_table(result: CapacityResult) -> pd.DataFrame:
     return pd.concat([result.response_cover, force], ignore_index=True)
 
 
+def _area_table(result: CapacityResult) -> pd.DataFrame:
+    """The `area_service` rows (empty without response cover)."""
+    if result.area_service is None:
+        return pd.DataFrame(columns=_columns("area_service"))
+    return result.area_service
+
+
 def write_capacity(store: Store, result: CapacityResult, run_id: str) -> int:
-    """Replace the run's rows of the `capacity`, `scenarios` and `response_cover`
-    tables, atomically.
+    """Replace the run's rows of the `capacity`, `scenarios`, `response_cover`
+    and `area_service` tables, atomically.
 
     Returns:
         Rows written to the two tables together.
@@ -306,6 +338,7 @@ def write_capacity(store: Store, result: CapacityResult, run_id: str) -> int:
             ("capacity", result.capacity),
             ("scenarios", result.scenarios),
             ("response_cover", _cover_table(result)),
+            ("area_service", _area_table(result)),
         ):
             columns = _columns(table)
             rows = frame.assign(run_id=run_id).reindex(columns=columns)

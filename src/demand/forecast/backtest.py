@@ -1,25 +1,16 @@
-"""Rolling-origin backtests of any forecaster, the benchmark protocol, and scores."""
+"""Rolling-origin backtests: the one loop, the benchmark protocol, and scores."""
 
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
-from demand.forecast.base import (
-    SEASON_LENGTHS,
-    BaseForecaster,
-    interval_columns,
-    normalise_freq,
-    period_offset,
-    validate_demand,
-)
+from demand.forecast.base import BaseForecaster, interval_columns, validate_demand
 from demand.forecast.metrics import (
     QUANTILE_LEVELS,
     bias,
@@ -31,19 +22,20 @@ from demand.forecast.metrics import (
     seasonal_naive_mae,
     smape,
 )
-from demand.forecast.registry import MODELS, model_for
 from demand.forecast.reuse import fit_once
+from demand.periods import SEASON_LENGTHS, normalise_freq, period_step
 
 __all__ = [
     "PROTOCOL",
     "SCORE_COLUMNS",
     "BacktestPlan",
-    "backtest_file",
     "cross_validate",
     "make_cutoffs",
     "protocol_cutoffs",
+    "rolling_origin",
     "run_protocol",
     "score_backtests",
+    "training_window",
 ]
 
 logger = logging.getLogger(__name__)
@@ -51,7 +43,7 @@ logger = logging.getLogger(__name__)
 PROTOCOL: dict[str, dict[str, int | None]] = {
     "D": {"h": 28, "n_windows": 12, "step": 28, "train_window": 1461},
     "M": {"h": 12, "n_windows": 12, "step": 1, "train_window": None},
-    "H": {"h": 168, "n_windows": 8, "step": 168, "train_window": None},
+    "h": {"h": 168, "n_windows": 8, "step": 168, "train_window": None},
 }
 """The benchmark protocol (`bench/protocol.md`) per frequency family: horizon h,
 number of cutoffs, periods between cutoffs, and training window in periods
@@ -78,7 +70,7 @@ class BacktestPlan:
     """Cutoffs, horizon and training window of one rolling-origin backtest.
 
     Attributes:
-        freq: Frequency family (`H`, `D`, `W`, `M`).
+        freq: Frequency code (`h`, `D`, `W`, `M`).
         h: Horizon, periods forecast after each cutoff.
         n_windows: Number of cutoffs.
         step: Periods between consecutive cutoffs.
@@ -106,10 +98,76 @@ def make_cutoffs(
     """
     if h < 1 or n_windows < 1 or step < 1:
         raise ValueError("h, n_windows and step must each be at least 1 period.")
-    offset = period_offset(freq)
     return [
-        last - offset * (h + step * (n_windows - k)) for k in range(1, n_windows + 1)
+        period_step(last, -(h + step * (n_windows - k)), freq)
+        for k in range(1, n_windows + 1)
     ]
+
+
+def training_window(
+    data: pd.DataFrame, cutoff: pd.Timestamp, train_window: int | None, freq: str
+) -> pd.DataFrame:
+    """Return the rows a model may see at `cutoff`: `ds ≤ cutoff`, and with
+    `train_window` only the last `train_window` periods of them (rows keep their
+    index and order)."""
+    train = data[data["ds"] <= cutoff]
+    if train_window:
+        train = train[train["ds"] > period_step(cutoff, -train_window, freq)]
+    return train
+
+
+def rolling_origin(
+    data: pd.DataFrame,
+    cutoffs: Sequence[pd.Timestamp],
+    h: int,
+    freq: str,
+    forecast_at: Callable[[pd.DataFrame], pd.DataFrame],
+    train_window: int | None = None,
+    level: Iterable[float] = (80, 95),
+    *,
+    min_train: int = 0,
+) -> pd.DataFrame:
+    """Forecast from each cutoff with only its training window; keep the actuals.
+
+    The one rolling-origin loop: `cross_validate` (any forecaster) and the
+    forecast stage's `backtest_series` (a series exactly as it is forecast) both
+    run it. Nothing after a cutoff reaches `forecast_at`.
+
+    Args:
+        data: A frame satisfying `demand`, sorted by (unique_id, ds).
+        cutoffs: Last period start each forecast sees, oldest first.
+        h: Horizon, periods forecast after each cutoff.
+        freq: Frequency code of `data`.
+        forecast_at: Called with a cutoff's training rows (`training_window`);
+            returns `h` periods per stream in the `forecasts` shape.
+        train_window: Periods of history per cutoff; None means all.
+        level: Interval coverages in percent, as `forecast_at` returns them.
+        min_train: A cutoff with fewer training rows is skipped.
+
+    Returns:
+        The `backtests` shape: `unique_id, cutoff, ds, y, model, mean`, then
+        `lo_<level>, hi_<level>`; one row per stream, cutoff and forecast period
+        that has an actual (no rows when every cutoff was skipped).
+    """
+    columns = ["unique_id", "cutoff", "ds", "y", "model", "mean"]
+    columns += interval_columns(level)
+    frames = []
+    for k, cutoff in enumerate(cutoffs, start=1):
+        train = training_window(data, cutoff, train_window, freq)
+        if len(train) < min_train:
+            continue
+        forecast = forecast_at(train)
+        end = period_step(cutoff, h, freq)
+        actual = data.loc[
+            (data["ds"] > cutoff) & (data["ds"] <= end), ["unique_id", "ds", "y"]
+        ]
+        window = forecast.merge(actual, on=["unique_id", "ds"], how="inner")
+        window.insert(1, "cutoff", cutoff)
+        frames.append(window)
+        logger.debug("Cutoff %d/%d (%s) done.", k, len(cutoffs), cutoff)
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(frames, ignore_index=True)[columns]
 
 
 def protocol_cutoffs(series: pd.DataFrame, freq: str) -> BacktestPlan:
@@ -122,14 +180,14 @@ def protocol_cutoffs(series: pd.DataFrame, freq: str) -> BacktestPlan:
 
     Args:
         series: A frame satisfying `demand`.
-        freq: `D`, `M` or `H` (pandas aliases accepted).
+        freq: `D`, `M` or `h` (`H` and pandas aliases accepted).
 
     Raises:
         ValueError: the protocol has no plan for `freq`, or `series` is invalid.
     """
     family = normalise_freq(freq)
     if family not in PROTOCOL:
-        raise ValueError(f"The protocol covers D, M and H series, not {freq!r}.")
+        raise ValueError(f"The protocol covers D, M and h series, not {freq!r}.")
     spec = PROTOCOL[family]
     data, family = validate_demand(series, family)
     h, n_windows, step = (int(spec[k] or 0) for k in ("h", "n_windows", "step"))
@@ -187,36 +245,13 @@ def cross_validate(
             f"The first cutoff {cutoffs[0]} is before the first period "
             f"{data['ds'].min()}; use fewer windows, a smaller step or a longer series."
         )
-    offset = period_offset(family)
     params = {"freq": family} if "freq" in forecaster.get_params() else {}
-    frames = []
-    for k, cutoff in enumerate(cutoffs, start=1):
-        start = (
-            cutoff - offset * train_window
-            if train_window
-            else data["ds"].min() - offset
-        )
-        train = data[(data["ds"] > start) & (data["ds"] <= cutoff)]
+
+    def forecast_at(train: pd.DataFrame) -> pd.DataFrame:
         model = clone(forecaster).set_params(**params)
-        forecast = fit_once(model, train).predict(h, level)
-        end = cutoff + offset * h
-        actual = data.loc[
-            (data["ds"] > cutoff) & (data["ds"] <= end), ["unique_id", "ds", "y"]
-        ]
-        window = forecast.merge(actual, on=["unique_id", "ds"], how="inner")
-        window.insert(1, "cutoff", cutoff)
-        frames.append(window)
-        logger.debug("Cutoff %d/%d (%s) done.", k, len(cutoffs), cutoff)
-    columns = [
-        "unique_id",
-        "cutoff",
-        "ds",
-        "y",
-        "model",
-        "mean",
-        *interval_columns(level),
-    ]
-    return pd.concat(frames, ignore_index=True)[columns]
+        return fit_once(model, train).predict(h, level)
+
+    return rolling_origin(data, cutoffs, h, family, forecast_at, train_window, level)
 
 
 def run_protocol(
@@ -329,159 +364,3 @@ def score_backtests(
         row |= _probabilistic_scores(g)
         rows.append(row)
     return pd.DataFrame(rows, columns=SCORE_COLUMNS)
-
-
-def _read_demand(path: Path) -> pd.DataFrame:
-    """Read a long-format `unique_id, ds, y` CSV or Parquet file."""
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"No such file: {path}; give a CSV or Parquet demand file."
-        )
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        return pd.read_csv(path, dtype={"unique_id": str})
-    if suffix in (".parquet", ".pq"):
-        return pd.read_parquet(path)
-    raise ValueError(
-        f"Cannot read {path}: use a .csv or .parquet file of unique_id, ds, y."
-    )
-
-
-def _reconciled(
-    backtests: pd.DataFrame,
-    series: pd.DataFrame,
-    total: str,
-    plan: BacktestPlan,
-) -> pd.DataFrame:
-    """Reconcile each cutoff's backtest forecasts so the parts sum to `total`.
-
-    As the forecast stage does (`wls_struct`, intervals correlated as the
-    seasonal differences are), using at each cutoff only its training window.
-    """
-    from demand.forecast.reconcile import reconcile_total, seasonal_residuals
-
-    offset = period_offset(plan.freq)
-    value_columns = [c for c in backtests.columns if c not in ("y", "cutoff")]
-    frames = []
-    for cutoff, window in backtests.groupby("cutoff", sort=True):
-        train = series[series["ds"] <= cutoff]
-        if plan.train_window:
-            train = train[train["ds"] > cutoff - offset * plan.train_window]
-        residuals = seasonal_residuals(train, plan.freq)
-        coherent = reconcile_total(
-            window[value_columns], total, "wls_struct", residuals
-        )
-        actual = window[["unique_id", "ds", "y"]]
-        frames.append(
-            coherent.merge(actual, on=["unique_id", "ds"]).assign(cutoff=cutoff)
-        )
-    return pd.concat(frames, ignore_index=True)[backtests.columns]
-
-
-def _hierarchy_total(series: pd.DataFrame, hierarchy: str | None) -> str | None:
-    """Return the total to reconcile to: `hierarchy` "detect" finds it
-    (`find_total`), None or "none" means no reconciliation, any other value
-    names the total's id, which must be the sum of the others."""
-    from demand.forecast.reconcile import find_total
-
-    if hierarchy is None or hierarchy == "none":
-        return None
-    found = find_total(series)
-    if hierarchy == "detect":
-        if found is None:
-            logger.warning(
-                "No hierarchy found: no series is the sum of the others; "
-                "forecasts are scored unreconciled."
-            )
-        else:
-            logger.warning(
-                "Series %r is the sum of the others: backtests are reconciled to "
-                "it (wls_struct), as the forecast stage would.",
-                found,
-            )
-        return found
-    if hierarchy not in set(series["unique_id"]):
-        raise ValueError(
-            f"--hierarchy names {hierarchy!r}, which is not a unique_id in the "
-            "file; give the total's id, detect or none."
-        )
-    if found != hierarchy:
-        raise ValueError(
-            f"Series {hierarchy!r} is not the sum of the other series at every "
-            "period; give a file of a total and all its parts, or --hierarchy none."
-        )
-    return hierarchy
-
-
-def backtest_file(
-    path: str | Path,
-    freq: str,
-    models: Sequence[str] | None = None,
-    *,
-    country: str | None = "GB",
-    hierarchy: str | None = "detect",
-) -> pd.DataFrame:
-    """Run the benchmark protocol on a demand file for each model and score it.
-
-    Args:
-        path: A CSV or Parquet file of `unique_id, ds, y` (a `demand` frame).
-        freq: `D`, `M` or `H`: picks the protocol's cutoffs, horizon and window.
-        models: Aliases of registered models; None means every registered model.
-        country: Holiday country of the data (ISO 3166, optionally with a
-            subdivision, e.g. "US", "GB-SCT"; "GB" is England and Wales), for
-            the models that use bank holidays; None for none.
-        hierarchy: "detect" reconciles each cutoff's forecasts when one series
-            is the sum of all the others (`find_total`), saying which; a
-            unique_id names that total (an error if it is not the sum); None or
-            "none" scores the forecasts unreconciled.
-
-    Returns:
-        Scores, one row per (unique_id, model) (see `score_backtests`). Where a
-        stream fell back at some cutoff, its row still carries the requested
-        model's alias, and a WARNING says how many forecasts came from the fallback.
-
-    Raises:
-        FileNotFoundError: `path` does not exist.
-        ValueError: the file is not a valid `demand` frame, `freq` is not D, M
-            or H, a model alias or the country is unknown, or the named total
-            is not the sum of the other series.
-    """
-    from demand.forecast.calendar import holiday_names
-
-    series = _read_demand(Path(path))
-    plan = protocol_cutoffs(series, freq)
-    if country:
-        holiday_names(country, range(2020, 2021))  # fail fast on a bad country
-    aliases = list(models) if models is not None else list(MODELS)
-    # fail fast on a bad alias; the country reaches every model that takes one
-    forecasters = [model_for(alias, country=country) for alias in aliases]
-    data, _ = validate_demand(series, plan.freq)
-    total = _hierarchy_total(data, hierarchy)
-    scores = []
-    for alias, forecaster in zip(aliases, forecasters, strict=True):
-        started = time.perf_counter()
-        backtests = run_protocol(forecaster, series, plan.freq)
-        n_fallback = int((backtests["model"] != alias).sum())
-        if n_fallback:
-            logger.warning(
-                "%s: %d of %d backtest forecasts came from a fallback model; they are "
-                "scored as %s.",
-                alias,
-                n_fallback,
-                len(backtests),
-                alias,
-            )
-        backtests = backtests.assign(model=alias)
-        if total is not None:
-            backtests = _reconciled(backtests, data, total, plan)
-        scores.append(
-            score_backtests(
-                backtests,
-                series,
-                plan.season_length,
-                plan.train_window,
-                plan.freq,
-            )
-        )
-        logger.info("%s backtested in %.1f s.", alias, time.perf_counter() - started)
-    return pd.concat(scores, ignore_index=True)

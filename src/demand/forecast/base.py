@@ -13,6 +13,14 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
 from demand.forecast.fallback import fit_fallback
+from demand.periods import (
+    FIXED_STEPS,
+    FREQ_ADJECTIVES,
+    SEASON_LENGTHS,
+    future_ds,
+    normalise_freq,
+    period_offset,
+)
 
 __all__ = [
     "SEASON_LENGTHS",
@@ -31,48 +39,6 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 DEMAND_COLUMNS = ("unique_id", "ds", "y")
-SEASON_LENGTHS: dict[str, int] = {"H": 168, "D": 7, "W": 52, "M": 12}
-"""Default season length (periods) by frequency: a week of hours or days, a year of
-weeks or months."""
-
-_FREQ_NAMES = {"H": "hourly", "D": "daily", "W": "weekly", "M": "monthly"}
-_STEPS = {
-    "H": pd.Timedelta(hours=1),
-    "D": pd.Timedelta(days=1),
-    "W": pd.Timedelta(days=7),
-}
-
-
-def normalise_freq(freq: str) -> str:
-    """Return the frequency family `H`, `D`, `W` or `M` of a pandas-style alias.
-
-    Accepts e.g. `h`, `H`, `D`, `W`, `W-MON`, `M`, `MS`.
-
-    Raises:
-        ValueError: the alias is not hourly, daily, weekly or monthly.
-    """
-    family = str(freq).strip().upper().split("-")[0]
-    family = {"MS": "M", "ME": "M", "1H": "H", "1D": "D"}.get(family, family)
-    if family not in _FREQ_NAMES:
-        raise ValueError(
-            f"Unknown frequency {freq!r}; use H (hourly), D (daily), W (weekly) "
-            "or M (monthly, ds on the first of the month)."
-        )
-    return family
-
-
-def period_offset(freq: str) -> pd.DateOffset:
-    """Return the length of one period of frequency `freq` as a pandas offset."""
-    family = normalise_freq(freq)
-    if family == "M":
-        return pd.DateOffset(months=1)
-    return pd.tseries.frequencies.to_offset(_STEPS[family])
-
-
-def future_ds(last: pd.Timestamp, h: int, freq: str) -> pd.DatetimeIndex:
-    """Return the starts of the `h` periods after the period starting at `last`."""
-    index = pd.date_range(start=last, periods=h + 1, freq=period_offset(freq))[1:]
-    return index.as_unit("ns")
 
 
 def interval_columns(level: Iterable[float]) -> list[str]:
@@ -105,7 +71,7 @@ def _step_ok(ds: pd.Series, family: str, first_of_stream: pd.Series) -> pd.Serie
         months = ds.dt.year * 12 + ds.dt.month
         ok = months.diff().eq(1) & ds.dt.is_month_start & ds.eq(ds.dt.normalize())
         return ok | (first_of_stream & ds.dt.is_month_start & ds.eq(ds.dt.normalize()))
-    return ds.diff().eq(_STEPS[family]) | first_of_stream
+    return ds.diff().eq(FIXED_STEPS[family]) | first_of_stream
 
 
 def _infer_family(ds: pd.Series, first_of_stream: pd.Series) -> str:
@@ -116,7 +82,7 @@ def _infer_family(ds: pd.Series, first_of_stream: pd.Series) -> str:
             "Cannot infer the frequency: every stream has a single row; pass freq."
         )
     step = steps.mode().iloc[0]
-    for family, length in _STEPS.items():
+    for family, length in FIXED_STEPS.items():
         if step == length:
             return family
     if pd.Timedelta(days=28) <= step <= pd.Timedelta(days=31):
@@ -132,7 +98,7 @@ def validate_demand(
 ) -> tuple[pd.DataFrame, str]:
     """Check a `demand` frame and return a sorted copy with its frequency family.
 
-    See `check_demand`; this also returns the frequency family (`H`, `D`, `W`, `M`).
+    See `check_demand`; this also returns the frequency code (`h`, `D`, `W`, `M`).
     """
     if not isinstance(frame, pd.DataFrame):
         raise ValueError(
@@ -186,7 +152,7 @@ def validate_demand(
             "" if first.iat[i] else f" (previous period {out.at[i - 1, 'ds']})"
         )
         raise ValueError(
-            f"demand is not a regular {_FREQ_NAMES[family]} grid: {where}. Fill "
+            f"demand is not a regular {FREQ_ADJECTIVES[family]} grid: {where}. Fill "
             "missing periods with explicit 0 rows; monthly ds must be the first of "
             "the month."
         )
@@ -199,7 +165,7 @@ def check_demand(frame: pd.DataFrame, freq: str | None = None) -> pd.DataFrame:
     Args:
         frame: Long-format demand: `unique_id`, `ds` (period start), `y` (count);
             extra level columns are kept and ignored.
-        freq: Frequency (`H`, `D`, `W`, `M` or a pandas alias); inferred from `ds`
+        freq: Frequency (`h`, `D`, `W`, `M` or a pandas alias); inferred from `ds`
             when None.
 
     Returns:
@@ -261,8 +227,8 @@ class BaseForecaster(BaseEstimator):
     Args:
         season_length: Periods per season (e.g. 7 for daily data with a weekly
             cycle); None means the default for the frequency (`SEASON_LENGTHS`:
-            H 168, D 7, W 52, M 12).
-        freq: Frequency (`H`, `D`, `W`, `M`); None infers it from `ds`.
+            h 168, D 7, W 52, M 12).
+        freq: Frequency (`h`, `D`, `W`, `M`); None infers it from `ds`.
         fallback: Alias of the model for streams it cannot fit (too short, or
             the fit fails); None raises. See `fit_fallback`.
         alias: Value written to the `model` column.

@@ -97,7 +97,7 @@ def calendar_features(
 
     Args:
         ds: Period starts.
-        freq: Frequency family (`H`, `D`, `W`, `M`).
+        freq: Frequency code (`h`, `D`, `W`, `M`).
         country: Holiday country (see `holiday_names`); None for none.
         year_terms: Harmonics of the yearly cycle.
     """
@@ -106,7 +106,7 @@ def calendar_features(
     bank = pd.DatetimeIndex(sorted(holiday_names(country, years)))
     one = pd.Timedelta(days=1)
     month, dom = ds.month.to_numpy(), ds.day.to_numpy()
-    daily = freq in ("H", "D")
+    daily = freq in ("h", "D")
     doy = (ds.day_of_year.to_numpy() - 1) + (ds.hour.to_numpy() / 24.0)
     columns = {
         "dow": ds.day_of_week.to_numpy() if daily else np.zeros(len(ds), int),

@@ -22,12 +22,12 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-MIN_POST_EVENT_PERIODS: dict[str, int] = {"H": 8 * 168, "D": 365, "W": 104, "M": 24}
+MIN_POST_EVENT_PERIODS: dict[str, int] = {"h": 8 * 168, "D": 365, "W": 104, "M": 24}
 """History after a level shift (periods) that is enough to train on alone: eight
 weeks of hours, a year of days, two years of weeks or months (an annual season
 needs two cycles)."""
 
-RATIO_WINDOW_PERIODS: dict[str, int] = {"H": 12 * 168, "D": 84, "W": 12, "M": 12}
+RATIO_WINDOW_PERIODS: dict[str, int] = {"h": 12 * 168, "D": 84, "W": 12, "M": 12}
 """Periods each side of a level shift over which the step is measured: whole
 seasons (12 weeks of hours or days, 12 weeks, 12 months), so the weekly (or
 annual) cycle cancels out of the ratio."""
@@ -59,7 +59,7 @@ def events_for(events: Sequence[EventConfig], stream: str) -> tuple[EventConfig,
 def _period_ends(ds: pd.Series, family: str) -> pd.Series:
     """Return the last instant of each period starting at `ds`."""
     step = {
-        "H": pd.Timedelta(hours=1),
+        "h": pd.Timedelta(hours=1),
         "D": pd.Timedelta(days=1),
         "W": pd.Timedelta(days=7),
     }
@@ -70,7 +70,7 @@ def _period_ends(ds: pd.Series, family: str) -> pd.Series:
 
 def _seasonal_position(ds: pd.Series, family: str) -> np.ndarray:
     """Return each period's place in its season: hour of week, weekday, or month."""
-    if family == "H":
+    if family == "h":
         return (ds.dt.day_of_week * 24 + ds.dt.hour).to_numpy()
     if family == "D":
         return ds.dt.day_of_week.to_numpy()
@@ -102,7 +102,7 @@ def _level_shift(
     if n_after >= MIN_POST_EVENT_PERIODS[family]:
         note = f"{event.name}: trained on the {n_after} periods after {event.date}"
         return frame.loc[after].reset_index(drop=True), note
-    season = {"H": 168, "D": 7, "W": 1, "M": 1}[family]
+    season = {"h": 168, "D": 7, "W": 1, "M": 1}[family]
     y = frame["y"].to_numpy(dtype=float)
     post = y[after.to_numpy()]
     pre = y[(~after & ~straddles).to_numpy()]

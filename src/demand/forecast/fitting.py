@@ -9,13 +9,8 @@ import numpy as np
 import pandas as pd
 
 from demand.config import EventConfig
-from demand.forecast.backtest import make_cutoffs
-from demand.forecast.base import (
-    BaseForecaster,
-    interval_columns,
-    normalise_freq,
-    period_offset,
-)
+from demand.forecast.backtest import make_cutoffs, rolling_origin
+from demand.forecast.base import BaseForecaster, normalise_freq
 from demand.forecast.events import adjust_history
 from demand.forecast.fallback import fit_fallback
 from demand.forecast.registry import model_for
@@ -34,11 +29,11 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-BASE_PERIODS: dict[str, int] = {"H": 4 * 168, "D": 364, "W": 52, "M": 12}
+BASE_PERIODS: dict[str, int] = {"h": 4 * 168, "D": 364, "W": 52, "M": 12}
 """Recent history (periods) whose mean is the base the growth check compares with:
 four weeks of hours, 52 weeks of days or weeks, a year of months."""
 
-_BLOCK = {"H": 168, "D": 7, "W": 1, "M": 1}
+_BLOCK = {"h": 168, "D": 7, "W": 1, "M": 1}
 """Forecast periods compared with the base as one block (a whole weekly cycle),
 so the peaks of a cycle are not mistaken for growth."""
 
@@ -269,46 +264,25 @@ def backtest_series(task: BacktestTask) -> pd.DataFrame:
 
 def _backtest_windows(task: BacktestTask) -> pd.DataFrame:
     _stream, freq, *_ = task.key
-    data = task.series
-    offset = period_offset(freq)
-    frames = []
-    for cutoff in make_cutoffs(task.last, task.h, task.n_windows, task.step, freq):
-        train = data[data["ds"] <= cutoff]
-        if task.train_window:
-            train = train[train["ds"] > cutoff - offset * task.train_window]
-        if len(train) < 2:
-            continue
-        result = fit_series(
-            SeriesTask(
-                task.key,
-                task.alias,
-                task.fallback,
-                train.reset_index(drop=True),
-                task.h,
-                task.levels,
-                task.events,
-                task.max_growth_per_year,
-            )
-        )
-        actual = data.loc[
-            (data["ds"] > cutoff) & (data["ds"] <= cutoff + offset * task.h),
-            ["unique_id", "ds", "y"],
-        ]
-        window = result.forecast.merge(actual, on=["unique_id", "ds"], how="inner")
-        window.insert(1, "cutoff", cutoff)
-        frames.append(window)
-    columns = [
-        "unique_id",
-        "cutoff",
-        "ds",
-        "y",
-        "model",
-        "mean",
-        *interval_columns(task.levels),
-    ]
-    if not frames:
-        return pd.DataFrame(columns=columns)
-    return pd.concat(frames, ignore_index=True)[columns]
+    cutoffs = make_cutoffs(task.last, task.h, task.n_windows, task.step, freq)
+
+    def forecast_at(train: pd.DataFrame) -> pd.DataFrame:
+        settings = (task.h, task.levels, task.events, task.max_growth_per_year)
+        rows = train.reset_index(drop=True)
+        return fit_series(
+            SeriesTask(task.key, task.alias, task.fallback, rows, *settings)
+        ).forecast
+
+    return rolling_origin(
+        task.series,
+        cutoffs,
+        task.h,
+        freq,
+        forecast_at,
+        task.train_window,
+        task.levels,
+        min_train=2,
+    )
 
 
 def forecast_and_backtest(

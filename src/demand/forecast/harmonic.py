@@ -30,7 +30,7 @@ _SPECIAL_DAYS = [
     "new_year",
     "year_end",
 ]
-_DEFAULT_HISTORY = {"H": 24 * 7 * 12, "D": 1461, "W": 520, "M": 240}
+_DEFAULT_HISTORY = {"h": 24 * 7 * 12, "D": 1461, "W": 520, "M": 240}
 """Most recent periods fitted by default: 12 weeks of hours (the yearly cycle is
 left to the errors there), 4 years of days, 10 years of weeks, 20 of months."""
 
@@ -39,7 +39,7 @@ def _position(ds: pd.DatetimeIndex, freq: str) -> np.ndarray:
     """Return the periods elapsed since a fixed Monday (months for monthly)."""
     if freq == "M":
         return ((ds.year - 2000) * 12 + ds.month - 1).to_numpy(dtype=float)
-    unit = pd.Timedelta(hours=1) if freq == "H" else pd.Timedelta(days=1)
+    unit = pd.Timedelta(hours=1) if freq == "h" else pd.Timedelta(days=1)
     return ((ds - _EPOCH) / unit).to_numpy(dtype=float)
 
 
@@ -102,9 +102,9 @@ def harmonic_exog(
     season_terms = min(int(season_terms), season_length // 2)
     position = _position(ds, freq)
     blocks = {"season": fourier_terms(position, season_length, season_terms)}
-    if freq == "H":
+    if freq == "h":
         blocks["day"] = fourier_terms(position, 24.0, 8)
-    if freq in ("H", "D"):
+    if freq in ("h", "D"):
         calendar = calendar_features(ds, freq, country, year_terms)
         year = [c for c in calendar if c.startswith("year_")]
         blocks["year"] = calendar[year].to_numpy()

@@ -15,11 +15,11 @@ __all__ = ["GradientBoosting", "lagged_level"]
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_HORIZON = {"H": 168, "D": 28, "W": 13, "M": 12}
+DEFAULT_HORIZON = {"h": 168, "D": 28, "W": 13, "M": 12}
 """Lag (periods) of the level feature when `horizon` is None: the protocol's h."""
-DEFAULT_LEVEL_WINDOW = {"H": 672, "D": 28, "W": 13, "M": 12}
+DEFAULT_LEVEL_WINDOW = {"h": 672, "D": 28, "W": 13, "M": 12}
 """Periods averaged into the level: 4 weeks (hourly, daily), a quarter, a year."""
-DEFAULT_CALIBRATION = {"H": 672, "D": 84, "W": 26, "M": 12}
+DEFAULT_CALIBRATION = {"h": 672, "D": 84, "W": 26, "M": 12}
 """Periods held out to measure out-of-sample errors for the intervals."""
 
 

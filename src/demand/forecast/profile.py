@@ -78,7 +78,7 @@ class DailyProfile(BaseForecaster):
 
     def _fit_stream(self, y: np.ndarray, ds: pd.DatetimeIndex) -> dict[str, Any]:
         """Fit the daily model on complete days and the hour-of-week shares."""
-        if self.freq_ != "H":  # nothing to split: the daily model forecasts directly
+        if self.freq_ != "h":  # nothing to split: the daily model forecasts directly
             direct = pd.DataFrame({"unique_id": "s", "ds": ds, "y": y})
             model = self._make_daily(self.freq_, self.season_length_)
             return {"direct": model.fit(direct)}
@@ -133,7 +133,7 @@ class DailyProfile(BaseForecaster):
         if "direct" in state:
             forecast = state["direct"].predict(h, level)
             return {c: forecast[c].to_numpy() for c in forecast.columns[3:]}
-        future = future_ds(state["last"], h, "H")
+        future = future_ds(state["last"], h, "h")
         future_day = future.normalize()
         n_days = int((future_day[-1] - state["last_day"]) / pd.Timedelta(days=1))
         daily = state["daily"].predict(n_days, level=(95,)).set_index("ds")

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from demand.forecast.base import SEASON_LENGTHS, normalise_freq
+from demand.periods import SEASON_LENGTHS, normalise_freq
 
 __all__ = [
     "METHODS",
@@ -217,7 +217,7 @@ def seasonal_residuals(history: pd.DataFrame, freq: str) -> pd.DataFrame:
     family = normalise_freq(freq)
     m = SEASON_LENGTHS[family]
     wide = history.pivot(index="ds", columns="unique_id", values="y").tail(
-        {"H": 4 * 168, "D": 364, "W": 104, "M": 36}[family] + m
+        {"h": 4 * 168, "D": 364, "W": 104, "M": 36}[family] + m
     )
     diff = (wide - wide.shift(m)).dropna()
     long = diff.reset_index().melt(id_vars="ds", value_name="residual")

@@ -6,6 +6,8 @@ import importlib
 from collections.abc import Iterator, MutableMapping
 from typing import TYPE_CHECKING, Any
 
+from demand.periods import normalise_freq
+
 if TYPE_CHECKING:
     from demand.forecast.base import BaseForecaster
 
@@ -95,23 +97,24 @@ def model_for(alias: str, **shared: Any) -> BaseForecaster:
 
     The one place a model is set up for a run: settings a model has no
     parameter for (e.g. `country` for seasonal naive) are skipped, so one set
-    of settings configures any mix of models. ETS on hourly data (`freq` "H")
+    of settings configures any mix of models. ETS on hourly data (`freq` "h")
     gets heuristic initial states: estimating 168 seasonal states takes
     minutes per fit.
 
     Args:
         alias: A key of `MODELS`.
-        **shared: Settings such as `freq` (a frequency family, `H`, `D`, `W` or
-            `M`; see `normalise_freq`), `season_length`, `country`,
+        **shared: Settings such as `freq` (`h`, `D`, `W`, `M` or a pandas alias;
+            see `normalise_freq`), `season_length`, `country`,
             `random_state`.
 
     Raises:
         ValueError: `alias` is not registered.
     """
+    if shared.get("freq") is not None:
+        shared["freq"] = normalise_freq(shared["freq"])
     model = make_model(alias)
     valid = model.get_params()
     model.set_params(**{k: v for k, v in shared.items() if k in valid})
-    # "H" today, "h" once the store's codes are forecast's too (issue 14, periods)
-    if "initialization_method" in valid and shared.get("freq") in ("H", "h"):
+    if "initialization_method" in valid and shared.get("freq") == "h":
         model.set_params(initialization_method="heuristic")
     return model

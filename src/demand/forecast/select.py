@@ -35,7 +35,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 DEFAULT_CANDIDATES: dict[str, tuple[str, ...]] = {
-    "H": ("seasonal_naive", "auto_ets", "daily_profile", "prophet"),
+    "h": ("seasonal_naive", "auto_ets", "daily_profile", "prophet"),
     "D": ("seasonal_naive", "auto_ets", "arima_fourier", "prophet"),
     "W": ("seasonal_naive", "auto_ets", "arima_fourier", "prophet"),
     "M": ("seasonal_naive", "auto_ets", "arima_fourier"),
@@ -48,8 +48,8 @@ monthly series, whose inner-validation windows hold under two years: Prophet
 warns its yearly seasonality is then under-identified, and below 100 points it
 switches to a Newton optimiser costing about 10 CPU-seconds a fit (bench/RESULTS.md,
 "Forecast speed"). Add any with `candidates=(..., "gbm")`."""
-_HORIZON = {"H": 168, "D": 28, "W": 13, "M": 12}
-_STEP = {"H": 168, "D": 28, "W": 13, "M": 1}
+_HORIZON = {"h": 168, "D": 28, "W": 13, "M": 12}
+_STEP = {"h": 168, "D": 28, "W": 13, "M": 1}
 
 
 class AutoSelect(BaseForecaster):
@@ -110,7 +110,7 @@ class AutoSelect(BaseForecaster):
         country: Holiday country for candidates that take one.
         random_state: Seed for candidates that take one.
         season_length: Periods per season; None means the frequency's default.
-        freq: Frequency (`H`, `D`, `W`, `M`); None infers it from `ds`.
+        freq: Frequency (`h`, `D`, `W`, `M`); None infers it from `ds`.
         fallback: Alias used when nothing validates.
         strategy: "combine" (the rule above with steps 3-4 replaced by the
             combination rule) or "select" (steps 3-4 as written; the

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pandas as pd
 
@@ -16,8 +18,6 @@ from demand.forecast.artefacts import (
     save_group,
     write_metadata,
 )
-from demand.forecast.backtest import PROTOCOL, score_backtests
-from demand.forecast.base import normalise_freq
 from demand.forecast.events import events_for
 from demand.forecast.fitting import (
     BacktestTask,
@@ -29,6 +29,7 @@ from demand.forecast.fitting import (
 )
 from demand.forecast.parallel import Progress, run_tasks
 from demand.forecast.reconcile import reconcile, seasonal_residuals
+from demand.forecast.stage_backtest import backtest_tables, backtest_tasks
 from demand.forecast.stage_io import (
     ForecastGroup,
     read_forecast_groups,
@@ -40,16 +41,44 @@ from demand.store import Store
 __all__ = ["backtest_store", "run_forecast"]
 
 logger = logging.getLogger(__name__)
+R = TypeVar("R")
 
 
-def _label(task: SeriesTask | BacktestTask) -> str:
-    stream, freq, measure, _, uid = task.key
-    return f"{uid} {freq} {measure} {task.alias}"
+Task = SeriesTask | BacktestTask | tuple[SeriesTask, BacktestTask]
+"""One unit of engine work: a series' forecast, its backtest, or both together."""
 
 
-def _cost(task: SeriesTask | BacktestTask) -> float:
+def _series_task(task: Task) -> SeriesTask | BacktestTask:
+    return task[0] if isinstance(task, tuple) else task
+
+
+def _label(task: Task) -> str:
+    stream, freq, measure, _, uid = _series_task(task).key
+    return f"{uid} {freq} {measure} {_series_task(task).alias}"
+
+
+def _cost(task: Task) -> float:
     """A series' relative fitting cost for balancing engine batches: its periods."""
-    return float(len(task.series))
+    return float(len(_series_task(task).series))
+
+
+def _run(
+    func: Callable[[Any], R],
+    tasks: Sequence[Task],
+    section: ForecastConfig,
+    progress: Progress | None,
+    n_jobs: int | None = None,
+) -> list[R]:
+    """Run `func` over `tasks` on the section's engine (`n_jobs` overrides its)."""
+    return run_tasks(
+        func,
+        tasks,
+        n_jobs=section.n_jobs if n_jobs is None else n_jobs,
+        engine=section.engine,
+        progress=progress,
+        label=_label,
+        cost=_cost,
+    )
 
 
 def _series_tasks(
@@ -146,67 +175,6 @@ def _choices_frame(results: list[SeriesResult]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _backtest_tasks(
-    groups: list[ForecastGroup], aliases: tuple[str, ...], section: ForecastConfig
-) -> tuple[list[BacktestTask], dict[tuple, tuple]]:
-    """Rolling-origin backtest tasks of every group and model, in `_series_tasks`'
-    order, and each group's (training window, history) for scoring."""
-    tasks, plans = [], {}
-    for g in groups:
-        family = normalise_freq(g.freq)
-        spec = PROTOCOL[family]
-        h, step = int(spec["h"] or 1), int(spec["step"] or 1)
-        windows = section.backtest_windows or int(spec["n_windows"] or 1)
-        train_window = spec["train_window"]
-        if family == "H" and section.hourly_history_weeks:
-            train_window = section.hourly_history_weeks * 168
-        plans[(g.stream, g.freq, g.measure)] = (train_window, g.frame)
-        events = events_for(section.events, g.stream)
-        for alias in aliases:
-            for uid, series in g.frame.groupby("unique_id", sort=True):
-                tasks.append(
-                    BacktestTask(
-                        (g.stream, g.freq, g.measure, g.horizon, str(uid)),
-                        alias,
-                        section.fallback,
-                        series.reset_index(drop=True),
-                        h,
-                        windows,
-                        step,
-                        train_window,
-                        section.levels,
-                        events,
-                        section.max_growth_per_year,
-                        g.frame["ds"].max(),
-                    )
-                )
-    return tasks, plans
-
-
-def _backtest_tables(
-    tasks: list[BacktestTask], results: list[pd.DataFrame], plans: dict[tuple, tuple]
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Gather the backtests of every task and score them per group and model."""
-    backtests, scores = [], []
-    grouped: dict[tuple, list[pd.DataFrame]] = defaultdict(list)
-    for task, frame in zip(tasks, results, strict=True):
-        grouped[(*task.key[:3], task.alias)].append(frame)
-    for (stream, freq, measure, alias), parts in sorted(grouped.items()):
-        bt = pd.concat([p for p in parts if len(p)] or parts, ignore_index=True)
-        if bt.empty:
-            continue
-        train_window, history = plans[(stream, freq, measure)]
-        score = score_backtests(
-            bt.assign(model=alias), history, None, train_window, normalise_freq(freq)
-        )
-        keys = {"stream": stream, "freq": freq, "measure": measure}
-        backtests.append(bt.assign(**keys))
-        scores.append(score.assign(**keys))
-    if not backtests:
-        return pd.DataFrame(), pd.DataFrame()
-    return pd.concat(backtests, ignore_index=True), pd.concat(scores, ignore_index=True)
-
-
 def _backtest(
     groups: list[ForecastGroup],
     aliases: tuple[str, ...],
@@ -214,17 +182,9 @@ def _backtest(
     progress: Progress | None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Rolling-origin backtests of every group and model, and their scores."""
-    tasks, plans = _backtest_tasks(groups, aliases, section)
-    results = run_tasks(
-        backtest_series,
-        tasks,
-        n_jobs=section.n_jobs,
-        engine=section.engine,
-        progress=progress,
-        label=_label,
-        cost=_cost,
-    )
-    return _backtest_tables(tasks, results, plans)
+    tasks, plans = backtest_tasks(groups, aliases, section)
+    results = _run(backtest_series, tasks, section, progress)
+    return backtest_tables(tasks, results, plans)
 
 
 def backtest_store(
@@ -280,34 +240,19 @@ def _run_group(
     """
     tasks = _series_tasks([group], aliases, section, saved)
     if not section.backtest:
-        results = run_tasks(
-            fit_series,
-            tasks,
-            n_jobs=1 if saved is not None else section.n_jobs,
-            engine=section.engine,
-            progress=progress,
-            label=_label,
-            cost=_cost,
-        )
+        n_jobs = 1 if saved is not None else None
+        results = _run(fit_series, tasks, section, progress, n_jobs)
         return results, pd.DataFrame(), pd.DataFrame()
-    backtest_tasks, plans = _backtest_tasks([group], aliases, section)
-    pairs = list(zip(tasks, backtest_tasks, strict=True))
+    backtests_to_run, plans = backtest_tasks([group], aliases, section)
+    pairs = list(zip(tasks, backtests_to_run, strict=True))
     if any(t.key != b.key or t.alias != b.alias for t, b in pairs):
         raise RuntimeError("Forecast and backtest tasks are out of step.")
     # Each series is forecast and backtested in one task, so the fits the two
     # share (auto's inner validation) are made once; the backtest is this run's
     # only one (the stage does not call `backtest_store` again).
-    both = run_tasks(
-        forecast_and_backtest,
-        pairs,
-        n_jobs=section.n_jobs,
-        engine=section.engine,
-        progress=progress,
-        label=lambda pair: _label(pair[0]),
-        cost=lambda pair: _cost(pair[0]),
-    )
+    both = _run(forecast_and_backtest, pairs, section, progress)
     results = [r for r, _ in both]
-    backtests, scores = _backtest_tables(backtest_tasks, [b for _, b in both], plans)
+    backtests, scores = backtest_tables(backtests_to_run, [b for _, b in both], plans)
     return results, backtests, scores
 
 

@@ -10,6 +10,7 @@ import pandas as pd
 
 from demand.config import ForecastConfig
 from demand.forecast.registry import MODELS, make_model
+from demand.periods import period_ends
 from demand.store import Store, quote
 
 __all__ = [
@@ -83,11 +84,7 @@ def read_forecast_series(store: Store, section: ForecastConfig) -> list[pd.DataF
     frame["ds"] = pd.to_datetime(frame["ds"]).dt.as_unit("ns")
     if section.train_end:
         end = pd.Timestamp(section.train_end) + pd.Timedelta(days=1)
-        period_end = frame["ds"] + pd.Timedelta(days=1)
-        monthly = frame["freq"] == "M"
-        period_end[monthly] = frame.loc[monthly, "ds"] + pd.offsets.MonthBegin(1)
-        period_end[frame["freq"] == "h"] = frame["ds"] + pd.Timedelta(hours=1)
-        frame = frame[period_end <= end]
+        frame = frame[period_ends(frame["ds"], frame["freq"]) <= end]
     hourly = frame["freq"] == "h"
     frame = frame[~hourly | frame["stream"].isin(section.hourly_streams)]
     groups = []
@@ -102,7 +99,7 @@ def read_forecast_series(store: Store, section: ForecastConfig) -> list[pd.DataF
             ]
         if freq == "M" and (stream, measure) in last_day.index:
             covered = last_day[(stream, measure)] + pd.Timedelta(days=1)
-            g = g[g["ds"] + pd.offsets.MonthBegin(1) <= covered]
+            g = g[period_ends(g["ds"], "M") <= covered]
         if len(g):
             groups.append(g.reset_index(drop=True))
     return groups

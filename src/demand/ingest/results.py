@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["FileResult", "IngestResult", "Status"]
 
@@ -81,3 +84,16 @@ class IngestResult:
     def rows_rejected(self) -> int:
         """Rows kept in `rejects` over all files."""
         return sum(f.rows_rejected for f in self.files)
+
+    def files_frame(self) -> pd.DataFrame:
+        """Return one row per file: file, stream, status, read, loaded, rejected."""
+        import pandas as pd
+
+        return pd.DataFrame(
+            [
+                (str(f.file), f.stream, f.status, f.rows_read, f.rows_loaded)
+                + (f.rows_rejected,)
+                for f in self.files
+            ],
+            columns=["file", "stream", "status", "read", "loaded", "rejected"],
+        )

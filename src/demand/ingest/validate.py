@@ -8,9 +8,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from demand.ingest.adapter import ANY_CODE, Adapter
+from demand.ingest import parse_sql
+from demand.ingest.adapter import Adapter
 from demand.ingest.clock import joined_formats
-from demand.ingest.matching import match_sql, parse_match
+from demand.ingest.parse_sql import SourceColumn
 from demand.ingest.plausible import DateWindow, outside_sql, short_year_sql
 from demand.schemas import Column
 from demand.store import quote
@@ -20,25 +21,12 @@ __all__ = ["Check", "ParseQuery", "SourceColumn", "build_parse_query"]
 logger = logging.getLogger(__name__)
 
 _TIMESTAMP_TYPES = ("TIMESTAMP", "TIMESTAMP WITH TIME ZONE", "DATE")
+# Why a text did not parse to a type (other types: "not a valid <type>").
 _NOT_PARSED = {
     "DOUBLE": "not a number",
-    "BIGINT": "not a whole number",
-    "INTEGER": "not a whole number",
+    **dict.fromkeys(("BIGINT", "INTEGER"), "not a whole number"),
     "BOOLEAN": "not true/false (map the source codes under [values.{name}])",
 }
-
-
-@dataclass(frozen=True)
-class SourceColumn:
-    """Where a mapped canonical column comes from in the source relation.
-
-    Args:
-        identifier: Quoted SQL identifier of the source column.
-        dtype: DuckDB type the source gives it (VARCHAR for CSV and Excel).
-    """
-
-    identifier: str
-    dtype: str = "VARCHAR"
 
 
 @dataclass(frozen=True)
@@ -65,46 +53,6 @@ class ParseQuery:
     sql: str
     params: dict[str, Any]
     checks: tuple[Check, ...]
-
-
-def _code_text(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def _raw_expr(src: SourceColumn, nulls: tuple[str, ...]) -> str:
-    text = (
-        src.identifier
-        if src.dtype == "VARCHAR"
-        else f"CAST({src.identifier} AS VARCHAR)"
-    )
-    if set(nulls) <= {""}:
-        return f"nullif(trim({text}), '')"
-    return (
-        f"CASE WHEN list_contains($nulls, trim({text})) THEN NULL ELSE trim({text}) END"
-    )
-
-
-def _parse_expr(col: Column, text: str, src_dtype: str | None) -> str:
-    """Return SQL turning `text` (or a typed source column) into `col.dtype`."""
-    if col.dtype == "TIMESTAMPTZ":
-        if src_dtype == "TIMESTAMP WITH TIME ZONE":
-            return text
-        if src_dtype in ("TIMESTAMP", "DATE"):
-            return f"timezone($tz, CAST({text} AS TIMESTAMP))"
-        # Naive local wall time -> UTC. DuckDB (ICU) reads the repeated autumn
-        # hour as its second, GMT, occurrence and a spring-gap time as GMT.
-        return f"timezone($tz, try_strptime({text}, $datetime_formats))"
-    if col.dtype == "DATE":
-        if src_dtype == "TIMESTAMP WITH TIME ZONE":
-            return f"CAST(timezone($tz, {text}) AS DATE)"
-        if src_dtype in ("TIMESTAMP", "DATE"):
-            return f"CAST({text} AS DATE)"
-        return f"CAST(try_strptime({text}, $date_formats) AS DATE)"
-    if col.dtype == "VARCHAR":
-        return text
-    return f"try_cast({text} AS {col.dtype})"
 
 
 def _unparsed_reason(col: Column, adapter: Adapter) -> str:
@@ -158,101 +106,6 @@ def _value_checks(
         )
 
 
-def _keep_expr(
-    adapter: Adapter, filters: Mapping[str, SourceColumn], params: dict[str, Any]
-) -> str:
-    """SQL that is True for the rows the map's `where` and `exclude` keep."""
-    terms = ["true"]
-    for kind, table in (("where", adapter.where), ("exclude", adapter.exclude)):
-        for j, (header, texts) in enumerate(table.items()):
-            text = f"trim({filters[header].identifier})"
-            hit = match_sql(text, texts, f"{kind}{j}", params)
-            terms.append(hit if kind == "where" else f"NOT {hit}")
-    return " AND ".join(terms)
-
-
-def _mapped_sql(
-    r: str, i: int, table: Mapping[str, Any], params: dict[str, Any]
-) -> str:
-    """SQL of the canonical value of code `r` under a `[values.x]` table, else NULL.
-
-    Exact codes are one CASE; then each `prefix:`/`pattern:` code in the map's
-    order; then `*`. A table of only "*" gives every code the one value.
-    """
-    whens: list[str] = []
-    matches: list[str] = []
-    other = "NULL"
-    for j, (code, canonical) in enumerate(table.items()):
-        params[f"vv{i}_{j}"] = _code_text(canonical)
-        if code == ANY_CODE:
-            other = f"$vv{i}_{j}"
-        elif parse_match(code).kind == "exact":
-            params[f"vk{i}_{j}"] = code
-            whens.append(f"WHEN $vk{i}_{j} THEN $vv{i}_{j}")
-        else:
-            hit = match_sql(r, [code], f"vk{i}_{j}", params)
-            matches.append(f"WHEN {hit} THEN $vv{i}_{j}")
-    if matches:
-        other = f"CASE {' '.join(matches)} ELSE {other} END"
-    return f"CASE {r} {' '.join(whens)} ELSE {other} END" if whens else other
-
-
-def _clock_sql(
-    adapter: Adapter,
-    sources: Mapping[str, SourceColumn],
-    filters: Mapping[str, SourceColumn],
-    params: dict[str, Any],
-) -> tuple[dict[str, str], dict[str, str]]:
-    """Raw text and local wall time of the map's date-plus-time and time-only columns.
-
-    Returns:
-        (canonical -> level-1 raw SQL, canonical -> level-2 SQL of the local
-        naive timestamp, over the `r<i>` raw columns).
-    """
-    raw: dict[str, str] = {}
-    local: dict[str, str] = {}
-    index = {c.name: i for i, c in enumerate(adapter.schema.columns)}
-    nulls = adapter.null_values
-    if adapter.times:
-        params["joined_formats"] = joined_formats(
-            adapter.date_formats, adapter.time_formats
-        )
-    for name, time_header in adapter.times.items():
-        # A spreadsheet's date cell is a datetime at midnight ("2021-09-14
-        # 00:00:00" once converted): its date is the part before the time.
-        date_text = (
-            f"regexp_replace({_raw_expr(sources[name], nulls)}, ' 00:00(:00)?$', '')"
-        )
-        time_text = _raw_expr(filters[time_header], nulls)
-        raw[name] = f"({date_text} || ' ' || {time_text})"
-        local[name] = f"try_strptime({quote(f'r{index[name]}')}, $joined_formats)"
-    if not adapter.time_only:
-        return raw, local
-    params["time_formats"] = list(adapter.time_formats)
-    anchor = adapter.schema.time_column
-    r_anchor = quote(f"r{index[anchor]}")
-    anchor_local = local.get(anchor)
-    if anchor_local is None:
-        dtype = sources[anchor].dtype
-        anchor_local = f"try_strptime({r_anchor}, $datetime_formats)"
-        if dtype == "TIMESTAMP WITH TIME ZONE":
-            anchor_local = f"timezone($tz, {r_anchor})"
-        elif dtype in ("TIMESTAMP", "DATE"):
-            anchor_local = f"CAST({r_anchor} AS TIMESTAMP)"
-    for name in adapter.time_only:
-        raw[name] = _raw_expr(sources[name], nulls)
-        on_day = (
-            f"(CAST({anchor_local} AS DATE) + CAST(try_strptime("
-            f"{quote(f'r{index[name]}')}, $time_formats) AS TIME))"
-        )
-        # Later than the anchor by definition: an earlier time is the next day.
-        local[name] = (
-            f"CASE WHEN {on_day} < {anchor_local} THEN {on_day} + INTERVAL 1 DAY "
-            f"ELSE {on_day} END"
-        )
-    return raw, local
-
-
 def build_parse_query(
     adapter: Adapter,
     source_sql: str,
@@ -291,10 +144,12 @@ def build_parse_query(
     if any(c.dtype == "DATE" for c in schema.columns):
         params["date_formats"] = [*adapter.date_formats, *adapter.datetime_formats]
 
-    clock_raw, clock_local = _clock_sql(adapter, sources, filters or {}, params)
-    raw: list[str] = []  # level 1: trimmed source text, NULL for null literals
-    parsed: list[str] = []  # level 2: typed canonical columns
-    derived: list[str] = []  # level 3: columns computed from other columns
+    clock_raw, clock_local = parse_sql.clock_sql(
+        adapter, sources, filters or {}, params
+    )
+    raw: list[str] = []  # layer 1: trimmed source text, NULL for null literals
+    parsed: list[str] = []  # layer 2: typed canonical columns
+    derived: list[str] = []  # layer 3: columns computed from other columns
     checks: list[Check] = []
     conditions: list[tuple[str, str]] = []  # (SQL condition, raw value SQL)
 
@@ -318,10 +173,10 @@ def build_parse_query(
                 raw.append(f"{src.identifier} AS {r}")
                 value_sql = f"CAST({r} AS VARCHAR)"
             else:
-                raw.append(f"{_raw_expr(src, adapter.null_values)} AS {r}")
+                raw.append(f"{parse_sql.raw_expr(src, adapter.null_values)} AS {r}")
             if col.name in adapter.values:
                 m = quote(f"m{i}")
-                mapped = _mapped_sql(r, i, adapter.values[col.name], params)
+                mapped = parse_sql.mapped_sql(r, i, adapter.values[col.name], params)
                 parsed.append(
                     f"CASE WHEN {r} IS NULL THEN NULL ELSE {mapped} END AS {m}"
                 )
@@ -333,7 +188,7 @@ def build_parse_query(
                     r,
                 )
                 text = m
-            expr = _parse_expr(col, text, src.dtype if typed else None)
+            expr = parse_sql.parse_expr(col, text, src.dtype if typed else None)
             if col.name in clock_local:
                 expr = f"timezone($tz, {clock_local[col.name]})"
             parsed.append(f"{expr} AS {name}")
@@ -346,7 +201,7 @@ def build_parse_query(
                 )
             _value_checks(col, window, name, value_sql, check)
         elif col.name in adapter.constants:
-            params[f"const{i}"] = _code_text(adapter.constants[col.name])
+            params[f"const{i}"] = parse_sql.code_text(adapter.constants[col.name])
             parsed.append(f"CAST($const{i} AS {col.dtype}) AS {name}")
         elif col.derive is not None:
             # derive SQL comes from schemas.py (code, not user text)
@@ -381,7 +236,7 @@ def build_parse_query(
                 value_sql,
             )
 
-    raw.append(f"{_keep_expr(adapter, filters or {}, params)} AS _keep")
+    raw.append(f"{parse_sql.keep_expr(adapter, filters or {}, params)} AS _keep")
     l1 = f"SELECT {', '.join(raw)} FROM {source_sql}"
     l2 = (
         f"SELECT *, {', '.join(parsed)} FROM ({l1})"

@@ -2,58 +2,41 @@
 
 from __future__ import annotations
 
-import io
 import logging
-import re
-from typing import Any
 
 import matplotlib
+import matplotlib.dates
+import matplotlib.ticker
+import numpy as np
+import pandas as pd
 
-matplotlib.use("Agg")  # no display; must precede pyplot
-import matplotlib.dates  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+from demand.report.chart_style import (
+    BLUE,
+    GREY,
+    INK,
+    ORANGE,
+    RED,
+    chart,
+    charts_stacked,
+    format_whole_numbers,
+    legend_above,
+    legend_below,
+    padded_top,
+    render_svg,
+    shade_range,
+)
 
 __all__ = [
-    "agency_chart",
     "capacity_chart",
     "forecast_chart",
     "heatmap_chart",
-    "hours_returned_chart",
+    "requirement_chart",
     "scenario_chart",
     "tornado_chart",
     "year_chart",
 ]
 
 log = logging.getLogger(__name__)
-
-BLUE, ORANGE, GREY, RED = "#1f5fa8", "#d9822b", "#6b7280", "#b42318"
-_STYLE: Any = {  # rc keys are Literal types to mypy
-    "svg.fonttype": "none",  # text stays text: smaller, selectable, searchable
-    "svg.hashsalt": "demand",  # stable ids, so reports of equal data are equal
-    "font.family": "sans-serif",
-    "font.size": 9,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.grid": True,
-    "grid.color": "#e5e7eb",
-    "axes.axisbelow": True,
-}
-
-
-def _svg(fig: plt.Figure, title: str) -> str:
-    """Render a figure to an SVG element that scales with its container."""
-    buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", bbox_inches="tight")
-    plt.close(fig)
-    text = buffer.getvalue()
-    text = text[text.index("<svg") :]
-    text = re.sub(r'(<svg[^>]*?) width="[^"]*" height="[^"]*"', r"\1", text, count=1)
-    safe = title.replace("&", "&amp;").replace("<", "&lt;")
-    return text.replace("<svg ", f'<svg role="img" aria-label="{safe}" ', 1).replace(
-        ">", f"><title>{safe}</title>", 1
-    )
 
 
 def forecast_chart(
@@ -70,33 +53,14 @@ def forecast_chart(
     Returns:
         An ``<svg>`` element.
     """
-    with plt.rc_context(_STYLE):
-        fig, ax = plt.subplots(figsize=(8, 2.8))
+    with chart(8, 2.8) as (fig, ax):
         ds = pd.to_datetime(forecast["ds"])
-        ax.fill_between(
-            ds,
-            forecast["lo_95"],
-            forecast["hi_95"],
-            color=BLUE,
-            alpha=0.12,
-            label="95% range",
-        )
-        ax.fill_between(
-            ds,
-            forecast["lo_80"],
-            forecast["hi_80"],
-            color=BLUE,
-            alpha=0.25,
-            label="80% range",
-        )
+        for level, alpha in ((95, 0.12), (80, 0.25)):
+            lo, hi = forecast[f"lo_{level}"], forecast[f"hi_{level}"]
+            shade_range(ax, ds, lo, hi, BLUE, alpha, f"{level}% range")
         ax.plot(ds, forecast["mean"], color=BLUE, lw=1.6, label="forecast")
-        ax.plot(
-            pd.to_datetime(history["ds"]),
-            history["y"],
-            color="#111827",
-            lw=1.2,
-            label="recorded",
-        )
+        recorded = pd.to_datetime(history["ds"])
+        ax.plot(recorded, history["y"], color=INK, lw=1.2, label="recorded")
         ax.set_ylabel(unit)
         ax.set_ylim(bottom=0)
         # A few a day need a decimal, or the ticks 0.5 and 1.5 read 0 and 2;
@@ -111,7 +75,7 @@ def forecast_chart(
             ax.xaxis.set_major_locator(locator)
             ax.xaxis.set_major_formatter(matplotlib.dates.ConciseDateFormatter(locator))
         ax.legend(loc="lower left", ncol=4, frameon=False, fontsize=8)
-        return _svg(fig, title)
+        return render_svg(fig, title)
 
 
 def year_chart(years: pd.DataFrame, title: str) -> str:
@@ -122,8 +86,7 @@ def year_chart(years: pd.DataFrame, title: str) -> str:
         years: ``financial_year, kind, demand, demand_lo_80, demand_hi_80``.
         title: Accessible title.
     """
-    with plt.rc_context(_STYLE):
-        fig, ax = plt.subplots(figsize=(4, 2.8))
+    with chart(4, 2.8) as (fig, ax):
         colours = [GREY if k == "actual" else BLUE for k in years["kind"]]
         x = np.arange(len(years))
         ax.bar(x, years["demand"], color=colours, width=0.6)
@@ -134,14 +97,14 @@ def year_chart(years: pd.DataFrame, title: str) -> str:
             years["demand"],
             yerr=[lo, hi],
             fmt="none",
-            ecolor="#111827",
+            ecolor=INK,
             capsize=3,
             lw=1,
         )
         ax.set_xticks(x, years["financial_year"], rotation=0, fontsize=8)
-        ax.yaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:,.0f}"))
+        format_whole_numbers(ax)
         ax.set_ylabel("per year")
-        return _svg(fig, title)
+        return render_svg(fig, title)
 
 
 def heatmap_chart(
@@ -161,8 +124,7 @@ def heatmap_chart(
         .to_numpy()
         .reshape(7, 24)
     )
-    with plt.rc_context({**_STYLE, "axes.grid": False}):
-        fig, ax = plt.subplots(figsize=(8, 2.6))
+    with chart(8, 2.6, grid=False) as (fig, ax):
         diverging = np.nanmin(grid) < 0 < np.nanmax(grid)
         limit = float(np.nanmax(np.abs(grid)))
         image = ax.imshow(
@@ -175,7 +137,7 @@ def heatmap_chart(
         ax.set_yticks(range(7), ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"])
         ax.set_xticks(range(0, 24, 3), [f"{h:02d}:00" for h in range(0, 24, 3)])
         fig.colorbar(image, ax=ax, label=label, fraction=0.03)
-        return _svg(fig, title)
+        return render_svg(fig, title)
 
 
 def capacity_chart(capacity: pd.DataFrame, title: str) -> str:
@@ -188,16 +150,10 @@ def capacity_chart(capacity: pd.DataFrame, title: str) -> str:
         title: Accessible title.
     """
     departments = sorted(capacity["department"].unique())
-    with plt.rc_context(_STYLE):
-        # One department a row at full width: side by side, five panels were
-        # too narrow to read the years or the distance to the establishment.
-        fig, axes = plt.subplots(
-            len(departments),
-            1,
-            figsize=(8, 1.7 * len(departments) + 0.4),
-            squeeze=False,
-        )
-        for ax, dept in zip(axes[:, 0], departments, strict=True):
+    # One department a row at full width: side by side, five panels were too
+    # narrow to read the years or the distance to the establishment.
+    with charts_stacked(len(departments), 1.7) as (fig, axes):
+        for ax, dept in zip(axes, departments, strict=True):
             rows = capacity[capacity["department"] == dept].sort_values(
                 "financial_year"
             )
@@ -225,16 +181,12 @@ def capacity_chart(capacity: pd.DataFrame, title: str) -> str:
             ax.set_title(dept.replace("_", " "), fontsize=9, loc="left")
             ax.set_xticks(x, list(rows["financial_year"]), fontsize=8)
             ax.set_xlim(-0.5, len(rows) - 0.5)
-            # Padded 15 % above the highest mark: the establishment line must
-            # not sit on the border.
-            top = np.nanmax(
-                rows[["fte_hi_80", "fte_mean", "establishment_fte"]].to_numpy(float)
-            )
-            ax.set_ylim(0, top * 1.15 if np.isfinite(top) and top > 0 else 1.0)
+            marks = rows[["fte_hi_80", "fte_mean", "establishment_fte"]]
+            ax.set_ylim(0, padded_top(marks))
             ax.set_ylabel("FTE")
-        axes[0][0].legend(loc="lower left", frameon=False, fontsize=8, ncol=2)
+        axes[0].legend(loc="lower left", frameon=False, fontsize=8, ncol=2)
         fig.tight_layout()
-        return _svg(fig, title)
+        return render_svg(fig, title)
 
 
 def requirement_chart(capacity: pd.DataFrame, title: str) -> str:
@@ -254,8 +206,7 @@ def requirement_chart(capacity: pd.DataFrame, title: str) -> str:
     }
     rows = capacity.sort_values("department", ascending=False)
     y = np.arange(len(rows))
-    with plt.rc_context(_STYLE):
-        fig, ax = plt.subplots(figsize=(7.5, 0.45 * len(rows) + 1.2))
+    with chart(7.5, 0.45 * len(rows) + 1.2) as (fig, ax):
         left = np.zeros(len(rows))
         for column, (label, colour) in parts.items():
             values = rows[column].fillna(0.0).to_numpy()
@@ -272,15 +223,8 @@ def requirement_chart(capacity: pd.DataFrame, title: str) -> str:
         )
         ax.set_yticks(y, [d.replace("_", " ") for d in rows["department"]])
         ax.set_xlabel("FTE")
-        ax.legend(
-            loc="lower center",
-            bbox_to_anchor=(0.5, 1.0),
-            frameon=False,
-            fontsize=7,
-            ncol=5,
-            markerscale=0.4,
-        )
-        return _svg(fig, title)
+        legend_above(ax, ncol=5, markerscale=0.4)
+        return render_svg(fig, title)
 
 
 def scenario_chart(changes: pd.DataFrame, title: str) -> str:
@@ -293,11 +237,10 @@ def scenario_chart(changes: pd.DataFrame, title: str) -> str:
     table = changes.pivot_table(
         index="scenario", columns="department", values="fte_mean_change", aggfunc="sum"
     ).fillna(0.0)
-    with plt.rc_context(_STYLE):
-        fig, ax = plt.subplots(figsize=(8, 0.5 * len(table) + 1.2))
+    with chart(8, 0.5 * len(table) + 1.2) as (fig, ax):
         left_pos = np.zeros(len(table))
         left_neg = np.zeros(len(table))
-        colours = plt.get_cmap("tab10")
+        colours = matplotlib.colormaps["tab10"]
         for i, dept in enumerate(table.columns):
             values = table[dept].to_numpy()
             start = np.where(values >= 0, left_pos, left_neg)
@@ -310,88 +253,10 @@ def scenario_chart(changes: pd.DataFrame, title: str) -> str:
             )
             left_pos += np.clip(values, 0, None)
             left_neg += np.clip(values, None, 0)
-        ax.axvline(0, color="#111827", lw=0.8)
+        ax.axvline(0, color=INK, lw=0.8)
         ax.set_xlabel("FTE needed compared with the baseline")
-        ax.legend(
-            loc="upper center",
-            bbox_to_anchor=(0.5, -0.35),
-            ncol=5,
-            frameon=False,
-            fontsize=7,
-        )
-        return _svg(fig, title)
-
-
-def hours_returned_chart(
-    returned: pd.DataFrame, phases: pd.DataFrame, title: str
-) -> str:
-    """Police hours RCRP returned each month (80% range), and planned phases.
-
-    Args:
-        returned: ``month, hours_returned, hours_returned_lo_80,
-            hours_returned_hi_80`` since go-live.
-        phases: The same columns plus ``phase, kind`` (may be empty).
-        title: Accessible title.
-    """
-    with plt.rc_context(_STYLE):
-        fig, ax = plt.subplots(figsize=(8, 2.8))
-        for rows, colour, label in (
-            (returned, BLUE, "returned since go-live"),
-            *(
-                (group, ORANGE if kind == "projected" else GREY, f"{name} ({kind})")
-                for (name, kind), group in (
-                    phases.groupby(["phase", "kind"], sort=False) if len(phases) else []
-                )
-            ),
-        ):
-            month = pd.to_datetime(rows["month"])
-            ax.fill_between(
-                month,
-                rows["hours_returned_lo_80"],
-                rows["hours_returned_hi_80"],
-                color=colour,
-                alpha=0.25,
-            )
-            ax.plot(month, rows["hours_returned"], color=colour, lw=1.6, label=label)
-        ax.axhline(0, color="#111827", lw=0.8)
-        ax.set_ylabel("officer hours a month")
-        ax.yaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:,.0f}"))
-        ax.legend(loc="lower left", ncol=3, frameon=False, fontsize=8)
-        return _svg(fig, title)
-
-
-def agency_chart(months: pd.DataFrame, forecasts: pd.DataFrame, title: str) -> str:
-    """Incidents a month that sit best with each agency, recorded and forecast.
-
-    Args:
-        months: ``month, agency, incidents``.
-        forecasts: ``ds, agency, mean, lo_80, hi_80`` (may be empty).
-        title: Accessible title.
-    """
-    colours = plt.get_cmap("tab10")
-    with plt.rc_context(_STYLE):
-        fig, ax = plt.subplots(figsize=(8, 2.8))
-        for i, (agency, rows) in enumerate(months.groupby("agency")):
-            colour = colours(i % 10)
-            label = str(agency).replace("_", " ")
-            ax.plot(pd.to_datetime(rows["month"]), rows["incidents"], color=colour,
-                    lw=1.2, label=label)  # fmt: skip
-            fc = forecasts[forecasts["agency"] == agency] if len(forecasts) else None
-            if fc is not None and len(fc):
-                ds = pd.to_datetime(fc["ds"])
-                ax.fill_between(ds, fc["lo_80"], fc["hi_80"], color=colour, alpha=0.2)
-                ax.plot(ds, fc["mean"], color=colour, lw=1.2, ls="--")
-        ax.set_ylabel("incidents a month")
-        ax.set_ylim(bottom=0)
-        ax.yaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:,.0f}"))
-        ax.legend(
-            loc="upper center",
-            bbox_to_anchor=(0.5, -0.12),
-            ncol=4,
-            frameon=False,
-            fontsize=8,
-        )
-        return _svg(fig, title)
+        legend_below(ax, offset=-0.35, ncol=5, fontsize=7)
+        return render_svg(fig, title)
 
 
 def tornado_chart(sensitivity: pd.DataFrame, title: str) -> str:
@@ -417,8 +282,7 @@ def tornado_chart(sensitivity: pd.DataFrame, title: str) -> str:
     base = float(sensitivity["gap_fte"].iloc[0])
     names = {"aht": "handling time (AHT)", "travel_spread": "travel spread (sigma)"}
     labels = [names.get(a, a.replace("_", " ")) for a in one["assumption"]]
-    with plt.rc_context(_STYLE):
-        fig, ax = plt.subplots(figsize=(7.5, 0.32 * (len(one) + 2) + 1.0))
+    with chart(7.5, 0.32 * (len(one) + 2) + 1.0) as (fig, ax):
         y = np.arange(len(one)) + 1
         for column, colour, name in (
             ("gap_at_low", BLUE, "assumption at its low end"),
@@ -441,15 +305,9 @@ def tornado_chart(sensitivity: pd.DataFrame, title: str) -> str:
             ax.barh([0], [hi - lo], left=lo, color=GREY, height=0.6)
             labels = ["all together (95%)", *labels]
             y = np.concatenate([[0], y])
-        ax.axvline(base, color="#111827", lw=0.8)
+        ax.axvline(base, color=INK, lw=0.8)
         ax.axvline(0, color=RED, lw=0.8, ls="--")
         ax.set_yticks(y, labels)
         ax.set_xlabel("gap, FTE (required − establishment; positive = shortfall)")
-        ax.legend(
-            loc="lower center",
-            bbox_to_anchor=(0.5, 1.0),
-            frameon=False,
-            fontsize=7,
-            ncol=2,
-        )
-        return _svg(fig, title)
+        legend_above(ax, ncol=2)
+        return render_svg(fig, title)

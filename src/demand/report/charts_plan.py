@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
-import matplotlib.ticker
-import numpy as np
+import matplotlib
 import pandas as pd
 
-from demand.report.charts import _STYLE, BLUE, _svg
+from demand.report.chart_style import (
+    BLUE,
+    INK,
+    chart,
+    charts_stacked,
+    dashed_forecast,
+    format_whole_numbers,
+    legend_below,
+    padded_top,
+    render_svg,
+    shade_range,
+)
 
 __all__ = ["area_chart", "gap_chart", "outturn_chart"]
-
-_INK = "#111827"
 
 
 def outturn_chart(months: pd.DataFrame, names: dict[str, str], title: str) -> str:
@@ -24,40 +31,29 @@ def outturn_chart(months: pd.DataFrame, names: dict[str, str], title: str) -> st
         title: Accessible title.
     """
     streams = sorted(months["stream"].unique())
-    with plt.rc_context(_STYLE):
-        fig, axes = plt.subplots(
-            len(streams), 1, figsize=(8, 1.9 * len(streams) + 0.4), squeeze=False
-        )
-        for ax, stream in zip(axes[:, 0], streams, strict=True):
+    with charts_stacked(len(streams), 1.9) as (fig, axes):
+        for ax, stream in zip(axes, streams, strict=True):
             rows = months[months["stream"] == stream].sort_values("ds")
             ds = pd.to_datetime(rows["ds"])
-            ax.fill_between(
-                ds,
-                rows["lo_80"],
-                rows["hi_80"],
-                color=BLUE,
-                alpha=0.22,
-                label="forecast 80% range",
-            )
+            lo, hi = rows["lo_80"], rows["hi_80"]
+            shade_range(ax, ds, lo, hi, BLUE, 0.22, "forecast 80% range")
             ax.plot(ds, rows["mean"], color=BLUE, lw=1.5, label="forecast")
             ax.plot(
                 ds,
                 rows["y"],
-                color=_INK,
+                color=INK,
                 lw=1.3,
                 marker="o",
                 ms=2.5,
                 label="what happened",
             )
             ax.set_title(names.get(stream, stream), fontsize=9, loc="left")
-            ax.set_ylim(bottom=0, top=_padded_top(rows[["hi_80", "y"]]))
-            ax.yaxis.set_major_formatter(
-                matplotlib.ticker.StrMethodFormatter("{x:,.0f}")
-            )
+            ax.set_ylim(bottom=0, top=padded_top(rows[["hi_80", "y"]]))
+            format_whole_numbers(ax)
             ax.set_ylabel("per month")
-        axes[0, 0].legend(loc="lower left", ncol=3, frameon=False, fontsize=8)
+        axes[0].legend(loc="lower left", ncol=3, frameon=False, fontsize=8)
         fig.tight_layout()
-        return _svg(fig, title)
+        return render_svg(fig, title)
 
 
 def area_chart(history: pd.DataFrame, forecast: pd.DataFrame, title: str) -> str:
@@ -69,9 +65,8 @@ def area_chart(history: pd.DataFrame, forecast: pd.DataFrame, title: str) -> str
         title: Accessible title.
     """
     areas = sorted(set(history["area"]) | set(forecast["area"]))
-    colours = plt.get_cmap("tab10")
-    with plt.rc_context(_STYLE):
-        fig, ax = plt.subplots(figsize=(8, 3.0))
+    colours = matplotlib.colormaps["tab10"]
+    with chart(8, 3.0) as (fig, ax):
         for i, area in enumerate(areas):
             colour = colours(i % 10)
             hist = history[history["area"] == area]
@@ -79,21 +74,12 @@ def area_chart(history: pd.DataFrame, forecast: pd.DataFrame, title: str) -> str
             ax.plot(
                 pd.to_datetime(hist["ds"]), hist["y"], color=colour, lw=1.1, label=area
             )
-            if len(fc):
-                ds = pd.to_datetime(fc["ds"])
-                ax.fill_between(ds, fc["lo_80"], fc["hi_80"], color=colour, alpha=0.18)
-                ax.plot(ds, fc["mean"], color=colour, lw=1.1, ls="--")
+            dashed_forecast(ax, fc, colour, lw=1.1, alpha=0.18)
         ax.set_ylabel("per month")
         ax.set_ylim(bottom=0)
-        ax.yaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:,.0f}"))
-        ax.legend(
-            loc="upper center",
-            bbox_to_anchor=(0.5, -0.12),
-            ncol=min(len(areas), 6),
-            frameon=False,
-            fontsize=8,
-        )
-        return _svg(fig, title)
+        format_whole_numbers(ax)
+        legend_below(ax, offset=-0.12, ncol=min(len(areas), 6))
+        return render_svg(fig, title)
 
 
 def gap_chart(binding: pd.DataFrame, title: str) -> str:
@@ -110,21 +96,15 @@ def gap_chart(binding: pd.DataFrame, title: str) -> str:
     """
     years = sorted(binding["financial_year"].unique())
     position = {fy: i for i, fy in enumerate(years)}
-    colours = plt.get_cmap("tab10")
-    with plt.rc_context(_STYLE):
-        fig, ax = plt.subplots(figsize=(8, 3.4))
+    colours = matplotlib.colormaps["tab10"]
+    with chart(8, 3.4) as (fig, ax):
         for i, (dept, rows) in enumerate(binding.groupby("department", sort=True)):
             rows = rows.sort_values("financial_year")
             x = rows["financial_year"].map(position).to_numpy()
             est = rows["establishment_fte"]
             colour = colours(i % 10)
-            ax.fill_between(
-                x,
-                rows["fte_lo_80"] - est,
-                rows["fte_hi_80"] - est,
-                color=colour,
-                alpha=0.15,
-            )
+            lo, hi = rows["fte_lo_80"] - est, rows["fte_hi_80"] - est
+            shade_range(ax, x, lo, hi, colour, 0.15)
             ax.plot(
                 x,
                 rows["fte_mean"] - est,
@@ -134,24 +114,12 @@ def gap_chart(binding: pd.DataFrame, title: str) -> str:
                 ms=3,
                 label=str(dept).replace("_", " "),
             )
-        ax.axhline(0, color=_INK, lw=1.0, ls="--")  # red is a department colour
+        ax.axhline(0, color=INK, lw=1.0, ls="--")  # red is a department colour
         ax.set_xticks(range(len(years)), years)
         ax.set_xlim(-0.3, len(years) - 0.7)
         low, high = ax.get_ylim()
         pad = 0.1 * (high - low)
         ax.set_ylim(low - pad, high + pad)
         ax.set_ylabel("gap, FTE (+ short, − spare)")
-        ax.legend(
-            loc="upper center",
-            bbox_to_anchor=(0.5, -0.1),
-            ncol=5,
-            frameon=False,
-            fontsize=8,
-        )
-        return _svg(fig, title)
-
-
-def _padded_top(values: pd.DataFrame) -> float:
-    """An axis top 15 % above the largest value, so no line sits on the border."""
-    top = float(np.nanmax(values.to_numpy(dtype=float))) if values.size else 1.0
-    return top * 1.15 if np.isfinite(top) and top > 0 else 1.0
+        legend_below(ax, offset=-0.1, ncol=5)
+        return render_svg(fig, title)

@@ -34,6 +34,16 @@ NOT_ASSESSED = "not assessed: this pipeline has no capacity stage"
 """What the report says where capacity, gaps and risk would be shown."""
 
 
+AREA_SERVICE_COLUMNS = [
+    "department",
+    "financial_year",
+    "area",
+    "service_measure",
+    "service_level",
+    "service_standard",
+]
+
+
 @dataclass(frozen=True)
 class ReportData:
     """Everything a report reads, as frames; nothing here is modelled again.
@@ -66,6 +76,9 @@ class ReportData:
         financial_year_start_month: Month (1-12) financial years start in.
         sensitivity: The run's `sensitivity` rows (gap at each end of each
             assumption's range; empty where the store predates the table).
+        area_service: The run's `area_service` rows: each area's modelled
+            service by department and year (empty where the store predates
+            the table).
     """
 
     pipeline: str
@@ -87,6 +100,9 @@ class ReportData:
     financial_year_start_month: int = FINANCIAL_YEAR_START_MONTH
     sensitivity: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame(columns=SENSITIVITY_COLUMNS)
+    )
+    area_service: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=AREA_SERVICE_COLUMNS)
     )
 
     @property
@@ -125,6 +141,23 @@ def _sensitivity(store: Store, run_id: str | None) -> pd.DataFrame:
         store,
         "SELECT * EXCLUDE (run_id) FROM sensitivity WHERE run_id = ? "
         "ORDER BY department, financial_year, swing DESC",
+        [run_id],
+    )
+
+
+def _area_service(store: Store, run_id: str | None) -> pd.DataFrame:
+    """The run's `area_service` rows (empty for a store that predates the table)."""
+    exists = _one(
+        store,
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
+        ["area_service"],
+    )
+    if exists == "0" or run_id is None:
+        return pd.DataFrame(columns=AREA_SERVICE_COLUMNS)
+    return _frame(
+        store,
+        "SELECT * EXCLUDE (run_id) FROM area_service WHERE run_id = ? "
+        "ORDER BY department, financial_year, area",
         [run_id],
     )
 
@@ -285,4 +318,5 @@ def read_report_data(
         daily_forecasts=daily_forecasts,
         financial_year_start_month=financial_year_start_month,
         sensitivity=_sensitivity(store, capacity_run),
+        area_service=_area_service(store, capacity_run),
     )

@@ -12,10 +12,13 @@ from demand.capacity.demand_lines import stream_primary_departments
 from demand.capacity.sensitivity import hinge_assumption
 from demand.report.data import NOT_ASSESSED, ReportData
 from demand.report.fms_grades import (
+    SERVICE_SCOPE,
+    area_service_view,
     area_view,
     department_capacity,
     grade_departments,
     grade_rows,
+    scoped_likelihood_basis,
     stream_work_departments,
 )
 from demand.risk import RiskScheme
@@ -67,12 +70,15 @@ FMS_COLUMNS: dict[str, str] = {
     "p_demand_exceeds_capacity": "probability (0-1) the department's demand "
     "exceeds its capacity in the year",
     "service_measure": "the department's service modelled with today's "
-    "establishment and roster (e.g. G1 attended within target)",
+    "establishment and roster (e.g. G1 attended within target); an area row: "
+    "the area's own where modelled (response: its G1 attendance)",
     "service_level": "modelled service (0-1) under today's establishment and roster",
     "service_standard": "the standard the service is held to (0-1)",
     "likelihood": "likelihood band (1 = lowest): the worse of the bands of "
     "p_demand_exceeds_capacity and of the service shortfall",
-    "likelihood_basis": "which decided the likelihood: 'demand' or 'service'",
+    "likelihood_basis": "which decided the likelihood: 'demand' or 'service'; "
+    "an area row without a service measure of its own says so ('(force-wide "
+    "service)', 'demand (no service measure)')",
     "impact": "impact band (1 = lowest) from the gap share",
     "score": "likelihood × impact",
     "grade": "risk grade from the force's risk matrix",
@@ -240,7 +246,9 @@ def build_fms_areas(
     if not data.has_capacity:
         table.loc[table["hours_per_unit"].isna(), "hours_source"] = NOT_ASSESSED
     table["workload_hours"] = table["demand"] * table["hours_per_unit"]
-    table = _grade(table, data.capacity, assumptions)
+    table = _grade(
+        table, data.capacity, assumptions, getattr(data, "area_service", None)
+    )
     if not data.has_capacity:
         table["basis"] = NOT_ASSESSED
     table["_force_first"] = table["area"] != "force"
@@ -249,11 +257,14 @@ def build_fms_areas(
 
 
 def _grade(
-    table: pd.DataFrame, capacity: pd.DataFrame, assumptions: Assumptions
+    table: pd.DataFrame,
+    capacity: pd.DataFrame,
+    assumptions: Assumptions,
+    area_service: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Grade each forecast row under every department that carries the stream's
-    work (area rows on their own demand) and keep the worst; the ``department``
-    column then names the department that decided."""
+    work (area rows on their own demand and service) and keep the worst; the
+    ``department`` column then names the department that decided."""
     work = stream_work_departments(assumptions)
     rows = table.assign(
         _row=np.arange(len(table)),
@@ -270,8 +281,9 @@ def _grade(
         on=["department", "financial_year"],
         how="left",
     )
-    rows = area_view(rows)
+    rows = area_service_view(area_view(rows), area_service)
     rows = pd.concat([rows, grade_rows(rows, assumptions.risk)], axis=1)
+    rows["likelihood_basis"] = scoped_likelihood_basis(rows)
     forecast = rows["kind"].eq("forecast")
     rows["_rank"] = np.where(forecast, rows["score"].fillna(-1), -1)
     rows["_p"] = rows["p_demand_exceeds_capacity"].fillna(-1)
@@ -286,7 +298,9 @@ def _grade(
     for column in ("likelihood", "impact", "score"):
         out.loc[actual, column] = np.nan
     out["grade"] = out["grade"].where(~actual, "")
-    return out.drop(columns=["_row", "_primary", "_rank", "_p", "_not_primary"])
+    return out.drop(
+        columns=["_row", "_primary", "_rank", "_p", "_not_primary", SERVICE_SCOPE]
+    )
 
 
 def build_fms_risks(

@@ -5,7 +5,9 @@ of the band of P(demand > capacity) and the band of the modelled service's short
 against its standard under today's establishment and roster; impact is the band of
 the gap's share; a stream row takes the worst grade of the departments that carry
 its work; an area row is graded on its own demand against its share of today's
-capacity, with the department's service.
+capacity, and on its own service where the capacity run modelled one (response:
+the area's G1 attendance on its share of the roster), else on the department's
+force-wide service, which `likelihood_basis` then says.
 """
 
 from __future__ import annotations
@@ -19,10 +21,13 @@ from demand.risk import RiskScheme, grade_risk
 
 __all__ = [
     "GRADE_COLUMNS",
+    "SERVICE_SCOPE",
     "department_capacity",
+    "area_service_view",
     "area_view",
     "grade_departments",
     "grade_rows",
+    "scoped_likelihood_basis",
     "stream_work_departments",
 ]
 
@@ -180,6 +185,65 @@ def area_view(table: pd.DataFrame) -> pd.DataFrame:
     out.loc[scaled, "department_capacity_hours"] = cap_hours[scaled]
     known = scaled & out["kind"].eq("forecast") & cap_hours.notna()
     out.loc[known, "p_demand_exceeds_capacity"] = p[known]
+    return out
+
+
+SERVICE_SCOPE = "_service_scope"
+"""Column `area_service_view` adds: whose service an area row carries ("area",
+"force" or "none"); `scoped_likelihood_basis` reads it."""
+_SERVICE = ["service_level", "service_standard", "service_measure"]
+
+
+def area_service_view(
+    table: pd.DataFrame, area_service: pd.DataFrame | None
+) -> pd.DataFrame:
+    """Give each area row its own area's modelled service where there is one.
+
+    Args:
+        table: Rows with ``department, financial_year, area`` and the service
+            columns of `department_capacity` (the department's, force-wide).
+        area_service: The run's `area_service` rows (``department,
+            financial_year, area`` and the service columns), or None.
+
+    Returns:
+        ``table`` with an area's own service where ``area_service`` has it, and
+        `SERVICE_SCOPE`: "area" (its own), "force" (the department's force-wide
+        service kept: one control room answers every area's calls), "none" (no
+        service measure); empty on force rows.
+    """
+    out = table.copy()
+    area = ~out["area"].eq("force")
+    scope = pd.Series(np.where(out["service_level"].notna(), "force", "none"))
+    out[SERVICE_SCOPE] = scope.set_axis(out.index).where(area, "")
+    if area_service is None or area_service.empty:
+        return out
+    key = ["department", "financial_year", "area"]
+    own = area_service.astype({k: object for k in key}).drop_duplicates(key)
+    here = pd.MultiIndex.from_frame(out[key].astype(object))
+    found = own.set_index(key).reindex(here)
+    has = area & found["service_level"].notna().to_numpy()
+    for column in _SERVICE:
+        out.loc[has, column] = found[column].to_numpy()[has.to_numpy()]
+    out.loc[has, SERVICE_SCOPE] = "area"
+    return out
+
+
+def scoped_likelihood_basis(graded: pd.DataFrame) -> pd.Series:
+    """``likelihood_basis`` that says, on area rows, whose service was used.
+
+    An area row with its own service, and every force row, keep "demand" or
+    "service"; an area carrying its department's force-wide service gets
+    " (force-wide service; no area measure)" added; an area of a department with
+    no service measure at all says "demand (no service measure)".
+    """
+    basis = graded["likelihood_basis"]
+    scope = graded[SERVICE_SCOPE]
+    graded_rows = basis.notna()
+    force = graded_rows & scope.eq("force")
+    none = graded_rows & scope.eq("none")
+    out = basis.astype(object).copy()
+    out[force] = basis[force] + " (force-wide service; no area measure)"
+    out[none] = "demand (no service measure)"
     return out
 
 

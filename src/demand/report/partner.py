@@ -7,7 +7,7 @@ import pandas as pd
 from demand.capacity.assumptions import Assumptions
 from demand.capacity.workload import productive_hours_per_fte
 from demand.partner.build import PartnerDemand, build_partner_demand, load_phases
-from demand.report import charts
+from demand.report import charts_partner
 from demand.report.data import ReportData
 from demand.report.html import html_table
 from demand.store import Store
@@ -237,7 +237,7 @@ def partner_context(result: PartnerDemand | None) -> dict[str, object]:
             "rcrp_note": result.rcrp_note or "",
             "sentences": list(result.sentences),
             "notes": notes,
-            "returned_svg": charts.hours_returned_chart(
+            "returned_svg": charts_partner.hours_returned_chart(
                 result.returned, result.phases, "Police hours returned a month"
             )
             if has_returned
@@ -248,7 +248,7 @@ def partner_context(result: PartnerDemand | None) -> dict[str, object]:
             if not result.phases.empty
             else "",
             "area_table": _area_table(result) if len(result.measures) else "",
-            "agency_svg": charts.agency_chart(
+            "agency_svg": charts_partner.agency_chart(
                 result.agencies,
                 result.forecasts,
                 "Incidents that sit best with another agency",

@@ -140,7 +140,7 @@ def _risk_sentence(risks: pd.DataFrame) -> str:
     why = (
         f"{dept} service modelled with today's people at "
         f"{top['service_level']:.0%} against {top['service_standard']:.0%}"
-        if top.get("likelihood_basis") == "service"
+        if str(top.get("likelihood_basis") or "").startswith("service")
         else f"probability {top['p_demand_exceeds_capacity']:.0%} that demand "
         f"exceeds {dept}'s capacity"
     )

@@ -1,0 +1,5 @@
+"""`python -m demand.cli`: the `demand` command."""
+
+from demand.cli import main
+
+main()

@@ -1,0 +1,92 @@
+"""Report commands: the planners' report, the FMS risk register, a national roll-up."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from demand.cli.group import cli
+from demand.cli.options import (
+    csv_option,
+    out_folder_option,
+    pipeline_db_option,
+    pipeline_option,
+    user_errors,
+)
+from demand.cli.printing import console, print_frame
+from demand.cli.stage_runs import read_store, run_stage
+
+__all__ = ["fms", "national", "report"]
+
+
+@cli.command()
+@pipeline_option
+@pipeline_db_option
+@user_errors
+def report(pipeline_path: Path, db: Path | None) -> None:
+    """Write the planners' HTML report, the FMS workbook and the exports.
+
+    Example: demand report --pipeline pipelines/demo.toml
+    """
+    from demand.config import load_pipeline
+    from demand.store import pipeline_folder
+
+    config = load_pipeline(pipeline_path)
+    run_id, db = run_stage(pipeline_path, db, "report")
+    section = config.report
+    folder = Path(section.out_dir) / config.name / run_id
+    exports = section.exports_dir or pipeline_folder(config.name) / "exports"
+    console.print(f"Report: {folder / 'report.html'}")
+    console.print(f"FMS workbook: {folder / 'fms.xlsx'}; CSV files beside it")
+    console.print(f"Parquet exports in {exports}/; fms_* views in {db}")
+
+
+@cli.command()
+@pipeline_option
+@pipeline_db_option
+@csv_option
+@user_errors
+def fms(pipeline_path: Path, db: Path | None, as_csv: bool) -> None:
+    """Write the FMS risk tables (with the report) and print the risk register.
+
+    Example: demand fms --pipeline pipelines/demo.toml --csv
+    """
+    from demand.store_reads import fms_risk_register
+
+    run_id, db = run_stage(pipeline_path, db, "report")
+    with read_store(db) as store:
+        risks = fms_risk_register(store, run_id)
+    print_frame(risks, f"FMS risk register, run {run_id}", as_csv)
+
+
+@cli.command()
+@click.argument(
+    "stores", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path)
+)
+@click.option("--pipeline", "pipeline_name", default="", help="Pipeline reported.")
+@out_folder_option(
+    Path("reports/national"), "Folder for national.csv and national_change.svg."
+)
+@csv_option
+@user_errors
+def national(
+    stores: tuple[Path, ...], pipeline_name: str, out: Path, as_csv: bool
+) -> None:
+    """Roll up many forces' FMS reports: demand now and in four years, gaps, grades.
+
+    Each STORE is one force's store (after a run with the report stage); the
+    force is named by the store's folder.
+
+    Example: demand national data/forces/*/demand.duckdb --out reports/national
+    """
+    from demand.national import national_rollup, write_national
+
+    named = {(p.parent.name or p.stem): p for p in stores}
+    if len(named) != len(stores):
+        raise click.ClickException("Two stores share a folder name; give one a folder.")
+    table = national_rollup(named, pipeline_name)
+    paths = write_national(table, out)
+    print_frame(table, f"national roll-up of {len(named)} forces", as_csv)
+    if not as_csv:
+        console.print("Wrote " + ", ".join(map(str, paths)))
