@@ -58,7 +58,7 @@ def test_count_glm_rejects_an_unknown_point():
 
 
 def test_median_point_sits_below_a_low_mean_and_on_a_high_one():
-    from demand.forecast.select import median_point
+    from demand.forecast.calibration import median_point
 
     mean = np.array([2.6, 300.0, 0.0])
     lo, hi = mean - 1.2816 * np.sqrt(mean), mean + 1.2816 * np.sqrt(mean)

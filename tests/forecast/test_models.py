@@ -17,9 +17,9 @@ from demand.forecast import (
 )
 from demand.forecast.backtest import cross_validate
 from demand.forecast.calendar import calendar_features, holiday_names
-from demand.forecast.calibration import MIN_CALIBRATION_ERRORS
+from demand.forecast.calibration import MIN_CALIBRATION_ERRORS, conformal_bounds
+from demand.forecast.choice import GUARD_MAX_MASE_RATIO, combination_rule
 from demand.forecast.ml import lagged_level
-from demand.forecast.select import GUARD_MAX_MASE_RATIO, conformal_bounds
 
 
 def _weekly(n_days: int, seed: int = 0, start: str = "2022-01-03") -> pd.DataFrame:
@@ -185,15 +185,15 @@ def test_combination_drops_what_loses_to_seasonal_naive_and_weighs_by_rule():
         {"mase": [0.80, 0.82, 0.95, 1.00, 1.20]},
         index=["a", "b", "c", "seasonal_naive", "naive"],
     )
-    members, weights, _, reason = AutoSelect()._combination(rows)
+    members, weights, _, reason = combination_rule(rows)
     # c is within 1.10 x 0.80? no (0.95 > 0.88): dropped; naive loses to snaive
     assert members == ("a", "b") and weights == (0.5, 0.5)  # 2.5 % apart: equal
     assert "equal weights" in reason and "dropped" in reason
     rows.loc["b", "mase"] = 0.87  # 8.75 % apart: weights 1 / MASE
-    members, weights, _, _ = AutoSelect()._combination(rows)
+    members, weights, _, _ = combination_rule(rows)
     assert weights == pytest.approx((1 / 0.80, 1 / 0.87))
     worse = pd.DataFrame({"mase": [1.1, 1.0]}, index=["auto_ets", "seasonal_naive"])
-    assert AutoSelect()._combination(worse)[0] == ("seasonal_naive",)
+    assert combination_rule(worse)[0] == ("seasonal_naive",)
 
 
 def test_auto_combines_and_auto_select_selects():
@@ -270,7 +270,7 @@ def test_fallbacks_inside_auto_validation_are_info_not_warnings(caplog):
             "y": rng.poisson(50, 30).astype(float),
         }
     )
-    caplog.set_level("INFO", logger="demand.forecast.base")
+    caplog.set_level("INFO", logger="demand.forecast.fallback")
     make_model("auto", freq="M", candidates=("seasonal_naive", "auto_ets")).fit(series)
     fallbacks = [r for r in caplog.records if "could not fit" in r.message]
     assert fallbacks and all(r.levelname == "INFO" for r in fallbacks)

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from demand.forecast.base import BaseForecaster, NotFittedError, check_demand
-from demand.forecast.baselines import Naive, SeasonalNaive
-from demand.forecast.count import CountRegression
-from demand.forecast.ensemble import Ensemble
-from demand.forecast.harmonic import HarmonicRegression
-from demand.forecast.ml import GradientBoosting
-from demand.forecast.profile import DailyProfile
-from demand.forecast.prophet import ProphetModel
-from demand.forecast.select import AutoSelect, AutoSelectOne
-from demand.forecast.statistical import AutoETS
+from demand.forecast.registry import MODELS, make_model, model_for
+
+if TYPE_CHECKING:
+    from demand.forecast.baselines import Naive, SeasonalNaive
+    from demand.forecast.count import CountRegression
+    from demand.forecast.ensemble import Ensemble
+    from demand.forecast.harmonic import HarmonicRegression
+    from demand.forecast.ml import GradientBoosting
+    from demand.forecast.profile import DailyProfile
+    from demand.forecast.prophet import ProphetModel
+    from demand.forecast.select import AutoSelect, AutoSelectOne
+    from demand.forecast.statistical import AutoETS
 
 __all__ = [
     "MODELS",
@@ -32,44 +36,27 @@ __all__ = [
     "SeasonalNaive",
     "check_demand",
     "make_model",
+    "model_for",
 ]
 
-MODELS: dict[str, type[BaseForecaster]] = {
-    "seasonal_naive": SeasonalNaive,
-    "naive": Naive,
-    "auto_ets": AutoETS,
-    "prophet": ProphetModel,
-    "arima_fourier": HarmonicRegression,
-    "count_glm": CountRegression,
-    "gbm": GradientBoosting,
-    "daily_profile": DailyProfile,
-    "ensemble": Ensemble,
-    "auto": AutoSelect,
-    "auto_select": AutoSelectOne,
+_MODEL_MODULES = {
+    "Naive": "baselines",
+    "SeasonalNaive": "baselines",
+    "AutoETS": "statistical",
+    "ProphetModel": "prophet",
+    "HarmonicRegression": "harmonic",
+    "CountRegression": "count",
+    "GradientBoosting": "ml",
+    "DailyProfile": "profile",
+    "Ensemble": "ensemble",
+    "AutoSelect": "select",
+    "AutoSelectOne": "select",
 }
-"""Registered forecasters by alias (snake_case); the contract test runs over each."""
 
 
-def make_model(alias: str, **params: Any) -> BaseForecaster:
-    """Return a new forecaster of the registered model `alias`.
-
-    Args:
-        alias: A key of `MODELS`, e.g. "seasonal_naive" or "auto_ets".
-        **params: Hyper-parameters for the model's constructor.
-
-    Raises:
-        ValueError: `alias` is not registered, or a parameter is unknown.
-    """
-    try:
-        cls = MODELS[alias]
-    except KeyError:
-        known = ", ".join(MODELS)
-        raise ValueError(f"Unknown model {alias!r}; choose one of: {known}.") from None
-    valid = cls._get_param_names()
-    unknown = sorted(set(params) - set(valid))
-    if unknown:
-        raise ValueError(
-            f"Model {alias!r} has no parameter(s) {', '.join(unknown)}; "
-            f"its parameters are: {', '.join(valid)}."
-        )
-    return cls(**params)
+def __getattr__(name: str) -> Any:
+    """Import a model class on first use, as the registry does (PEP 562)."""
+    if name in _MODEL_MODULES:
+        module = importlib.import_module(f"demand.forecast.{_MODEL_MODULES[name]}")
+        return getattr(module, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Hashable, Iterable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Callable, Hashable, Iterable
 from typing import Any
 
 import numpy as np
@@ -14,6 +12,7 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
+from demand.forecast.fallback import fit_fallback
 from demand.periods import (
     FIXED_STEPS,
     FREQ_ADJECTIVES,
@@ -30,10 +29,10 @@ __all__ = [
     "check_demand",
     "future_ds",
     "interval_columns",
+    "intervals_around",
     "map_streams",
     "normalise_freq",
     "period_offset",
-    "routine_fallbacks",
     "validate_demand",
 ]
 
@@ -45,6 +44,25 @@ DEMAND_COLUMNS = ("unique_id", "ds", "y")
 def interval_columns(level: Iterable[float]) -> list[str]:
     """Return the interval columns for `level`, e.g. `lo_80, hi_80, lo_95, hi_95`."""
     return [f"{side}_{lv:g}" for lv in level for side in ("lo", "hi")]
+
+
+def intervals_around(
+    point: np.ndarray,
+    level: Iterable[float],
+    bounds: Callable[[float], tuple[np.ndarray, np.ndarray]],
+) -> dict[str, np.ndarray]:
+    """Return one stream's forecast values: `mean` and `lo_<lv>, hi_<lv>` per level.
+
+    The tail every per-stream model shares. `bounds(lv)` gives the raw lower
+    and upper bounds at coverage `lv` (percent); a bound on the wrong side of
+    `point` is moved to it, so lo ≤ mean ≤ hi always holds.
+    """
+    out = {"mean": point}
+    for lv in level:
+        lo, hi = bounds(lv)
+        out[f"lo_{lv:g}"] = np.minimum(lo, point)
+        out[f"hi_{lv:g}"] = np.maximum(hi, point)
+    return out
 
 
 def _step_ok(ds: pd.Series, family: str, first_of_stream: pd.Series) -> pd.Series:
@@ -197,20 +215,6 @@ def _fit_or_error(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapped
 
 
-_ROUTINE_FALLBACKS: ContextVar[bool] = ContextVar("routine_fallbacks", default=False)
-
-
-@contextmanager
-def routine_fallbacks() -> Iterator[None]:
-    """Log fallbacks at INFO, not WARNING, within the block: for validation
-    windows, where short histories make them routine and expected."""
-    token = _ROUTINE_FALLBACKS.set(True)
-    try:
-        yield
-    finally:
-        _ROUTINE_FALLBACKS.reset(token)
-
-
 class BaseForecaster(BaseEstimator):
     """Base of every forecaster: validation, per-stream fitting, fallback, output shape.
 
@@ -218,13 +222,27 @@ class BaseForecaster(BaseEstimator):
     maths (`_fit_stream`, `_predict_stream`) or whole-frame `_fit`/`_predict`.
     A subclass that sets the class attribute `fit_stream_with_ds = True` gets
     `_fit_stream(y, ds)`, with `ds` the stream's period starts (calendar features).
-    Hyper-parameters read here when present: `freq`, `season_length`, `fallback`
-    and `alias`.
+    Hyper-parameters read here when present, documented here for every model:
+
+    Args:
+        season_length: Periods per season (e.g. 7 for daily data with a weekly
+            cycle); None means the default for the frequency (`SEASON_LENGTHS`:
+            h 168, D 7, W 52, M 12).
+        freq: Frequency (`h`, `D`, `W`, `M`); None infers it from `ds`.
+        fallback: Alias of the model for streams it cannot fit (too short, or
+            the fit fails); None raises. See `fit_fallback`.
+        alias: Value written to the `model` column.
 
     Fitted attributes: `freq_` (family), `season_length_` (periods), `last_ds_`
     ({unique_id: last period start}), `states_` ({unique_id: model state}) and
     `fallbacks_` ({unique_id: fitted fallback forecaster}).
     """
+
+    def _store_hyperparameters(self, arguments: dict[str, Any]) -> None:
+        """Store the constructor's `arguments` (its `locals()`) unchanged, each
+        under its own name: all an `__init__` does (STYLE.md §2)."""
+        for name in self._get_param_names():
+            setattr(self, name, arguments[name])
 
     def fit(self, series: pd.DataFrame) -> BaseForecaster:
         """Fit every stream of `series` independently; refitting replaces the fit.
@@ -315,37 +333,19 @@ class BaseForecaster(BaseEstimator):
         self.states_ = {
             u: r for u, r in results.items() if not isinstance(r, Exception)
         }
-        self.fallbacks_ = {}
-        for uid, result in results.items():
-            if isinstance(result, Exception):
-                self.fallbacks_[uid] = self._fit_fallback(series, uid, result)
-
-    def _fit_fallback(
-        self, series: pd.DataFrame, uid: Hashable, error: Exception
-    ) -> Any:
-        """Fit the fallback model on stream `uid`, logging why (at WARNING; at
-        INFO inside `routine_fallbacks`)."""
-        from demand.forecast import make_model  # the registry imports this module
-
         alias = getattr(self, "alias", type(self).__name__)
-        fallback = getattr(self, "fallback", None)
-        if not fallback or fallback == alias:
-            raise ValueError(
-                f"{alias} could not fit stream {uid!r}: {error}"
-            ) from error
-        logger.log(
-            logging.INFO if _ROUTINE_FALLBACKS.get() else logging.WARNING,
-            "%s could not fit stream %r (%s: %s); using fallback %s.",
-            alias,
-            uid,
-            type(error).__name__,
-            error,
-            fallback,
-        )
-        params = {"freq": self.freq_, "season_length": self.season_length_}
-        model = make_model(fallback)
-        model.set_params(**{k: v for k, v in params.items() if k in model.get_params()})
-        return model.fit(series[series["unique_id"] == uid])
+        self.fallbacks_ = {
+            uid: fit_fallback(
+                getattr(self, "fallback", None),
+                alias,
+                series[series["unique_id"] == uid],
+                result,
+                freq=self.freq_,
+                season_length=self.season_length_,
+            )
+            for uid, result in results.items()
+            if isinstance(result, Exception)
+        }
 
     def _predict(self, h: int, level: tuple[float, ...]) -> pd.DataFrame:
         """Forecast every stream: by `_predict_stream`, or by its fallback."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from demand.forecast.base import BaseForecaster
+from demand.forecast.base import BaseForecaster, intervals_around
 
 __all__ = ["Naive", "SeasonalNaive"]
 
@@ -24,11 +24,7 @@ class SeasonalNaive(BaseForecaster):
     `fallback`.
 
     Args:
-        season_length: Periods per season (e.g. 7 for daily data with a weekly
-            cycle); None means the default for the frequency (H 168, D 7, W 52, M 12).
-        freq: Frequency (`H`, `D`, `W`, `M`); None infers it from `ds`.
-        fallback: Alias of the model for streams too short to fit; None raises.
-        alias: Value written to the `model` column.
+        season_length, freq, fallback, alias: As for every model (`BaseForecaster`).
     """
 
     def __init__(
@@ -38,10 +34,7 @@ class SeasonalNaive(BaseForecaster):
         fallback: str | None = "naive",
         alias: str = "seasonal_naive",
     ):
-        self.season_length = season_length
-        self.freq = freq
-        self.fallback = fallback
-        self.alias = alias
+        self._store_hyperparameters(locals())
 
     def _fit_stream(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Return the last season and the in-sample seasonal differences."""
@@ -61,13 +54,13 @@ class SeasonalNaive(BaseForecaster):
         m = last_season.size
         mean = np.resize(last_season, h)
         scale = np.sqrt(np.ceil(np.arange(1, h + 1) / m))
-        out = {"mean": mean}
-        for lv in level:
+
+        def bounds(lv: float) -> tuple[np.ndarray, np.ndarray]:
             p = lv / 100.0
             q_lo, q_hi = np.quantile(differences, [(1.0 - p) / 2.0, (1.0 + p) / 2.0])
-            out[f"lo_{lv:g}"] = np.minimum(mean + q_lo * scale, mean)
-            out[f"hi_{lv:g}"] = np.maximum(mean + q_hi * scale, mean)
-        return out
+            return mean + q_lo * scale, mean + q_hi * scale
+
+        return intervals_around(mean, level, bounds)
 
 
 class Naive(SeasonalNaive):
@@ -77,17 +70,13 @@ class Naive(SeasonalNaive):
     A stream needs at least two periods (one difference for the intervals).
 
     Args:
-        freq: Frequency (`H`, `D`, `W`, `M`); None infers it from `ds`.
-        fallback: Alias of the model for streams too short to fit; None raises.
-        alias: Value written to the `model` column.
+        freq, fallback, alias: As for every model (`BaseForecaster`).
     """
 
     def __init__(
         self, freq: str | None = None, fallback: str | None = None, alias: str = "naive"
     ):
-        self.freq = freq
-        self.fallback = fallback
-        self.alias = alias
+        self._store_hyperparameters(locals())
 
     def _fit(self, series: pd.DataFrame) -> None:
         """Fit with a season of one period whatever the frequency."""

@@ -17,6 +17,7 @@ from demand.forecast.backtest import (
     training_window,
 )
 from demand.forecast.base import validate_demand
+from demand.forecast.registry import MODELS, model_for
 
 __all__ = ["backtest_file"]
 
@@ -135,9 +136,7 @@ def backtest_file(
             or h, a model alias or the country is unknown, or the named total
             is not the sum of the other series.
     """
-    from demand.forecast import MODELS  # the registry imports this module
     from demand.forecast.calendar import holiday_names
-    from demand.forecast.ensemble import make_member
 
     series = _read_demand(Path(path))
     plan = protocol_cutoffs(series, freq)
@@ -145,7 +144,7 @@ def backtest_file(
         holiday_names(country, range(2020, 2021))  # fail fast on a bad country
     aliases = list(models) if models is not None else list(MODELS)
     # fail fast on a bad alias; the country reaches every model that takes one
-    forecasters = [make_member(alias, country=country) for alias in aliases]
+    forecasters = [model_for(alias, country=country) for alias in aliases]
     data, _ = validate_demand(series, plan.freq)
     total = _hierarchy_total(data, hierarchy)
     scores = []

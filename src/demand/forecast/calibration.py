@@ -15,6 +15,7 @@ __all__ = [
     "N_BANDS",
     "as_median",
     "band_errors",
+    "calibrate_stream",
     "conformal_bounds",
     "held_out_coverage",
     "median_point",
@@ -128,3 +129,35 @@ def held_out_coverage(backtests: pd.DataFrame, level: float) -> float:
         q_lo, q_hi = _conformal_quantiles(z[~test], level)
         hits.append((z[test] >= q_lo) & (z[test] <= q_hi))
     return float(np.mean(np.concatenate(hits)))
+
+
+def calibrate_stream(
+    frame: pd.DataFrame,
+    z: np.ndarray,
+    bands: tuple[int, list[np.ndarray]] | None,
+    level: tuple[float, ...],
+) -> None:
+    """Set one stream's forecast intervals (`frame`, by `ds`) to conformal ones.
+
+    Per horizon band where `bands` (see `band_errors`) is given and every band
+    has `MIN_BAND_ERRORS` errors or more, else from all the validation errors
+    `z`. `frame` is changed in place.
+    """
+    mean = frame["mean"].to_numpy()
+    lo80, hi80 = frame["lo_80"].to_numpy(), frame["hi_80"].to_numpy()
+    use_bands = bands is not None and all(len(b) >= MIN_BAND_ERRORS for b in bands[1])
+    step = np.arange(len(frame))
+    band = (
+        np.minimum(step * N_BANDS // bands[0], N_BANDS - 1)
+        if use_bands and bands is not None
+        else np.zeros(len(frame), dtype=int)
+    )
+    for lv in level:
+        lo, hi = np.empty(len(frame)), np.empty(len(frame))
+        for b in np.unique(band):
+            rows = band == b
+            errors = bands[1][b] if use_bands and bands is not None else z
+            lo[rows], hi[rows] = conformal_bounds(
+                mean[rows], lo80[rows], hi80[rows], errors, lv
+            )
+        frame[f"lo_{lv:g}"], frame[f"hi_{lv:g}"] = lo, hi

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from demand.forecast.base import BaseForecaster, future_ds
+from demand.forecast.base import BaseForecaster, future_ds, intervals_around
 from demand.forecast.harmonic import (
     _position,
     informative_columns,
@@ -136,10 +136,7 @@ class CountRegression(BaseForecaster):
         ridge: Ridge penalty on the coefficients (in units of Fisher information).
         max_history: Most recent periods fitted; None: 4 years daily, 20 years
             monthly, 12 weeks hourly.
-        season_length: Periods per season; None means the frequency's default.
-        freq: Frequency (`H`, `D`, `W`, `M`); None infers it from `ds`.
-        fallback: Alias of the model for streams that fail to fit; None raises.
-        alias: Value written to the `model` column.
+        season_length, freq, fallback, alias: As for every model (`BaseForecaster`).
     """
 
     fit_stream_with_ds = True
@@ -160,19 +157,7 @@ class CountRegression(BaseForecaster):
         fallback: str | None = "seasonal_naive",
         alias: str = "count_glm",
     ):
-        self.country = country
-        self.season_terms = season_terms
-        self.year_terms = year_terms
-        self.level_halflife = level_halflife
-        self.trend_damping = trend_damping
-        self.knot_periods = knot_periods
-        self.point = point
-        self.ridge = ridge
-        self.max_history = max_history
-        self.season_length = season_length
-        self.freq = freq
-        self.fallback = fallback
-        self.alias = alias
+        self._store_hyperparameters(locals())
 
     def _knot(self) -> float:
         """Return the periods between the trend's knots."""
@@ -268,9 +253,9 @@ class CountRegression(BaseForecaster):
         # A log-normal spread of μ adds its variance to the dispersion.
         alpha = state["alpha"] + np.einsum("ij,jk,ik->i", x, state["covariance"], x)
         mean = mu if self.point == "mean" else count_quantile(mu, alpha, 0.5, False)
-        out = {"mean": mean}
-        for lv in level:
+
+        def bounds(lv: float) -> tuple[np.ndarray, np.ndarray]:
             tail = (1.0 - lv / 100.0) / 2.0
-            out[f"lo_{lv:g}"] = np.minimum(count_quantile(mu, alpha, tail), mean)
-            out[f"hi_{lv:g}"] = np.maximum(count_quantile(mu, alpha, 1 - tail), mean)
-        return out
+            return count_quantile(mu, alpha, tail), count_quantile(mu, alpha, 1 - tail)
+
+        return intervals_around(mean, level, bounds)

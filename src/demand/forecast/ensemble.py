@@ -4,34 +4,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from demand.forecast.base import BaseForecaster, interval_columns
+from demand.forecast.base import BaseForecaster
+from demand.forecast.registry import model_for
 
-__all__ = ["Ensemble", "combine_forecasts", "make_member"]
+__all__ = ["Ensemble", "combine_forecasts"]
 
 logger = logging.getLogger(__name__)
-
-
-def make_member(alias: str, **shared: Any) -> BaseForecaster:
-    """Return the registered model `alias` with the `shared` settings it takes.
-
-    Settings a model has no parameter for (e.g. `country` for seasonal naive)
-    are skipped, so one set of settings can configure any mix of models. ETS
-    on hourly data (`freq` "h") gets heuristic initial states: estimating 168
-    seasonal states takes minutes per fit.
-    """
-    from demand.forecast import make_model  # the registry imports this module
-
-    model = make_model(alias)
-    valid = model.get_params()
-    model.set_params(**{k: v for k, v in shared.items() if k in valid})
-    if "initialization_method" in valid and shared.get("freq") == "h":
-        model.set_params(initialization_method="heuristic")
-    return model
 
 
 def combine_forecasts(
@@ -93,13 +75,7 @@ class Ensemble(BaseForecaster):
         freq: str | None = None,
         alias: str = "ensemble",
     ):
-        self.members = members
-        self.weights = weights
-        self.country = country
-        self.random_state = random_state
-        self.season_length = season_length
-        self.freq = freq
-        self.alias = alias
+        self._store_hyperparameters(locals())
 
     def _fit(self, series: pd.DataFrame) -> None:
         """Fit every member on the whole frame; keep those that fit."""
@@ -118,7 +94,7 @@ class Ensemble(BaseForecaster):
         self.member_weights_ = []
         for alias, weight in zip(self.members, weights, strict=True):
             try:
-                model = make_member(alias, **shared).fit(series)
+                model = model_for(alias, **shared).fit(series)
             except Exception as exc:  # a failed member is dropped, not fatal
                 logger.warning("Ensemble member %s failed to fit: %s", alias, exc)
                 continue
@@ -130,5 +106,4 @@ class Ensemble(BaseForecaster):
     def _predict(self, h: int, level: tuple[float, ...]) -> pd.DataFrame:
         """Average the members' forecasts."""
         forecasts = [model.predict(h, level) for model in self.fitted_members_]
-        out = combine_forecasts(forecasts, self.member_weights_, self.alias)
-        return out[["unique_id", "ds", "model", "mean", *interval_columns(level)]]
+        return combine_forecasts(forecasts, self.member_weights_, self.alias)

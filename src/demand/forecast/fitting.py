@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -13,6 +12,8 @@ from demand.config import EventConfig
 from demand.forecast.backtest import make_cutoffs, rolling_origin
 from demand.forecast.base import BaseForecaster, normalise_freq
 from demand.forecast.events import adjust_history
+from demand.forecast.fallback import fit_fallback
+from demand.forecast.registry import model_for
 from demand.forecast.reuse import reusing_fits
 
 __all__ = [
@@ -24,7 +25,6 @@ __all__ = [
     "bound_growth",
     "fit_series",
     "forecast_and_backtest",
-    "model_for",
 ]
 
 logger = logging.getLogger(__name__)
@@ -90,26 +90,6 @@ class SeriesResult:
     failed: bool = False
 
 
-def model_for(alias: str, freq: str) -> BaseForecaster:
-    """Return a new forecaster `alias` set up for frequency `freq`.
-
-    Sets the parameters a model has: `freq`, and for hourly series
-    `initialization_method = "heuristic"` (ETS with 168 seasonal states is
-    otherwise too slow to estimate on every series).
-    """
-    from demand.forecast import make_model  # the registry imports heavy modules
-
-    family = normalise_freq(freq)
-    model = make_model(alias)
-    names = model.get_params()
-    params: dict[str, Any] = {}
-    if "freq" in names:
-        params["freq"] = family
-    if family == "h" and "initialization_method" in names:
-        params["initialization_method"] = "heuristic"
-    return model.set_params(**params)
-
-
 def _chosen(model: BaseForecaster, uid: str, alias: str) -> tuple[str, str]:
     """Return (chosen model, reason) from a fitted model's own record."""
     choices = getattr(model, "choices_", None)
@@ -131,14 +111,6 @@ def _chosen(model: BaseForecaster, uid: str, alias: str) -> tuple[str, str]:
         chosen = getattr(fallbacks[uid], "alias", type(fallbacks[uid]).__name__)
         return str(chosen), f"{alias} could not fit this series; fallback {chosen}"
     return alias, "configured model"
-
-
-def _fit_predict(
-    alias: str, freq: str, train: pd.DataFrame, h: int, levels: tuple[int, ...]
-) -> tuple[BaseForecaster, pd.DataFrame]:
-    model = model_for(alias, freq)
-    forecast = model.fit(train).predict(h, levels)
-    return model, forecast
 
 
 def bound_growth(
@@ -219,16 +191,17 @@ def fit_series(task: SeriesTask) -> SeriesResult:
         chosen, reason = _chosen(model, uid, task.alias)
         reason = f"{reason} (saved model reused)"
     else:
+        family = normalise_freq(freq)
         try:
-            model, forecast = _fit_predict(
-                task.alias, freq, adjusted.frame, task.h, task.levels
-            )
+            model = model_for(task.alias, freq=family).fit(adjusted.frame)
+            forecast = model.predict(task.h, task.levels)
             chosen, reason = _chosen(model, uid, task.alias)
         except Exception as exc:  # noqa: BLE001 - any failure goes to the fallback
             failed = True
-            model, forecast = _fit_predict(
-                task.fallback, freq, adjusted.frame, task.h, task.levels
+            model = fit_fallback(
+                task.fallback, task.alias, adjusted.frame, exc, freq=family
             )
+            forecast = model.predict(task.h, task.levels)
             chosen = task.fallback
             reason = f"{task.alias} failed ({type(exc).__name__}: {exc}); fallback"
     forecast, flag = bound_growth(

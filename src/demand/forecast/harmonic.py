@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from demand.forecast.base import BaseForecaster, future_ds
+from demand.forecast.base import BaseForecaster, future_ds, intervals_around
 from demand.forecast.calendar import calendar_features, fourier_terms, holiday_names
 
 __all__ = [
@@ -190,10 +190,7 @@ class HarmonicRegression(BaseForecaster):
         max_history: Most recent periods to fit; None means 12 weeks hourly,
             4 years daily, 20 years monthly.
         maxiter: Most optimiser iterations.
-        season_length: Periods per season; None means the frequency's default.
-        freq: Frequency (`H`, `D`, `W`, `M`); None infers it from `ds`.
-        fallback: Alias of the model for streams that fail to fit; None raises.
-        alias: Value written to the `model` column.
+        season_length, freq, fallback, alias: As for every model (`BaseForecaster`).
     """
 
     fit_stream_with_ds = True
@@ -211,16 +208,7 @@ class HarmonicRegression(BaseForecaster):
         fallback: str | None = "seasonal_naive",
         alias: str = "arima_fourier",
     ):
-        self.country = country
-        self.order = order
-        self.season_terms = season_terms
-        self.year_terms = year_terms
-        self.max_history = max_history
-        self.maxiter = maxiter
-        self.season_length = season_length
-        self.freq = freq
-        self.fallback = fallback
-        self.alias = alias
+        self._store_hyperparameters(locals())
 
     def _errors_model(self, errors: np.ndarray) -> Any:
         """Return statsmodels' SARIMAX for the ARIMA(p, d, q) errors."""
@@ -284,10 +272,10 @@ class HarmonicRegression(BaseForecaster):
         mean = np.asarray(forecast.predicted_mean, dtype=float) + shift
         if not np.isfinite(mean).all():
             raise ValueError("SARIMAX forecast is not finite.")
-        out = {"mean": mean}
-        for lv in level:
-            bounds = np.asarray(forecast.conf_int(alpha=1.0 - lv / 100.0))
-            bounds = bounds + shift[:, None]
-            out[f"lo_{lv:g}"] = np.minimum(bounds[:, 0], mean)
-            out[f"hi_{lv:g}"] = np.maximum(bounds[:, 1], mean)
-        return out
+
+        def bounds(lv: float) -> tuple[np.ndarray, np.ndarray]:
+            both = np.asarray(forecast.conf_int(alpha=1.0 - lv / 100.0))
+            both = both + shift[:, None]
+            return both[:, 0], both[:, 1]
+
+        return intervals_around(mean, level, bounds)

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from demand.forecast.base import BaseForecaster, future_ds
+from demand.forecast.base import BaseForecaster, future_ds, intervals_around
 from demand.forecast.calendar import calendar_features
 
 __all__ = ["GradientBoosting", "lagged_level"]
@@ -73,10 +73,7 @@ class GradientBoosting(BaseForecaster):
         min_samples_leaf: Fewest periods per leaf.
         l2_regularization: L2 penalty on leaf values.
         random_state: Seed of the booster.
-        season_length: Periods per season; None means the frequency's default.
-        freq: Frequency (`H`, `D`, `W`, `M`); None infers it from `ds`.
-        fallback: Alias of the model for streams that fail to fit; None raises.
-        alias: Value written to the `model` column.
+        season_length, freq, fallback, alias: As for every model (`BaseForecaster`).
     """
 
     fit_stream_with_ds = True
@@ -98,20 +95,7 @@ class GradientBoosting(BaseForecaster):
         fallback: str | None = "seasonal_naive",
         alias: str = "gbm",
     ):
-        self.country = country
-        self.horizon = horizon
-        self.level_window = level_window
-        self.calibration_periods = calibration_periods
-        self.max_iter = max_iter
-        self.learning_rate = learning_rate
-        self.max_leaf_nodes = max_leaf_nodes
-        self.min_samples_leaf = min_samples_leaf
-        self.l2_regularization = l2_regularization
-        self.random_state = random_state
-        self.season_length = season_length
-        self.freq = freq
-        self.fallback = fallback
-        self.alias = alias
+        self._store_hyperparameters(locals())
 
     def _settings(self) -> tuple[int, int, int]:
         """Return (lag, level window, calibration periods) for the fitted freq."""
@@ -194,13 +178,11 @@ class GradientBoosting(BaseForecaster):
 
         with threadpool_limits(limits=1, user_api="openmp"):
             mean = full * state["booster"].predict(self._features(future))
-        out = {"mean": mean}
         root = np.sqrt(np.maximum(mean, 0.0))
-        for lv in level:
+
+        def bounds(lv: float) -> tuple[np.ndarray, np.ndarray]:
             p = lv / 100.0
             q_lo, q_hi = np.quantile(state["errors"], [(1 - p) / 2, (1 + p) / 2])
-            lo = np.maximum(root + q_lo, 0.0) ** 2
-            hi = np.maximum(root + q_hi, 0.0) ** 2
-            out[f"lo_{lv:g}"] = np.minimum(lo, mean)
-            out[f"hi_{lv:g}"] = np.maximum(hi, mean)
-        return out
+            return np.maximum(root + q_lo, 0.0) ** 2, np.maximum(root + q_hi, 0.0) ** 2
+
+        return intervals_around(mean, level, bounds)

@@ -8,8 +8,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from demand.forecast.base import BaseForecaster, future_ds
+from demand.forecast.base import BaseForecaster, future_ds, intervals_around
 from demand.forecast.count import count_quantile
+from demand.forecast.registry import model_for
 
 __all__ = ["DailyProfile"]
 
@@ -46,8 +47,7 @@ class DailyProfile(BaseForecaster):
         season_length: Unused (the profile is a week of hours); kept for the
             fallback's season.
         freq: Frequency; must be hourly (`H`).
-        fallback: Alias of the model for streams that fail to fit; None raises.
-        alias: Value written to the `model` column.
+        fallback, alias: As for every model (`BaseForecaster`).
     """
 
     fit_stream_with_ds = True
@@ -64,29 +64,17 @@ class DailyProfile(BaseForecaster):
         fallback: str | None = "seasonal_naive",
         alias: str = "daily_profile",
     ):
-        self.daily_model = daily_model
-        self.country = country
-        self.profile_weeks = profile_weeks
-        self.point = point
-        self.random_state = random_state
-        self.season_length = season_length
-        self.freq = freq
-        self.fallback = fallback
-        self.alias = alias
+        self._store_hyperparameters(locals())
 
     def _make_daily(self, freq: str = "D", season_length: int = 7) -> BaseForecaster:
         """Return the daily-total model with the shared settings it accepts."""
-        from demand.forecast import make_model  # the registry imports this module
-
-        model = make_model(self.daily_model)
-        shared = {
-            "country": self.country,
-            "random_state": self.random_state,
-            "freq": freq,
-            "season_length": season_length,
-        }
-        valid = model.get_params()
-        return model.set_params(**{k: v for k, v in shared.items() if k in valid})
+        return model_for(
+            self.daily_model,
+            country=self.country,
+            random_state=self.random_state,
+            freq=freq,
+            season_length=season_length,
+        )
 
     def _fit_stream(self, y: np.ndarray, ds: pd.DatetimeIndex) -> dict[str, Any]:
         """Fit the daily model on complete days and the hour-of-week shares."""
@@ -160,9 +148,9 @@ class DailyProfile(BaseForecaster):
         if self.point == "median":
             alpha = np.maximum(sd**2 - mean, 0.0) / np.maximum(mean, 1e-9) ** 2
             point = np.where(mean > 0, count_quantile(mean, alpha, 0.5, False), 0.0)
-        out = {"mean": point}
-        for lv in level:
+
+        def bounds(lv: float) -> tuple[np.ndarray, np.ndarray]:
             z = norm.ppf(0.5 + lv / 200.0)
-            out[f"lo_{lv:g}"] = np.minimum(mean - z * sd, point)
-            out[f"hi_{lv:g}"] = np.maximum(mean + z * sd, point)
-        return out
+            return mean - z * sd, mean + z * sd
+
+        return intervals_around(point, level, bounds)

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from demand.forecast.base import BaseForecaster, future_ds
+from demand.forecast.base import BaseForecaster, future_ds, intervals_around
 from demand.forecast.calendar import holiday_frame
 
 __all__ = ["ProphetModel", "make_prophet"]
@@ -93,8 +93,7 @@ class ProphetModel(BaseForecaster):
         random_state: Seed of the predictive sampling (and Stan's optimiser).
         freq: Frequency (`H`, `D`, `W`, `M`); None infers it from `ds`.
         season_length: Unused by Prophet; kept for the fallback's season.
-        fallback: Alias of the model for streams that fail to fit; None raises.
-        alias: Value written to the `model` column.
+        fallback, alias: As for every model (`BaseForecaster`).
     """
 
     fit_stream_with_ds = True
@@ -109,13 +108,7 @@ class ProphetModel(BaseForecaster):
         fallback: str | None = "seasonal_naive",
         alias: str = "prophet",
     ):
-        self.country = country
-        self.n_samples = n_samples
-        self.random_state = random_state
-        self.freq = freq
-        self.season_length = season_length
-        self.fallback = fallback
-        self.alias = alias
+        self._store_hyperparameters(locals())
 
     def _fit_stream(self, y: np.ndarray, ds: pd.DatetimeIndex) -> dict[str, Any]:
         """Fit Prophet to one stream; return the model and its last period."""
@@ -147,15 +140,15 @@ class ProphetModel(BaseForecaster):
                 mean = model.predict(future)["yhat"].to_numpy(dtype=float)
         finally:
             model.uncertainty_samples = samples_per_forecast
-        out = {"mean": mean}
-        if level:
-            samples = self._samples(model, future)  # (h, n_samples)
-            for lv in level:
-                p = lv / 100.0
-                lo, hi = np.quantile(samples, [(1 - p) / 2, (1 + p) / 2], axis=1)
-                out[f"lo_{lv:g}"] = np.minimum(lo, mean)
-                out[f"hi_{lv:g}"] = np.maximum(hi, mean)
-        return out
+        # One set of samples serves every level; none are drawn for no level.
+        samples = self._samples(model, future) if level else np.empty((h, 0))
+
+        def bounds(lv: float) -> tuple[np.ndarray, np.ndarray]:
+            p = lv / 100.0
+            lo, hi = np.quantile(samples, [(1 - p) / 2, (1 + p) / 2], axis=1)
+            return lo, hi
+
+        return intervals_around(mean, level, bounds)
 
     def _samples(self, model: Any, future: pd.DataFrame) -> np.ndarray:
         """Draw predictive samples, seeded by `random_state`.

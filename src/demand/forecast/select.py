@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Hashable
 from typing import Any
@@ -10,28 +11,25 @@ import numpy as np
 import pandas as pd
 
 from demand.forecast.backtest import cross_validate, score_backtests
-from demand.forecast.base import BaseForecaster, interval_columns, routine_fallbacks
+from demand.forecast.base import BaseForecaster
 from demand.forecast.calibration import (
-    MIN_BAND_ERRORS,
     MIN_CALIBRATION_ERRORS,
-    N_BANDS,
     as_median,
     band_errors,
-    conformal_bounds,
+    calibrate_stream,
     held_out_coverage,
-    median_point,
     scaled_errors,
 )
-from demand.forecast.ensemble import combine_forecasts, make_member
+from demand.forecast.choice import combination_rule, combine_inner, selection_rule
+from demand.forecast.ensemble import combine_forecasts
+from demand.forecast.fallback import fit_fallback, routine_fallbacks
+from demand.forecast.registry import model_for
 from demand.forecast.reuse import fit_once
 
 __all__ = [
     "DEFAULT_CANDIDATES",
-    "GUARD_MAX_MASE_RATIO",
     "AutoSelect",
     "AutoSelectOne",
-    "conformal_bounds",
-    "median_point",
 ]
 
 logger = logging.getLogger(__name__)
@@ -52,16 +50,6 @@ switches to a Newton optimiser costing about 10 CPU-seconds a fit (bench/RESULTS
 "Forecast speed"). Add any with `candidates=(..., "gbm")`."""
 _HORIZON = {"h": 168, "D": 28, "W": 13, "M": 12}
 _STEP = {"h": 168, "D": 28, "W": 13, "M": 1}
-GUARD_MAX_MASE_RATIO = 1.10
-"""The coverage guard never costs more than this: when every candidate it would
-keep scores an inner MASE above 1.10 x the best candidate's, the guard is
-overruled and the best is eligible again (intervals are then the calibrated
-ones). A guard once left only seasonal naive for a cutoff, at MASE 0.979
-against ETS's 0.609 (issue 16)."""
-COMBINE_MAX_RATIO = 1.10
-"""A combination member's inner MASE may be at most this times the best's."""
-EQUAL_WEIGHT_SPREAD = 0.05
-"""Members whose inner MASEs lie within 5 % of each other get equal weights."""
 
 
 class AutoSelect(BaseForecaster):
@@ -122,7 +110,7 @@ class AutoSelect(BaseForecaster):
         country: Holiday country for candidates that take one.
         random_state: Seed for candidates that take one.
         season_length: Periods per season; None means the frequency's default.
-        freq: Frequency (`H`, `D`, `W`, `M`); None infers it from `ds`.
+        freq: Frequency (`h`, `D`, `W`, `M`); None infers it from `ds`.
         fallback: Alias used when nothing validates.
         strategy: "combine" (the rule above with steps 3-4 replaced by the
             combination rule) or "select" (steps 3-4 as written; the
@@ -148,33 +136,22 @@ class AutoSelect(BaseForecaster):
         strategy: str = "combine",
         alias: str = "auto",
     ):
-        self.candidates = candidates
-        self.n_windows = n_windows
-        self.horizon = horizon
-        self.step = step
-        self.top_k = top_k
-        self.min_cov80 = min_cov80
-        self.calibrate = calibrate
-        self.try_median = try_median
-        self.country = country
-        self.random_state = random_state
-        self.season_length = season_length
-        self.freq = freq
-        self.fallback = fallback
-        self.strategy = strategy
-        self.alias = alias
+        self._store_hyperparameters(locals())
 
     # -- fitting --
 
+    def _shared(self) -> dict[str, Any]:
+        """Return the settings every candidate gets (those it accepts)."""
+        return {
+            "country": self.country,
+            "random_state": self.random_state,
+            "freq": self.freq_,
+            "season_length": self.season_length_,
+        }
+
     def _member(self, alias: str) -> BaseForecaster:
         """Return candidate `alias` with the shared settings it accepts."""
-        return make_member(
-            alias,
-            country=self.country,
-            random_state=self.random_state,
-            freq=self.freq_,
-            season_length=self.season_length_,
-        )
+        return model_for(alias, **self._shared())
 
     def _plan(self, series: pd.DataFrame) -> tuple[int, int, int] | None:
         """Return the inner (horizon, step, n_windows), or None if none fits."""
@@ -218,104 +195,19 @@ class AutoSelect(BaseForecaster):
         record: dict[str, Any] = {"unique_id": uid}
         record |= {f"mase_{a}": rows["mase"].get(a, np.nan) for a in inner}
         if rows.empty:
-            return record | {
-                "model": self.fallback,
-                "members": (self.fallback,),
-                "weights": (1.0,),
-                "reason": "every candidate failed inner validation",
-            }
+            return record | self._unvalidated("every candidate failed inner validation")
         if self.strategy == "combine":
-            members, weights, mase, reason = self._combination(rows)
+            members, weights, mase, reason = combination_rule(rows)
         else:
-            members, weights, mase, reason = self._selection(uid, series, inner, rows)
+
+            def mase_of(members: tuple[str, ...], weights: tuple[float, ...]) -> float:
+                combo = combine_inner(inner, uid, members, weights)
+                return self._inner_mase(combo, series)
+
+            members, weights, mase, reason = selection_rule(
+                rows, self.min_cov80, self.top_k, mase_of
+            )
         return self._finish(uid, series, inner, record, members, weights, mase, reason)
-
-    def _combination(
-        self, rows: pd.DataFrame
-    ) -> tuple[tuple[str, ...], tuple[float, ...], float, str]:
-        """Apply the combination rule to one stream's candidate scores."""
-        best_mase = float(rows["mase"].min())
-        snaive = rows["mase"].get("seasonal_naive", np.inf)
-        kept = rows[
-            (rows["mase"] < snaive) & (rows["mase"] <= COMBINE_MAX_RATIO * best_mase)
-        ]
-        if kept.empty:
-            name = (
-                "seasonal_naive"
-                if "seasonal_naive" in rows.index
-                else rows["mase"].idxmin()
-            )
-            return (
-                (str(name),),
-                (1.0,),
-                float(rows["mase"][name]),
-                "no candidate beat seasonal naive on inner validation",
-            )
-        kept = kept.sort_values("mase", kind="stable")
-        spread = float(kept["mase"].max() / kept["mase"].min() - 1.0)
-        equal = spread <= EQUAL_WEIGHT_SPREAD
-        weights = tuple(
-            1.0 / len(kept) if equal else float(1.0 / max(v, 1e-9))
-            for v in kept["mase"]
-        )
-        dropped = sorted(set(rows.index) - set(kept.index))
-        how = "equal weights" if equal else "weights 1/MASE"
-        reason = (
-            f"combination of {', '.join(kept.index)} ({how}; inner MASE "
-            f"{', '.join(f'{v:.3f}' for v in kept['mase'])})"
-        )
-        if dropped:
-            reason += f"; dropped {', '.join(dropped)}"
-        return tuple(kept.index), weights, float(kept["mase"].iloc[0]), reason
-
-    def _selection(
-        self,
-        uid: Hashable,
-        series: pd.DataFrame,
-        inner: dict[str, pd.DataFrame],
-        rows: pd.DataFrame,
-    ) -> tuple[tuple[str, ...], tuple[float, ...], float, str]:
-        """Apply the selection rule (steps 3-4) to one stream's candidate scores."""
-        guarded = rows[rows["coverage"] >= self.min_cov80]
-        best_mase = float(rows["mase"].min())
-        overruled = (
-            not guarded.empty
-            and float(guarded["mase"].min()) > GUARD_MAX_MASE_RATIO * best_mase
-        )
-        eligible = rows if guarded.empty or overruled else guarded
-        ranked = eligible.sort_values("mase", kind="stable")
-        best = ranked.index[0]
-        members: tuple[str, ...] = (best,)
-        weights: tuple[float, ...] = (1.0,)
-        mase = float(ranked["mase"].iloc[0])
-        reason = f"lowest inner MASE {mase:.3f}"
-        note = ""
-        if guarded.empty:
-            note = f" (no candidate reached cov80 {self.min_cov80:.2f})"
-        elif overruled:
-            note = (
-                f" (cov80 guard overruled: the best candidate reaching cov80 "
-                f"{self.min_cov80:.2f} scored MASE {float(guarded['mase'].min()):.3f})"
-            )
-        elif len(guarded) < len(rows):
-            dropped = sorted(set(rows.index) - set(guarded.index))
-            note = f"; cov80 guard dropped {', '.join(dropped)}"
-        if self.top_k >= 2 and len(ranked) >= 2:
-            top = ranked.head(int(self.top_k))
-            w = tuple(float(1.0 / max(v, 1e-9)) for v in top["mase"])
-            combo = self._combined(uid, inner, tuple(top.index), w)
-            combo_mase = float(
-                score_backtests(combo, series, self.season_length_, None, self.freq_)[
-                    "mase"
-                ].iloc[0]
-            )
-            if combo_mase < mase:
-                reason = (
-                    f"weighted mean of top {len(top)} (inner MASE {combo_mase:.3f}) "
-                    f"beat the best single, {best} ({mase:.3f})"
-                )
-                members, weights, mase = tuple(top.index), w, combo_mase
-        return members, weights, mase, reason + note
 
     def _finish(
         self,
@@ -331,15 +223,11 @@ class AutoSelect(BaseForecaster):
         """Complete a stream's record: the median point, calibration errors."""
         name = members[0] if len(members) == 1 else "mean(" + "+".join(members) + ")"
         record |= {"model": name, "members": members, "weights": weights}
-        chosen = self._combined(uid, inner, members, weights)
+        chosen = combine_inner(inner, uid, members, weights)
         record["point"] = "mean"
         if self.try_median:
             median = as_median(chosen)
-            median_mase = float(
-                score_backtests(median, series, self.season_length_, None, self.freq_)[
-                    "mase"
-                ].iloc[0]
-            )
+            median_mase = self._inner_mase(median, series)
             if median_mase < mase:
                 reason += f"; median point (inner MASE {median_mase:.3f})"
                 chosen, mase, record["point"] = median, median_mase, "median"
@@ -348,36 +236,17 @@ class AutoSelect(BaseForecaster):
             held_out_coverage(chosen, 80) if self.calibrate else float("nan")
         )
         if len(members) > 1:  # the members' own scores: the combination's
-            record["inner_mase"] = float(
-                score_backtests(chosen, series, self.season_length_, None, self.freq_)[
-                    "mase"
-                ].iloc[0]
-            )
+            record["inner_mase"] = self._inner_mase(chosen, series)
         record["z"] = scaled_errors(chosen).to_numpy()
         record["z_bands"] = band_errors(chosen)
         return record
 
-    def _combined(
-        self,
-        uid: Hashable,
-        inner: dict[str, pd.DataFrame],
-        members: tuple[str, ...],
-        weights: tuple[float, ...],
-    ) -> pd.DataFrame:
-        """Return the inner backtests of `uid` for a weighted mean of members."""
-        frames = [
-            inner[a][inner[a]["unique_id"] == uid]
-            .sort_values(["cutoff", "ds"], kind="stable")
-            .reset_index(drop=True)
-            for a in members
-        ]
-        w = np.asarray(weights) / np.sum(weights)
-        out = frames[0].copy()
-        for col in ("mean", "lo_80", "hi_80"):
-            out[col] = sum(
-                wi * f[col].to_numpy() for wi, f in zip(w, frames, strict=True)
-            )
-        return out.assign(model="combined")
+    def _inner_mase(self, backtests: pd.DataFrame, series: pd.DataFrame) -> float:
+        """Return the MASE of one stream's inner backtests."""
+        scores = score_backtests(
+            backtests, series, self.season_length_, None, self.freq_
+        )
+        return float(scores["mase"].iloc[0])
 
     def _score(
         self, series: pd.DataFrame, inner: dict[str, pd.DataFrame]
@@ -410,16 +279,20 @@ class AutoSelect(BaseForecaster):
                 records.append(self._choose(uid, series, inner, scores))
                 continue
             why = "history too short" if plan is None else "every candidate failed"
-            records.append(
-                {
-                    "unique_id": uid,
-                    "model": self.fallback,
-                    "members": (self.fallback,),
-                    "weights": (1.0,),
-                    "reason": f"{why} for inner validation",
-                }
+            record = {"unique_id": uid} | self._unvalidated(
+                f"{why} for inner validation"
             )
+            records.append(record)
         self._refit(series, records)
+
+    def _unvalidated(self, reason: str) -> dict[str, Any]:
+        """Return the choice of a stream nothing validated on: the fallback."""
+        return {
+            "model": self.fallback,
+            "members": (self.fallback,),
+            "weights": (1.0,),
+            "reason": reason,
+        }
 
     def _refit(self, series: pd.DataFrame, records: list[dict[str, Any]]) -> None:
         """Fit each chosen model on its streams' whole history."""
@@ -428,21 +301,28 @@ class AutoSelect(BaseForecaster):
             for alias in record["members"]:
                 needed.setdefault(alias, []).append(record["unique_id"])
         self.models_ = {}
+        errors: dict[str, Exception] = {}
         for alias, uids in needed.items():
             subset = series[series["unique_id"].isin(uids)]
             try:
                 self.models_[alias] = fit_once(self._member(alias), subset)
             except Exception as exc:  # the streams keep a forecast: the fallback
-                logger.warning("auto: refitting %s failed (%s).", alias, exc)
+                errors[alias] = exc
         failed = [
             r for r in records if not all(a in self.models_ for a in r["members"])
         ]
         if failed:
             key = f"{self.fallback} (fallback)"
             uids = [r["unique_id"] for r in failed]
-            logger.warning("auto: streams %s fall back to %s.", uids, self.fallback)
-            subset = series[series["unique_id"].isin(uids)]
-            self.models_[key] = self._member(self.fallback).fit(subset)
+            self.models_[key] = fit_fallback(
+                self.fallback,
+                self.alias,
+                series[series["unique_id"].isin(uids)],
+                RuntimeError(
+                    "; ".join(f"refitting {a} failed ({e})" for a, e in errors.items())
+                ),
+                **self._shared(),
+            )
             for record in failed:
                 record.update(
                     point="mean",
@@ -482,40 +362,11 @@ class AutoSelect(BaseForecaster):
             z = self.calibration_.get(uid)
             least = MIN_CALIBRATION_ERRORS if self.strategy == "combine" else 10
             if self.calibrate and z is not None and len(z) >= least:
-                self._calibrate(frame, uid, z, level)
+                bands = getattr(self, "band_calibration_", {}).get(uid)
+                combine = self.strategy == "combine"
+                calibrate_stream(frame, z, bands if combine else None, level)
             frames.append(frame)
-        out = pd.concat(frames, ignore_index=True)
-        return out[["unique_id", "ds", "model", "mean", *interval_columns(level)]]
-
-    def _calibrate(
-        self, frame: pd.DataFrame, uid: Hashable, z: np.ndarray, level: tuple
-    ) -> None:
-        """Set `frame`'s intervals (one stream, by `ds`) to the conformal ones:
-        per horizon band (combination) where every band has 10 errors or more,
-        else from all the validation errors."""
-        mean = frame["mean"].to_numpy()
-        lo80, hi80 = frame["lo_80"].to_numpy(), frame["hi_80"].to_numpy()
-        bands = getattr(self, "band_calibration_", {}).get(uid)
-        use_bands = (
-            self.strategy == "combine"
-            and bands is not None
-            and all(len(b) >= MIN_BAND_ERRORS for b in bands[1])
-        )
-        step = np.arange(len(frame))
-        band = (
-            np.minimum(step * N_BANDS // bands[0], N_BANDS - 1)
-            if use_bands and bands is not None
-            else np.zeros(len(frame), dtype=int)
-        )
-        for lv in level:
-            lo, hi = np.empty(len(frame)), np.empty(len(frame))
-            for b in np.unique(band):
-                rows = band == b
-                errors = bands[1][b] if use_bands and bands is not None else z
-                lo[rows], hi[rows] = conformal_bounds(
-                    mean[rows], lo80[rows], hi80[rows], errors, lv
-                )
-            frame[f"lo_{lv:g}"], frame[f"hi_{lv:g}"] = lo, hi
+        return pd.concat(frames, ignore_index=True)
 
 
 class AutoSelectOne(AutoSelect):
@@ -526,38 +377,8 @@ class AutoSelectOne(AutoSelect):
     `auto_select`; kept to compare with the combination.
     """
 
-    def __init__(
-        self,
-        candidates: tuple[str, ...] | None = None,
-        n_windows: int = 3,
-        horizon: int | None = None,
-        step: int | None = None,
-        top_k: int = 3,
-        min_cov80: float = 0.70,
-        calibrate: bool = True,
-        try_median: bool = False,
-        country: str | None = "GB",
-        random_state: int | None = 0,
-        season_length: int | None = None,
-        freq: str | None = None,
-        fallback: str = "seasonal_naive",
-        strategy: str = "select",
-        alias: str = "auto_select",
-    ):
-        super().__init__(
-            candidates,
-            n_windows,
-            horizon,
-            step,
-            top_k,
-            min_cov80,
-            calibrate,
-            try_median,
-            country,
-            random_state,
-            season_length,
-            freq,
-            fallback,
-            strategy,
-            alias,
-        )
+    # AutoSelect's constructor with two other defaults: its signature (which
+    # get_params and clone read) is AutoSelect's, so the two cannot drift apart.
+    __init__ = functools.partialmethod(
+        AutoSelect.__init__, strategy="select", alias="auto_select"
+    )

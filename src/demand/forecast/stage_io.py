@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from demand.config import ForecastConfig
+from demand.forecast.registry import MODELS, make_model
 from demand.periods import period_ends
 from demand.store import Store
 from demand.store.runs import replace_run_rows
@@ -43,8 +44,6 @@ def resolve_models(section: ForecastConfig) -> tuple[str, ...]:
     Raises:
         ValueError: an alias (or the fallback) is not a registered model.
     """
-    from demand.forecast import MODELS, make_model
-
     aliases = []
     for alias in section.models:
         if alias == "auto" and "auto" not in MODELS:

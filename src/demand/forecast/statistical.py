@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from demand.forecast.base import BaseForecaster
+from demand.forecast.base import BaseForecaster, intervals_around
 
 __all__ = ["AutoETS"]
 
@@ -27,15 +27,11 @@ class AutoETS(BaseForecaster):
     goes to `fallback`.
 
     Args:
-        season_length: Periods per season; None means the default for the
-            frequency (H 168, D 7, W 52, M 12).
-        freq: Frequency (`H`, `D`, `W`, `M`); None infers it from `ds`.
         initialization_method: statsmodels' initial-state method; "estimated"
             (the protocol) or "heuristic" (much faster for long seasons such as
             168 hours; needs at least two full seasons).
         maxiter: Most optimiser iterations per stream.
-        fallback: Alias of the model for streams that fail to fit; None raises.
-        alias: Value written to the `model` column.
+        season_length, freq, fallback, alias: As for every model (`BaseForecaster`).
     """
 
     def __init__(
@@ -47,12 +43,7 @@ class AutoETS(BaseForecaster):
         fallback: str | None = "seasonal_naive",
         alias: str = "auto_ets",
     ):
-        self.season_length = season_length
-        self.freq = freq
-        self.initialization_method = initialization_method
-        self.maxiter = maxiter
-        self.fallback = fallback
-        self.alias = alias
+        self._store_hyperparameters(locals())
 
     def _fit_stream(self, y: np.ndarray) -> Any:
         """Fit ETS to one stream and return the statsmodels results."""
@@ -97,11 +88,9 @@ class AutoETS(BaseForecaster):
         mean = np.asarray(prediction.predicted_mean, dtype=float)
         if not np.isfinite(mean).all():
             raise ValueError("ETS forecast is not finite.")
-        out = {"mean": mean}
-        for lv in level:
-            bounds = np.asarray(
-                prediction.pred_int(alpha=1.0 - lv / 100.0), dtype=float
-            )
-            out[f"lo_{lv:g}"] = bounds[:, 0]
-            out[f"hi_{lv:g}"] = bounds[:, 1]
-        return out
+
+        def bounds(lv: float) -> tuple[np.ndarray, np.ndarray]:
+            both = np.asarray(prediction.pred_int(alpha=1.0 - lv / 100.0), dtype=float)
+            return both[:, 0], both[:, 1]
+
+        return intervals_around(mean, level, bounds)
