@@ -23,7 +23,6 @@ from demand.capacity.response import (
     response_arrivals,
     response_cover,
     size_response_cover,
-    size_response_units,
     travel_only_attendance,
 )
 from demand.capacity.response_queue import lognormal_travel_minutes
@@ -66,13 +65,13 @@ def test_more_units_never_lower_g1_attendance(g1, other, hours, units, sigma):
 
 
 def test_sizing_is_minimal():
-    units = size_response_units(TEST_HOUR, 2.2, 15.0, 0.90, 2.0, 6.5, 0.45)
+    units = size_response_cover(TEST_HOUR, 2.2, 15.0, 0.90, 2.0, 6.5, 0.45).units
     assert g1_attendance(units, TEST_HOUR, **MODEL) >= 0.90
     assert g1_attendance(units - 1, TEST_HOUR, **MODEL) < 0.90
 
 
 def test_zero_load_and_overload():
-    assert size_response_units({"G1": 0.0}, 2.0, 15.0, 0.9) == 0
+    assert size_response_cover({"G1": 0.0}, 2.0, 15.0, 0.9).units == 0
     assert g1_attendance(10, {"G1": 5.0, "G2": 0.0}, 2.0, 15.0) == 0.0  # load 10
 
 
@@ -89,7 +88,8 @@ def test_an_unreachable_standard_is_sized_and_flagged_not_raised():
     assert sized.g1_attendance >= ceiling - 0.02
     fewer = g1_attendance(sized.units - 1, TEST_HOUR, 2.2, 15.0, 2.0, 14.0, 0.45)
     assert fewer < ceiling - 0.02  # the fewest units
-    assert size_response_units(*args, queue_allowance_fraction=0.02) == sized.units
+    allowed = size_response_cover(*args, queue_allowance_fraction=0.02)
+    assert allowed.units == sized.units
     # Without an allowance it is sized as close to the ceiling as units can get.
     plain = size_response_cover(*args)
     assert plain.units > sized.units
@@ -190,9 +190,12 @@ def test_a_second_unit_for_some_g1s_is_modelled_and_matches_simulation():
     assert abs(sim.share - crewed) <= max(SIM_TOLERANCE, 4 * sim.standard_error)
     assert single - sim.share > 0.03
     # More units are needed for the same standard.
-    assert size_response_units(
-        TEST_HOUR, 2.2, 15.0, 0.9, 2.0, 6.5, 0.45, g1_units_per_incident=crew
-    ) > size_response_units(TEST_HOUR, 2.2, 15.0, 0.9, 2.0, 6.5, 0.45)
+    assert (
+        size_response_cover(
+            TEST_HOUR, 2.2, 15.0, 0.9, 2.0, 6.5, 0.45, g1_units_per_incident=crew
+        ).units
+        > size_response_cover(TEST_HOUR, 2.2, 15.0, 0.9, 2.0, 6.5, 0.45).units
+    )
 
 
 def test_northshire_crewing_gives_two_officers_per_g1(assumptions):

@@ -293,13 +293,7 @@ def size_erlang_c_fractional(
 
     Uses the continuous extension of Erlang B/C, so requirements add up smoothly across
     queues and intervals before rounding (integer sizing remains the default answer).
-
-    Args:
-        load_erlangs: Offered load A, in Erlangs.
-        aht_seconds: Average handling time, in seconds.
-        target_seconds: Answer-time target, in seconds.
-        service_level: Required share (0-1) of calls answered within the target.
-        max_occupancy: Optional cap (0-1] on occupancy A / N.
+    Arguments and units as `size_erlang_c`.
 
     Returns:
         The real x > A with SL(x) = ``service_level`` (or A / ``max_occupancy`` if

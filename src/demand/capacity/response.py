@@ -15,7 +15,6 @@ from demand.capacity.response_queue import (
     g1_attendance,
     mean_units_per_incident,
     size_response_cover,
-    size_response_units,
     travel_only_attendance,
 )
 
@@ -33,7 +32,6 @@ __all__ = [
     "response_arrivals",
     "response_cover",
     "size_response_cover",
-    "size_response_units",
     "travel_only_attendance",
 ]
 

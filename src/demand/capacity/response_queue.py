@@ -20,7 +20,6 @@ __all__ = [
     "lognormal_travel_minutes",
     "mean_units_per_incident",
     "size_response_cover",
-    "size_response_units",
     "travel_only_attendance",
 ]
 
@@ -248,34 +247,3 @@ def size_response_cover(
         units += 1
         share = attendance(units)
     return CoverSizing(units, share, free, goal, feasibility)
-
-
-def size_response_units(
-    arrivals_per_hour: Mapping[str, float],
-    time_on_task_hours: float,
-    target_minutes: float,
-    compliance_fraction: float,
-    dispatch_minutes: float = 0.0,
-    travel_median_minutes: float = 0.0,
-    travel_sigma: float = 0.0,
-    max_units: int = 10_000,
-    g1_units_per_incident: Sequence[float] = (1.0,),
-    queue_allowance_fraction: float = 0.0,
-) -> int:
-    """Fewest whole units for the G1 standard: `size_response_cover`'s units.
-
-    Kept for callers of the earlier signature; it no longer raises where travel
-    alone misses the target (see `size_response_cover` for what it returns).
-    """
-    return size_response_cover(
-        arrivals_per_hour,
-        time_on_task_hours,
-        target_minutes,
-        compliance_fraction,
-        dispatch_minutes,
-        travel_median_minutes,
-        travel_sigma,
-        g1_units_per_incident,
-        queue_allowance_fraction,
-        max_units,
-    ).units
