@@ -89,9 +89,8 @@ def gap_chart(binding: pd.DataFrame, title: str) -> str:
     line the department is short, below it has people to spare.
 
     Args:
-        binding: One row per department and year (the binding basis):
-            ``department, financial_year, fte_mean, fte_lo_80, fte_hi_80,
-            establishment_fte``.
+        binding: The rows `charts.capacity_chart` takes: one per department and
+            year, on the binding basis.
         title: Accessible title.
     """
     years = sorted(binding["financial_year"].unique())
