@@ -94,12 +94,12 @@ class _FailsOnSpikes(BaseForecaster):
         self.fallback = fallback
         self.alias = alias
 
-    def _fit_stream(self, y):
+    def _fit_series(self, y):
         if y.max() > 1000:
             raise RuntimeError("spike")
         return y[-1]
 
-    def _predict_stream(self, state, h, level):
+    def _predict_series(self, state, h, level):
         mean = np.full(h, state)
         return {"mean": mean} | {
             f"{s}_{lv:g}": mean for lv in level for s in "lo hi".split()

@@ -175,8 +175,8 @@ class _NarrowSeasonalNaive(SeasonalNaive):
     ):
         super().__init__(season_length, freq, fallback, alias)
 
-    def _predict_stream(self, state, h, level):
-        out = super()._predict_stream(state, h, level)
+    def _predict_series(self, state, h, level):
+        out = super()._predict_series(state, h, level)
         return {k: out["mean"] if k != "mean" else v for k, v in out.items()}
 
 
