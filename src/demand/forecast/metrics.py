@@ -41,7 +41,7 @@ def seasonal_naive_mae(y: ArrayLike, season_length: int) -> float:
     """Return the in-sample seasonal-naive MAE, `mean |y_t - y_{t-m}|`: MASE's scale.
 
     Args:
-        y: One stream's training counts, oldest first.
+        y: One series' training counts, oldest first.
         season_length: m, in periods.
 
     Returns:
