@@ -272,7 +272,7 @@ def test_stage_and_cross_validate_backtest_with_the_one_loop(make_demand):
         "seasonal_naive",
         "naive",
         series[["unique_id", "ds", "y"]],
-        levels=(80, 95),
+        coverages=(80, 95),
         events=(),
         max_growth_per_year=10.0,
         last=series["ds"].max(),
