@@ -339,7 +339,7 @@ def score_backtests(
     Returns:
         One row per (unique_id, model): `unique_id, model, mase, smape` (%),
         `rmse` (units of y), `bias` (%), `cov80, cov95` (shares 0-1; NaN when
-        the backtests lack that level), `sql` (scaled quantile loss over the
+        the backtests lack that coverage), `sql` (scaled quantile loss over the
         quantiles 0.025, 0.1, 0.5, 0.9, 0.975: the 95 % and 80 % bounds and the
         point) and `msis` (M4's mean scaled interval score at 95 %); both are
         scaled like MASE and NaN without the 80 % and 95 % intervals.

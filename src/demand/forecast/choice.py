@@ -133,7 +133,7 @@ def combine_inner(
     """Return the inner backtests of series `uid` for a weighted mean of members.
 
     Args:
-        inner: Each candidate's inner backtests (`backtests` shape, level 80).
+        inner: Each candidate's inner backtests (`backtests` shape, coverage 80).
         uid: The series (`unique_id`).
         members: Aliases of candidates in `inner`.
         weights: One weight per member; normalised.

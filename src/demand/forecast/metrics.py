@@ -114,10 +114,10 @@ def scaled_quantile_loss(
 ) -> float:
     """Return the scaled quantile (pinball) loss, M5's probabilistic score.
 
-    For each point and quantile level q with forecast quantile Q, the pinball
+    For each point and quantile q (a probability) with forecast quantile Q, the pinball
     loss is `q (y - Q)` when `y ≥ Q` and `(1 - q) (Q - y)` otherwise; it is
     divided by the point's scale (as MASE's errors are) and averaged over
-    points and quantile levels. With only the median it is MASE / 2.
+    points and quantiles. With only the median it is MASE / 2.
 
     Args:
         y: Actuals.

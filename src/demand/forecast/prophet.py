@@ -80,9 +80,9 @@ class ProphetModel(BaseForecaster):
     The protocol's "Prophet defaults" reference model: Prophet's defaults
     (linear trend, additive seasonality, daily seasonality only for sub-daily
     data) plus yearly and weekly seasonality and the bank holidays of
-    `country`. Intervals at every level asked are the central quantiles of one
+    `country`. Intervals at every coverage asked are the central quantiles of one
     set of `n_samples` predictive samples (trend and observation noise), so one
-    fit serves every level; `random_state` seeds the sampling. Weekly
+    fit serves every coverage; `random_state` seeds the sampling. Weekly
     seasonality is dropped for monthly data (it cannot be identified).
 
     Args:
@@ -140,7 +140,7 @@ class ProphetModel(BaseForecaster):
                 mean = model.predict(future)["yhat"].to_numpy(dtype=float)
         finally:
             model.uncertainty_samples = samples_per_forecast
-        # One set of samples serves every level; none are drawn for no level.
+        # One set of samples serves every coverage; none are drawn for none.
         samples = self._samples(model, future) if level else np.empty((h, 0))
 
         def bounds(lv: float) -> tuple[np.ndarray, np.ndarray]:
