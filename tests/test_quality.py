@@ -72,3 +72,19 @@ def test_quality_counts_days_in_the_column_maps_zone_by_default(tmp_path):
     out = CliRunner().invoke(cli, ["quality", "--db", str(db), "--csv"])
     assert out.exit_code == 0, out.output
     assert "incidents,56,2021-01-03" in out.output
+
+
+def test_quality_counts_days_in_the_pipelines_zone_when_given_one(tmp_path):
+    db = tmp_path / "s.duckdb"
+    with Store(db) as store:
+        ingest(store, [US_CAD / "raw"], adapter=US_CAD / "maps")
+    pipeline = tmp_path / "p.toml"
+    pipeline.write_text(
+        '[pipeline]\nname = "p"\nstages = ["series"]\n\n'
+        '[series]\nfreqs = ["D"]\ntimezone = "Europe/London"\n'
+    )
+    args = ["quality", "--db", str(db), "--csv", "--pipeline", str(pipeline)]
+    out = CliRunner().invoke(cli, args)
+    assert out.exit_code == 0, out.output
+    # 01/03/21 21:04 in New York is 4 January in the pipeline's London.
+    assert "incidents,56,2021-01-04" in out.output

@@ -120,7 +120,7 @@ def capacity(pipeline_path: Path, db: Path | None, as_csv: bool) -> None:
 
     Example: demand capacity --pipeline pipelines/demo.toml
     """
-    from demand.store_reads import capacity_summary
+    from demand.store.summary_reads import capacity_summary
 
     title = "capacity of run {}"
     run_and_show(pipeline_path, db, "capacity", capacity_summary, title, as_csv)
@@ -144,7 +144,7 @@ def scenario(
 
     Example: demand scenario pipelines/scenarios/rcrp_phase2.toml
     """
-    from demand.store_reads import scenario_summary
+    from demand.store.summary_reads import scenario_summary
 
     title = "scenarios against the baseline, run {}"
     run_and_show(

@@ -221,14 +221,27 @@ def status(db: Path) -> None:
 @click.option(
     "--timezone",
     default=None,
-    help="Local zone that days are counted in  [default: the column maps' "
-    "timezone, else Europe/London].",
+    help="Local zone that days are counted in  [default: the pipeline's "
+    "[series] timezone with --pipeline, else the column maps' timezone, "
+    "else Europe/London].",
+)
+@click.option(
+    "--pipeline",
+    "pipeline_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Pipeline file whose [series] timezone days are counted in.",
 )
 @db_option
 @csv_option
 @user_errors
 def quality(
-    show: str, streams: tuple[str, ...], timezone: str | None, db: Path, as_csv: bool
+    show: str,
+    streams: tuple[str, ...],
+    timezone: str | None,
+    pipeline_path: Path | None,
+    db: Path,
+    as_csv: bool,
 ) -> None:
     """Report each source's coverage by day, gaps, duplicates, outliers and rejects.
 
@@ -237,6 +250,10 @@ def quality(
     from demand.quality import quality_report
     from demand.store import Store
 
+    if timezone is None and pipeline_path is not None:
+        from demand.config import load_pipeline
+
+        timezone = load_pipeline(pipeline_path).series.timezone
     require_store(db)
     with Store(db, read_only=True) as store:
         report = quality_report(store, list(streams) or None, timezone)

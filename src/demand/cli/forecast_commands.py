@@ -35,7 +35,7 @@ def forecast(
 
     Example: demand forecast --pipeline pipelines/demo.toml
     """
-    from demand.store_reads import forecast_summary
+    from demand.store.summary_reads import forecast_summary
 
     title = "forecasts of run {}"
     run_and_show(

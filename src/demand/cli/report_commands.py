@@ -52,7 +52,7 @@ def fms(pipeline_path: Path, db: Path | None, as_csv: bool) -> None:
 
     Example: demand fms --pipeline pipelines/demo.toml --csv
     """
-    from demand.store_reads import fms_risk_register
+    from demand.store.summary_reads import fms_risk_register
 
     run_id, db = run_stage(pipeline_path, db, "report")
     with read_store(db) as store:

@@ -3,7 +3,8 @@
 The store's SQL lives in this package, one module per reader or writer:
 `runs` (replace a run's rows, the run log), `stage_reads` (fingerprints,
 series, forecasts), `capacity_reads`, `report_reads`, `earlier_runs`,
-`report_writes` (the `fms_*` views, the Parquet series) and `partner_reads`.
+`report_writes` (the `fms_*` views, the Parquet series), `partner_reads` and
+`summary_reads` (what one run wrote, summarised for the CLI).
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from demand.store import Store
-from demand.store_reads import (
+from demand.store.summary_reads import (
     capacity_summary,
     fms_risk_register,
     forecast_summary,
