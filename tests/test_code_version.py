@@ -46,9 +46,10 @@ def test_a_forecasting_edit_reruns_forecast_and_the_report_that_uses_it(
 
 def test_a_shared_module_reruns_every_stage_that_imports_it(package: Path) -> None:
     before = _versions(package)
-    _edit(package / "series.py")
+    _edit(package / "periods.py")
     changed = {s for s in STAGE_ENTRIES if before[s] != _versions(package)[s]}
-    # capacity and report use financial years from series.py; ingest does not.
+    # The frequency vocabulary and financial years live in periods.py: series,
+    # forecast, capacity and report use them; ingest does not.
     assert {"series", "forecast", "capacity", "report"} <= changed
     assert "ingest" not in changed
 
