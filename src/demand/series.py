@@ -37,7 +37,7 @@ not chance: a gap in the data (quality) or a part period outside the extract."""
 def is_unlikely_empty(rate_per_day: float, days: float) -> bool:
     """True if `days` days without an event are too unlikely to be chance.
 
-    Events are taken as Poisson at the stream's mean rate: the chance of none
+    Events are taken as Poisson at the series' mean rate: the chance of none
     in `days` days is exp(-rate × days); below `EMPTY_RUN_PROBABILITY` the run
     is a gap (about 7 expected events missing). A low-volume series' empty
     days are expected, not gaps.

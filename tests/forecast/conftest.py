@@ -15,7 +15,7 @@ _SEASON = {"H": 24, "D": 7, "W": 52, "M": 12}
 def synthetic_demand(
     n_periods: int = 120,
     freq: str = "D",
-    streams: tuple[str, ...] = ("north", "south"),
+    unique_ids: tuple[str, ...] = ("north", "south"),
     level: float = 40.0,
     seed: int = 0,
 ) -> pd.DataFrame:
@@ -24,7 +24,7 @@ def synthetic_demand(
     ds = pd.date_range("2021-01-04", periods=n_periods, freq=_PANDAS_FREQ[freq])
     t = np.arange(n_periods)
     frames = []
-    for i, uid in enumerate(streams):
+    for i, uid in enumerate(unique_ids):
         rate = level * (1 + i) * (1 + 0.3 * np.sin(2 * np.pi * t / _SEASON[freq]))
         y = rng.poisson(rate).astype(float)
         frames.append(pd.DataFrame({"unique_id": uid, "ds": ds, "y": y}))

@@ -108,7 +108,7 @@ def test_daily_protocol_trains_on_exactly_the_last_1461_days(make_demand, monkey
         original(self, series)
 
     monkeypatch.setattr(SeasonalNaive, "_fit", recording_fit)
-    series = make_demand(n_periods=1900, streams=("a",))
+    series = make_demand(n_periods=1900, unique_ids=("a",))
     plan = protocol_cutoffs(series, "D")
     backtests = run_protocol(SeasonalNaive(), series, "D")
     assert [(end, n) for _, end, n in seen] == [(c, 1461) for c in plan.cutoffs]
@@ -264,7 +264,7 @@ def test_score_backtests_scales_mase_by_each_cutoffs_training_window():
 def test_stage_and_cross_validate_backtest_with_the_one_loop(make_demand):
     from demand.forecast.fitting import BacktestTask, backtest_series
 
-    series = make_demand(n_periods=200, streams=("a",), level=50.0, seed=3)
+    series = make_demand(n_periods=200, unique_ids=("a",), level=50.0, seed=3)
     kwargs = {"h": 14, "n_windows": 3, "step": 7, "train_window": 60}
     expected = cross_validate(SeasonalNaive(freq="D"), series, **kwargs)
     task = BacktestTask(
@@ -272,7 +272,7 @@ def test_stage_and_cross_validate_backtest_with_the_one_loop(make_demand):
         "seasonal_naive",
         "naive",
         series[["unique_id", "ds", "y"]],
-        levels=(80, 95),
+        coverages=(80, 95),
         events=(),
         max_growth_per_year=10.0,
         last=series["ds"].max(),

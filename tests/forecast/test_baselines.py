@@ -12,7 +12,7 @@ import pytest
 from demand.forecast import AutoETS, BaseForecaster, Naive, SeasonalNaive
 
 
-def _one_stream(y, freq: str = "D", start: str = "2024-01-01") -> pd.DataFrame:
+def _one_series(y, freq: str = "D", start: str = "2024-01-01") -> pd.DataFrame:
     pandas_freq = {"D": "D", "M": "MS", "H": "h"}[freq]
     ds = pd.date_range(start, periods=len(y), freq=pandas_freq)
     return pd.DataFrame({"unique_id": "a", "ds": ds, "y": np.asarray(y, dtype=float)})
@@ -21,7 +21,7 @@ def _one_stream(y, freq: str = "D", start: str = "2024-01-01") -> pd.DataFrame:
 def test_seasonal_naive_matches_hand_computed_values():
     # differences y_t - y_{t-3}: 1, 1, 3, 1, 1, -1 -> sorted -1, 1, 1, 1, 1, 3;
     # linear quantiles: q.10 = 0, q.90 = 2, q.025 = -0.75, q.975 = 2.75.
-    series = _one_stream([2, 4, 6, 3, 5, 9, 4, 6, 8])
+    series = _one_series([2, 4, 6, 3, 5, 9, 4, 6, 8])
     out = SeasonalNaive(season_length=3).fit(series).predict(5)
     root2 = math.sqrt(2)
     np.testing.assert_allclose(out["mean"], [4, 6, 8, 4, 6])
@@ -38,7 +38,7 @@ def test_seasonal_naive_matches_hand_computed_values():
 
 
 def test_seasonal_naive_intervals_follow_the_protocol(make_demand):
-    series = make_demand(n_periods=91, streams=("a",), level=200.0)
+    series = make_demand(n_periods=91, unique_ids=("a",), level=200.0)
     h, m = 30, 7
     out = SeasonalNaive().fit(series).predict(h, level=(80, 95))
     y = series["y"].to_numpy()
@@ -52,30 +52,30 @@ def test_seasonal_naive_intervals_follow_the_protocol(make_demand):
 
 
 def test_seasonal_naive_season_length_defaults_by_frequency():
-    monthly = _one_stream(np.arange(30) % 12 + 5.0, freq="M")
+    monthly = _one_series(np.arange(30) % 12 + 5.0, freq="M")
     model = SeasonalNaive().fit(monthly)
     assert (model.freq_, model.season_length_) == ("M", 12)
     np.testing.assert_allclose(model.predict(12)["mean"], np.arange(6, 18) % 12 + 5.0)
-    hourly = _one_stream(np.arange(400) % 168, freq="H")
+    hourly = _one_series(np.arange(400) % 168, freq="H")
     assert SeasonalNaive().fit(hourly).season_length_ == 168
 
 
 def test_seasonal_naive_truncates_bounds_at_zero():
-    series = _one_stream([0, 9, 0, 0, 0, 0, 0, 0, 9, 0, 0, 0, 0, 0, 0])
+    series = _one_series([0, 9, 0, 0, 0, 0, 0, 0, 9, 0, 0, 0, 0, 0, 0])
     out = SeasonalNaive().fit(series).predict(7)
     assert out["lo_95"].min() == 0 and out["mean"].min() == 0
 
 
 def test_naive_repeats_the_last_value():
-    series = _one_stream([3, 5, 4, 6, 10])
+    series = _one_series([3, 5, 4, 6, 10])
     out = Naive().fit(series).predict(4)
     np.testing.assert_allclose(out["mean"], [10, 10, 10, 10])
     assert (out["model"] == "naive").all()
 
 
-def test_short_stream_falls_back_to_naive_with_a_warning(make_demand, caplog):
-    long = make_demand(n_periods=40, streams=("long",))
-    short = _one_stream([4, 6, 5]).assign(unique_id="short")
+def test_short_series_falls_back_to_naive_with_a_warning(make_demand, caplog):
+    long = make_demand(n_periods=40, unique_ids=("long",))
+    short = _one_series([4, 6, 5]).assign(unique_id="short")
     with caplog.at_level(logging.WARNING, logger="demand.forecast"):
         model = SeasonalNaive().fit(pd.concat([long, short]))
     assert "'short'" in caplog.text and "naive" in caplog.text
@@ -88,25 +88,25 @@ def test_short_stream_falls_back_to_naive_with_a_warning(make_demand, caplog):
 
 
 class _FailsOnSpikes(BaseForecaster):
-    """Test model whose fit fails on streams with a value above 1,000."""
+    """Test model whose fit fails on series with a value above 1,000."""
 
     def __init__(self, fallback="seasonal_naive", alias="fails_on_spikes"):
         self.fallback = fallback
         self.alias = alias
 
-    def _fit_stream(self, y):
+    def _fit_series(self, y):
         if y.max() > 1000:
             raise RuntimeError("spike")
         return y[-1]
 
-    def _predict_stream(self, state, h, level):
+    def _predict_series(self, state, h, level):
         mean = np.full(h, state)
         return {"mean": mean} | {
             f"{s}_{lv:g}": mean for lv in level for s in "lo hi".split()
         }
 
 
-def test_a_failed_stream_uses_the_fallback_and_says_so(make_demand, caplog):
+def test_a_failed_series_uses_the_fallback_and_says_so(make_demand, caplog):
     series = make_demand(n_periods=35)
     series.loc[series["unique_id"] == "south", "y"] = 5000.0
     with caplog.at_level(logging.WARNING):
@@ -116,7 +116,7 @@ def test_a_failed_stream_uses_the_fallback_and_says_so(make_demand, caplog):
     assert models == {"north": "fails_on_spikes", "south": "seasonal_naive"}
 
 
-def test_a_failed_stream_without_fallback_raises_naming_the_stream(make_demand):
+def test_a_failed_series_without_fallback_raises_naming_the_series(make_demand):
     series = make_demand(n_periods=35)
     series.loc[series["unique_id"] == "south", "y"] = 5000.0
     model = _FailsOnSpikes(fallback=None)
@@ -128,7 +128,7 @@ def test_a_failed_stream_without_fallback_raises_naming_the_stream(make_demand):
 def test_auto_ets_matches_statsmodels_called_directly(make_demand):
     from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
-    series = make_demand(n_periods=112, streams=("a",), level=300.0, seed=7)
+    series = make_demand(n_periods=112, unique_ids=("a",), level=300.0, seed=7)
     out = AutoETS().fit(series).predict(14, level=(80, 95))
     y = pd.Series(series["y"].to_numpy(dtype=float))
     result = ETSModel(
@@ -149,7 +149,7 @@ def test_auto_ets_matches_statsmodels_called_directly(make_demand):
 
 
 def test_auto_ets_too_short_for_a_season_falls_back(caplog):
-    series = _one_stream([12, 14, 11, 13, 15, 18, 9, 12, 14, 11])
+    series = _one_series([12, 14, 11, 13, 15, 18, 9, 12, 14, 11])
     with caplog.at_level(logging.WARNING):
         out = AutoETS().fit(series).predict(7)
     assert (out["model"] == "seasonal_naive").all()

@@ -15,7 +15,7 @@ def _grid(freq: str, periods: int, start: str = "2015-01-01") -> pd.DataFrame:
 
 
 def test_backtest_file_scores_every_model_asked_for(tmp_path, make_demand):
-    series = make_demand(n_periods=48, freq="M", streams=("x", "y"), level=80.0)
+    series = make_demand(n_periods=48, freq="M", unique_ids=("x", "y"), level=80.0)
     path = tmp_path / "monthly.csv"
     series.assign(ds=series["ds"].dt.strftime("%Y-%m-%d")).to_csv(path, index=False)
     scores = backtest_file(path, "M", models=["seasonal_naive", "naive"])

@@ -62,7 +62,7 @@ def test_forecasts_of_sparse_counts_are_never_negative(
 def test_levels_asked_for_name_the_interval_columns(
     alias, make_demand, make_cheap_model
 ):
-    model = make_cheap_model(alias).fit(make_demand(n_periods=56, streams=("a",)))
+    model = make_cheap_model(alias).fit(make_demand(n_periods=56, unique_ids=("a",)))
     assert list(model.predict(3, level=(50, 99.5)).columns[-4:]) == [
         "lo_50",
         "hi_50",
@@ -74,8 +74,8 @@ def test_levels_asked_for_name_the_interval_columns(
 
 @pytest.mark.parametrize("alias", ALIASES)
 def test_refit_replaces_the_previous_fit(alias, make_demand, make_cheap_model):
-    first = make_demand(n_periods=56, streams=("a", "b"), seed=1)
-    second = make_demand(n_periods=63, streams=("c",), seed=2)
+    first = make_demand(n_periods=56, unique_ids=("a", "b"), seed=1)
+    second = make_demand(n_periods=63, unique_ids=("c",), seed=2)
     refit = make_cheap_model(alias).fit(first).fit(second).predict(5)
     fresh = make_cheap_model(alias).fit(second).predict(5)
     pd.testing.assert_frame_equal(refit, fresh)
@@ -96,7 +96,7 @@ def test_extra_level_columns_are_ignored(alias, make_demand, make_cheap_model):
 def test_predict_rejects_a_horizon_that_is_not_a_positive_count(
     alias, h, make_demand, make_cheap_model
 ):
-    model = make_cheap_model(alias).fit(make_demand(n_periods=30, streams=("a",)))
+    model = make_cheap_model(alias).fit(make_demand(n_periods=30, unique_ids=("a",)))
     with pytest.raises(ValueError, match="h must be"):
         model.predict(h)
 
@@ -110,6 +110,8 @@ def test_make_model_names_the_choices_for_an_unknown_alias_or_parameter():
 
 @pytest.mark.parametrize("level", [(0,), (100,), (80, 120)])
 def test_predict_rejects_a_level_outside_0_to_100(level, make_demand):
-    model = make_model("seasonal_naive").fit(make_demand(n_periods=30, streams=("a",)))
+    model = make_model("seasonal_naive").fit(
+        make_demand(n_periods=30, unique_ids=("a",))
+    )
     with pytest.raises(ValueError, match="percentage"):
         model.predict(3, level=level)

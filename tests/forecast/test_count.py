@@ -12,7 +12,7 @@ from demand.forecast.count import count_quantile
 
 
 def _low_counts(n_days: int, seed: int = 0) -> pd.DataFrame:
-    """Return one stream of Poisson counts of about 3 a day with a weekday cycle."""
+    """Return one series of Poisson counts of about 3 a day with a weekday cycle."""
     rng = np.random.default_rng(seed)
     ds = pd.date_range("2021-01-04", periods=n_days, freq="D")
     rate = 3.0 * np.array([1.0, 0.9, 0.9, 1.0, 1.2, 1.4, 1.1])[ds.day_of_week]

@@ -23,7 +23,7 @@ from demand.forecast.ml import lagged_level
 
 
 def _weekly(n_days: int, seed: int = 0, start: str = "2022-01-03") -> pd.DataFrame:
-    """Return one stream of Poisson counts with a strong weekday pattern."""
+    """Return one series of Poisson counts with a strong weekday pattern."""
     rng = np.random.default_rng(seed)
     ds = pd.date_range(start, periods=n_days, freq="D")
     rate = 50.0 * np.array([1.0, 0.9, 0.9, 1.0, 1.3, 1.6, 1.2])[ds.day_of_week]
@@ -175,8 +175,8 @@ class _NarrowSeasonalNaive(SeasonalNaive):
     ):
         super().__init__(season_length, freq, fallback, alias)
 
-    def _predict_stream(self, state, h, level):
-        out = super()._predict_stream(state, h, level)
+    def _predict_series(self, state, h, level):
+        out = super()._predict_series(state, h, level)
         return {k: out["mean"] if k != "mean" else v for k, v in out.items()}
 
 

@@ -37,7 +37,7 @@ def test_fit_once_outside_a_block_always_fits(make_demand) -> None:
 
 
 def test_forecast_and_backtest_equal_the_two_run_apart(make_demand) -> None:
-    series = make_demand(140, "D", streams=("north",))
+    series = make_demand(140, "D", unique_ids=("north",))
     key = ("calls", "D", "count", "operational", "north")
     forecast = SeriesTask(key, "seasonal_naive", "naive", series, 14, (80, 95))
     backtest = BacktestTask(
@@ -65,7 +65,7 @@ def test_calendar_models_forecast_years_without_the_training_one_offs(
 ) -> None:
     # Training covers 2022's state funeral, a one-off bank holiday; the
     # forecast years do not, and the forecast must still be made.
-    demand = make_demand(1092, "D", streams=("north",))
+    demand = make_demand(1092, "D", unique_ids=("north",))
     model = model_class(country="GB", freq="D", fallback=None).fit(demand)
     forecast = model.predict(28, (80,))
     assert len(forecast) == 28

@@ -139,14 +139,14 @@ def rolling_origin(
         h: Horizon, periods forecast after each cutoff.
         freq: Frequency code of `data`.
         forecast_at: Called with a cutoff's training rows (`training_window`);
-            returns `h` periods per stream in the `forecasts` shape.
+            returns `h` periods per series in the `forecasts` shape.
         train_window: Periods of history per cutoff; None means all.
         level: Interval coverages in percent, as `forecast_at` returns them.
         min_train: A cutoff with fewer training rows is skipped.
 
     Returns:
         The `backtests` shape: `unique_id, cutoff, ds, y, model, mean`, then
-        `lo_<level>, hi_<level>`; one row per stream, cutoff and forecast period
+        `lo_<level>, hi_<level>`; one row per series, cutoff and forecast period
         that has an actual (no rows when every cutoff was skipped).
     """
     columns = ["unique_id", "cutoff", "ds", "y", "model", "mean"]
@@ -231,7 +231,7 @@ def cross_validate(
 
     Returns:
         The `backtests` shape: `unique_id, cutoff, ds, y, model, mean`, then
-        `lo_<level>, hi_<level>`; one row per stream, cutoff and forecast period
+        `lo_<level>, hi_<level>`; one row per series, cutoff and forecast period
         that has an actual.
 
     Raises:
@@ -292,13 +292,13 @@ def _cutoff_scales(
     The scale is the seasonal-naive MAE of the training window the model saw at
     that cutoff: rows with `ds ≤ cutoff`, the last `train_window` of them.
     """
-    streams = {
+    series_by_uid = {
         uid: (g["ds"].to_numpy(), g["y"].to_numpy(dtype=float))
         for uid, g in series.groupby("unique_id", sort=False, observed=True)
     }
     scales = []
     for uid, cutoff in keys[["unique_id", "cutoff"]].itertuples(index=False):
-        ds, y = streams[uid]
+        ds, y = series_by_uid[uid]
         end = int(np.searchsorted(ds, np.datetime64(cutoff, "ns"), side="right"))
         start = max(0, end - train_window) if train_window else 0
         scales.append(seasonal_naive_mae(y[start:end], season_length))
@@ -339,7 +339,7 @@ def score_backtests(
     Returns:
         One row per (unique_id, model): `unique_id, model, mase, smape` (%),
         `rmse` (units of y), `bias` (%), `cov80, cov95` (shares 0-1; NaN when
-        the backtests lack that level), `sql` (scaled quantile loss over the
+        the backtests lack that coverage), `sql` (scaled quantile loss over the
         quantiles 0.025, 0.1, 0.5, 0.9, 0.975: the 95 % and 80 % bounds and the
         point) and `msis` (M4's mean scaled interval score at 95 %); both are
         scaled like MASE and NaN without the 80 % and 95 % intervals.

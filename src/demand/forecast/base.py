@@ -51,9 +51,9 @@ def intervals_around(
     level: Iterable[float],
     bounds: Callable[[float], tuple[np.ndarray, np.ndarray]],
 ) -> dict[str, np.ndarray]:
-    """Return one stream's forecast values: `mean` and `lo_<lv>, hi_<lv>` per level.
+    """Return one series' forecast values: `mean` and `lo_<lv>, hi_<lv>` per coverage.
 
-    The tail every per-stream model shares. `bounds(lv)` gives the raw lower
+    The tail every per-series model shares. `bounds(lv)` gives the raw lower
     and upper bounds at coverage `lv` (percent); a bound on the wrong side of
     `point` is moved to it, so lo ≤ mean ≤ hi always holds.
     """
@@ -65,18 +65,18 @@ def intervals_around(
     return out
 
 
-def _step_ok(ds: pd.Series, family: str, first_of_stream: pd.Series) -> pd.Series:
+def _step_ok(ds: pd.Series, family: str, first_of_series: pd.Series) -> pd.Series:
     """Return True where `ds` is one period after the previous row, or first."""
     if family == "M":
         months = ds.dt.year * 12 + ds.dt.month
         ok = months.diff().eq(1) & ds.dt.is_month_start & ds.eq(ds.dt.normalize())
-        return ok | (first_of_stream & ds.dt.is_month_start & ds.eq(ds.dt.normalize()))
-    return ds.diff().eq(FIXED_STEPS[family]) | first_of_stream
+        return ok | (first_of_series & ds.dt.is_month_start & ds.eq(ds.dt.normalize()))
+    return ds.diff().eq(FIXED_STEPS[family]) | first_of_series
 
 
-def _infer_family(ds: pd.Series, first_of_stream: pd.Series) -> str:
+def _infer_family(ds: pd.Series, first_of_series: pd.Series) -> str:
     """Return the frequency family of the most common step between consecutive rows."""
-    steps = ds.diff()[~first_of_stream]
+    steps = ds.diff()[~first_of_series]
     if steps.empty:
         raise ValueError(
             "Cannot infer the frequency: every stream has a single row; pass freq."
@@ -174,7 +174,7 @@ def check_demand(frame: pd.DataFrame, freq: str | None = None) -> pd.DataFrame:
 
     Raises:
         ValueError: a column is missing, a value is null or not a number, a
-            (unique_id, ds) pair repeats, or a stream is not a regular grid.
+            (unique_id, ds) pair repeats, or a series is not a regular grid.
     """
     return validate_demand(frame, freq)[0]
 
@@ -182,15 +182,15 @@ def check_demand(frame: pd.DataFrame, freq: str | None = None) -> pd.DataFrame:
 def map_streams(
     func: Callable[..., Any], series: pd.DataFrame, with_ds: bool = False
 ) -> dict[Hashable, Any]:
-    """Apply `func` to each stream's `y` (oldest first), one stream at a time.
+    """Apply `func` to each series' `y` (oldest first), one series at a time.
 
-    Streams are independent, so this is the one place to parallelise later
+    Series are independent, so this is the one place to parallelise later
     (joblib, Dask). `func` must be a pure function of its arguments.
 
     Args:
         func: Called as `func(y)`, or `func(y, ds)` with `with_ds`.
         series: A frame satisfying `demand`, sorted by (unique_id, ds).
-        with_ds: Also pass the stream's period starts as a `DatetimeIndex`
+        with_ds: Also pass the series' period starts as a `DatetimeIndex`
             (for models with calendar features).
 
     Returns:
@@ -209,19 +209,19 @@ def _fit_or_error(func: Callable[..., Any]) -> Callable[..., Any]:
     def wrapped(*args: Any) -> Any:
         try:
             return func(*args)
-        except Exception as exc:  # any failure sends the stream to its fallback
+        except Exception as exc:  # any failure sends the series to its fallback
             return exc
 
     return wrapped
 
 
 class BaseForecaster(BaseEstimator):
-    """Base of every forecaster: validation, per-stream fitting, fallback, output shape.
+    """Base of every forecaster: validation, per-series fitting, fallback, output shape.
 
-    Subclasses store hyper-parameters in `__init__` and write either the per-stream
-    maths (`_fit_stream`, `_predict_stream`) or whole-frame `_fit`/`_predict`.
-    A subclass that sets the class attribute `fit_stream_with_ds = True` gets
-    `_fit_stream(y, ds)`, with `ds` the stream's period starts (calendar features).
+    Subclasses store hyper-parameters in `__init__` and write either the per-series
+    maths (`_fit_series`, `_predict_series`) or whole-frame `_fit`/`_predict`.
+    A subclass that sets the class attribute `fit_series_with_ds = True` gets
+    `_fit_series(y, ds)`, with `ds` the series' period starts (calendar features).
     Hyper-parameters read here when present, documented here for every model:
 
     Args:
@@ -229,7 +229,7 @@ class BaseForecaster(BaseEstimator):
             cycle); None means the default for the frequency (`SEASON_LENGTHS`:
             h 168, D 7, W 52, M 12).
         freq: Frequency (`h`, `D`, `W`, `M`); None infers it from `ds`.
-        fallback: Alias of the model for streams it cannot fit (too short, or
+        fallback: Alias of the model for series it cannot fit (too short, or
             the fit fails); None raises. See `fit_fallback`.
         alias: Value written to the `model` column.
 
@@ -245,7 +245,7 @@ class BaseForecaster(BaseEstimator):
             setattr(self, name, arguments[name])
 
     def fit(self, series: pd.DataFrame) -> BaseForecaster:
-        """Fit every stream of `series` independently; refitting replaces the fit.
+        """Fit each series in `series` on its own; refitting replaces the fit.
 
         Args:
             series: A frame satisfying `demand`.
@@ -254,7 +254,7 @@ class BaseForecaster(BaseEstimator):
             self.
 
         Raises:
-            ValueError: `series` does not satisfy `demand`, or a stream failed and
+            ValueError: `series` does not satisfy `demand`, or a series failed and
                 there is no fallback (or the fallback failed too).
         """
         data, family = validate_demand(series, getattr(self, "freq", None))
@@ -279,7 +279,7 @@ class BaseForecaster(BaseEstimator):
             delattr(self, name)
 
     def predict(self, h: int, level: Iterable[float] = (80, 95)) -> pd.DataFrame:
-        """Forecast the `h` periods after each stream's last period.
+        """Forecast the `h` periods after each series' last period.
 
         Args:
             h: Horizon, in periods of the fitted frequency (positive).
@@ -287,8 +287,8 @@ class BaseForecaster(BaseEstimator):
 
         Returns:
             The `forecasts` shape without `run_id`: `unique_id, ds, model, mean`
-            then `lo_<level>, hi_<level>` for each level; exactly `h` rows per
-            stream; every value truncated at 0 and lo ≤ mean ≤ hi.
+            then `lo_<level>, hi_<level>` per coverage in `level`; exactly `h` rows per
+            series; every value truncated at 0 and lo ≤ mean ≤ hi.
 
         Raises:
             NotFittedError: called before `fit`.
@@ -309,26 +309,26 @@ class BaseForecaster(BaseEstimator):
         out[numeric] = out[numeric].clip(lower=0.0)  # counts are never negative
         return out[["unique_id", "ds", "model", *numeric]].reset_index(drop=True)
 
-    # -- per-stream machinery; subclasses usually write only the two hooks below --
+    # -- per-series machinery; subclasses usually write only the two hooks below --
 
-    fit_stream_with_ds: bool = False
-    """Whether `_fit_stream` also receives the stream's `ds` (a DatetimeIndex)."""
+    fit_series_with_ds: bool = False
+    """Whether `_fit_series` also receives the series' `ds` (a DatetimeIndex)."""
 
-    def _fit_stream(self, y: np.ndarray, *args: Any) -> Any:
-        """Fit one stream's counts `y` (oldest first) and return its state.
+    def _fit_series(self, y: np.ndarray, *args: Any) -> Any:
+        """Fit one series' counts `y` (oldest first) and return its state.
 
-        With `fit_stream_with_ds`, the second argument is the stream's `ds`.
+        With `fit_series_with_ds`, the second argument is the series' `ds`.
         """
         raise NotImplementedError
 
-    def _predict_stream(self, state: Any, h: int, level: tuple[float, ...]) -> dict:
-        """Return {'mean': array(h), 'lo_80': ..., ...} for one fitted stream."""
+    def _predict_series(self, state: Any, h: int, level: tuple[float, ...]) -> dict:
+        """Return {'mean': array(h), 'lo_80': ..., ...} for one fitted series."""
         raise NotImplementedError
 
     def _fit(self, series: pd.DataFrame) -> None:
-        """Fit each stream with `_fit_stream`; send failures to the fallback model."""
+        """Fit each series with `_fit_series`; send failures to the fallback model."""
         results = map_streams(
-            _fit_or_error(self._fit_stream), series, with_ds=self.fit_stream_with_ds
+            _fit_or_error(self._fit_series), series, with_ds=self.fit_series_with_ds
         )
         self.states_ = {
             u: r for u, r in results.items() if not isinstance(r, Exception)
@@ -348,11 +348,11 @@ class BaseForecaster(BaseEstimator):
         }
 
     def _predict(self, h: int, level: tuple[float, ...]) -> pd.DataFrame:
-        """Forecast every stream: by `_predict_stream`, or by its fallback."""
+        """Forecast every series: by `_predict_series`, or by its fallback."""
         alias = getattr(self, "alias", type(self).__name__)
         frames = []
         for uid, state in self.states_.items():
-            values = self._predict_stream(state, h, level)
+            values = self._predict_series(state, h, level)
             frame = pd.DataFrame(values)
             frame.insert(0, "model", alias)
             frame.insert(0, "ds", future_ds(self.last_ds_[uid], h, self.freq_))

@@ -11,7 +11,7 @@ __all__ = ["Naive", "SeasonalNaive"]
 
 
 class SeasonalNaive(BaseForecaster):
-    """Repeat each stream's last observed season.
+    """Repeat each series' last observed season.
 
     Intervals follow the benchmark protocol: the empirical quantiles (numpy's
     default, linear) of the in-sample seasonal differences `y_t - y_{t-m}`, the
@@ -20,7 +20,7 @@ class SeasonalNaive(BaseForecaster):
     quantiles on one side of zero, the bound is moved to the point forecast so
     that lo ≤ mean ≤ hi always holds.
 
-    A stream needs more than one season (n > m) of history; a shorter one goes to
+    A series needs more than one season (n > m) of history; a shorter one goes to
     `fallback`.
 
     Args:
@@ -36,7 +36,7 @@ class SeasonalNaive(BaseForecaster):
     ):
         self._store_hyperparameters(locals())
 
-    def _fit_stream(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _fit_series(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Return the last season and the in-sample seasonal differences."""
         m = self.season_length_
         if y.size <= m:
@@ -46,7 +46,7 @@ class SeasonalNaive(BaseForecaster):
             )
         return y[-m:].copy(), y[m:] - y[:-m]
 
-    def _predict_stream(
+    def _predict_series(
         self, state: tuple[np.ndarray, np.ndarray], h: int, level: tuple[float, ...]
     ) -> dict[str, np.ndarray]:
         """Tile the last season over h periods; widen by sqrt(seasons ahead)."""
@@ -64,10 +64,10 @@ class SeasonalNaive(BaseForecaster):
 
 
 class Naive(SeasonalNaive):
-    """Repeat each stream's last value: seasonal naive with a season of one period.
+    """Repeat each series' last value: seasonal naive with a season of one period.
 
-    The default fallback of `SeasonalNaive` for streams shorter than one season.
-    A stream needs at least two periods (one difference for the intervals).
+    The default fallback of `SeasonalNaive` for series shorter than one season.
+    A series needs at least two periods (one difference for the intervals).
 
     Args:
         freq, fallback, alias: As for every model (`BaseForecaster`).

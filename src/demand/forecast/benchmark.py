@@ -127,7 +127,7 @@ def backtest_file(
 
     Returns:
         Scores, one row per (unique_id, model) (see `score_backtests`). Where a
-        stream fell back at some cutoff, its row still carries the requested
+        series fell back at some cutoff, its row still carries the requested
         model's alias, and a WARNING says how many forecasts came from the fallback.
 
     Raises:

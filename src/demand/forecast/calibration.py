@@ -27,13 +27,13 @@ N_BANDS = 3
 horizon (later forecast steps use the last band)."""
 MIN_CALIBRATION_ERRORS = 40
 """Validation errors a combination needs before its intervals are calibrated at
-all (the same bound as `MIN_BAND_ERRORS`): a monthly stream's 36 errors come
+all (the same bound as `MIN_BAND_ERRORS`): a monthly series' 36 errors come
 from overlapping windows one month apart, and calibrating on them made London's
 `--dev` SQL 0.459 against 0.330 with the members' own intervals (2026-12-04)."""
 MIN_BAND_ERRORS = 40
 """Validation errors each band needs to be calibrated apart: with fewer than 39,
-the 95 % conformal rank falls outside the sample (hourly streams have 168 a
-band; a daily stream's 84 errors are pooled)."""
+the 95 % conformal rank falls outside the sample (hourly series have 168 a
+band; a daily series' 84 errors are pooled)."""
 _MIN_HALF_WIDTH = 0.5  # counts: keeps the scaled errors finite for zero intervals
 
 
@@ -137,7 +137,7 @@ def calibrate_stream(
     bands: tuple[int, list[np.ndarray]] | None,
     level: tuple[float, ...],
 ) -> None:
-    """Set one stream's forecast intervals (`frame`, by `ds`) to conformal ones.
+    """Set one series' forecast intervals (`frame`, by `ds`) to conformal ones.
 
     Per horizon band where `bands` (see `band_errors`) is given and every band
     has `MIN_BAND_ERRORS` errors or more, else from all the validation errors

@@ -1,4 +1,4 @@
-"""The rules by which `auto` chooses per stream: combination and selection."""
+"""The rules by which `auto` chooses per series: combination and selection."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ __all__ = [
 ]
 
 Choice = tuple[tuple[str, ...], tuple[float, ...], float, str]
-"""(members, weights, inner MASE, reason) of one stream's choice."""
+"""(members, weights, inner MASE, reason) of one series' choice."""
 
 GUARD_MAX_MASE_RATIO = 1.10
 """The coverage guard never costs more than this: when every candidate it would
@@ -33,10 +33,10 @@ EQUAL_WEIGHT_SPREAD = 0.05
 
 
 def combination_rule(rows: pd.DataFrame) -> Choice:
-    """Apply the combination rule (`auto`) to one stream's candidate scores.
+    """Apply the combination rule (`auto`) to one series' candidate scores.
 
     Args:
-        rows: The stream's finite scores, one row per candidate (index: alias)
+        rows: The series' finite scores, one row per candidate (index: alias)
             with a `mase` column.
     """
     best_mase = float(rows["mase"].min())
@@ -79,7 +79,7 @@ def selection_rule(
     top_k: int,
     mase_of: Callable[[tuple[str, ...], tuple[float, ...]], float],
 ) -> Choice:
-    """Apply the selection rule (`auto_select`, steps 3-4) to one stream's scores.
+    """Apply the selection rule (`auto_select`, steps 3-4) to one series' scores.
 
     Args:
         rows: As for `combination_rule`, with a `coverage` column too.
@@ -130,11 +130,11 @@ def combine_inner(
     members: tuple[str, ...],
     weights: tuple[float, ...],
 ) -> pd.DataFrame:
-    """Return the inner backtests of stream `uid` for a weighted mean of members.
+    """Return the inner backtests of series `uid` for a weighted mean of members.
 
     Args:
-        inner: Each candidate's inner backtests (`backtests` shape, level 80).
-        uid: The stream.
+        inner: Each candidate's inner backtests (`backtests` shape, coverage 80).
+        uid: The series (`unique_id`).
         members: Aliases of candidates in `inner`.
         weights: One weight per member; normalised.
     """

@@ -139,7 +139,7 @@ class CountRegression(BaseForecaster):
         season_length, freq, fallback, alias: As for every model (`BaseForecaster`).
     """
 
-    fit_stream_with_ds = True
+    fit_series_with_ds = True
 
     def __init__(
         self,
@@ -169,8 +169,8 @@ class CountRegression(BaseForecaster):
         t = (position - start) / self._knot()
         return np.column_stack([t, *[np.maximum(t - k, 0.0) for k in knots]])
 
-    def _fit_stream(self, y: np.ndarray, ds: pd.DatetimeIndex) -> dict[str, Any]:
-        """Fit the count regression and the local level to one stream."""
+    def _fit_series(self, y: np.ndarray, ds: pd.DatetimeIndex) -> dict[str, Any]:
+        """Fit the count regression and the local level to one series."""
         if self.point not in ("median", "mean"):
             raise ValueError(f"point must be 'median' or 'mean', not {self.point!r}.")
         history = int(self.max_history or _DEFAULT_HISTORY[self.freq_])
@@ -237,7 +237,7 @@ class CountRegression(BaseForecaster):
             "last": ds[-1],
         }
 
-    def _predict_stream(
+    def _predict_series(
         self, state: dict[str, Any], h: int, level: tuple[float, ...]
     ) -> dict[str, np.ndarray]:
         """Forecast h periods: the calendar at future dates, trend held, level."""

@@ -19,7 +19,7 @@ logger = logging.getLogger(__name__)
 def combine_forecasts(
     forecasts: Sequence[pd.DataFrame], weights: Sequence[float], alias: str
 ) -> pd.DataFrame:
-    """Return the weighted mean of forecasts of the same streams and periods.
+    """Return the weighted mean of forecasts of the same series and periods.
 
     Every value column (`mean`, `lo_*`, `hi_*`) is averaged with the same
     weights, so `lo ≤ mean ≤ hi` holds for the result whenever it holds for each
@@ -53,7 +53,7 @@ class Ensemble(BaseForecaster):
     accepts (`country`, `random_state`, `freq`, `season_length`); the point
     forecasts and every interval bound are averaged with `weights` (equal when
     None), see `combine_forecasts`. A member that fails outright is left out
-    with a WARNING; a stream a member cannot fit uses that member's fallback.
+    with a WARNING; a series a member cannot fit uses that member's fallback.
 
     Args:
         members: Aliases of registered models.

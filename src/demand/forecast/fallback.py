@@ -40,13 +40,13 @@ def fit_fallback(
     error: BaseException,
     **shared: Any,
 ) -> BaseForecaster:
-    """Fit the `fallback` model on the streams of `series` that `failed` could not fit.
+    """Fit the `fallback` model on the series in `series` that `failed` could not fit.
 
-    The one policy for every layer (a stream inside a model, a whole series in
+    The one policy for every layer (a series inside a model, a whole series in
     the forecast stage, a choice `auto` could not refit): the fallback is the
     registered model `fallback`, set up like the failed one (`model_for` with
     the same `shared` settings: `freq`, `season_length`, ...); the failure is
-    logged at WARNING (INFO inside `routine_fallbacks`) with the stream ids, the
+    logged at WARNING (INFO inside `routine_fallbacks`) with the series ids, the
     model and the error; and the fallback's alias is what its forecasts carry
     in the `model` column, so the record is never silent.
 
@@ -54,7 +54,7 @@ def fit_fallback(
         fallback: Alias of the fallback model; None (or `failed` itself) means
             there is none.
         failed: Alias of the model that could not fit.
-        series: The streams to fit the fallback on (`demand` rows).
+        series: The series to fit the fallback on (`demand` rows).
         error: Why `failed` could not fit them.
         **shared: Settings for `model_for`.
 
@@ -62,17 +62,18 @@ def fit_fallback(
         The fitted fallback.
 
     Raises:
-        ValueError: there is no fallback; the message names the streams.
+        ValueError: there is no fallback; the message names the series.
     """
     uids = list(dict.fromkeys(series["unique_id"]))
-    streams = repr(uids[0]) if len(uids) == 1 else repr(uids)
+    ids = repr(uids[0]) if len(uids) == 1 else repr(uids)
     if not fallback or fallback == failed:
-        raise ValueError(f"{failed} could not fit stream {streams}: {error}") from error
+        # "stream" kept: this text reaches `model_choices.reason` via the stage.
+        raise ValueError(f"{failed} could not fit stream {ids}: {error}") from error
     logger.log(
         logging.INFO if _ROUTINE_FALLBACKS.get() else logging.WARNING,
         "%s could not fit stream %s (%s: %s); using fallback %s.",
         failed,
-        streams,
+        ids,
         type(error).__name__,
         error,
         fallback,

@@ -43,12 +43,13 @@ class SeriesTask:
     """Everything needed to forecast one series, and nothing shared.
 
     Attributes:
-        key: (stream, freq, measure, horizon, unique_id) of the series.
+        key: (stream, freq, measure, term, unique_id) of the series; the term
+            (operational or strategic) is what `forecasts.horizon` stores.
         alias: Configured model alias (a key of `MODELS`).
         fallback: Alias used when the model cannot fit the series at all.
         series: The series' history, `unique_id, ds, y`, sorted by `ds`.
         h: Horizon, periods.
-        levels: Interval coverages, percent.
+        coverages: Interval coverages, percent (`[forecast] levels`).
         events: Events affecting this series.
         max_growth_per_year: Growth cap, fraction per year.
         fitted: A model fitted on this series earlier (reuse: no refit).
@@ -59,7 +60,7 @@ class SeriesTask:
     fallback: str
     series: pd.DataFrame
     h: int
-    levels: tuple[int, ...]
+    coverages: tuple[int, ...]
     events: tuple[EventConfig, ...] = ()
     max_growth_per_year: float = 0.25
     fitted: BaseForecaster | None = None
@@ -181,27 +182,27 @@ def fit_series(task: SeriesTask) -> SeriesResult:
     Returns:
         The forecast and its provenance; `failed` says the fallback was used.
     """
-    stream, freq, _measure, _horizon, uid = task.key
+    stream, freq, _measure, _term, uid = task.key
     adjusted = adjust_history(task.series, task.events, freq)
     flags = list(adjusted.notes)
     failed = False
     if task.fitted is not None:
         model = task.fitted
-        forecast = model.predict(task.h, task.levels)
+        forecast = model.predict(task.h, task.coverages)
         chosen, reason = _chosen(model, uid, task.alias)
         reason = f"{reason} (saved model reused)"
     else:
         family = normalise_freq(freq)
         try:
             model = model_for(task.alias, freq=family).fit(adjusted.frame)
-            forecast = model.predict(task.h, task.levels)
+            forecast = model.predict(task.h, task.coverages)
             chosen, reason = _chosen(model, uid, task.alias)
         except Exception as exc:  # noqa: BLE001 - any failure goes to the fallback
             failed = True
             model = fit_fallback(
                 task.fallback, task.alias, adjusted.frame, exc, freq=family
             )
-            forecast = model.predict(task.h, task.levels)
+            forecast = model.predict(task.h, task.coverages)
             chosen = task.fallback
             reason = f"{task.alias} failed ({type(exc).__name__}: {exc}); fallback"
     forecast, flag = bound_growth(
@@ -219,7 +220,8 @@ class BacktestTask:
     """One series' rolling-origin backtest.
 
     Attributes:
-        key: (stream, freq, measure, horizon, unique_id) of the series.
+        key: (stream, freq, measure, term, unique_id) of the series; the term
+            (operational or strategic) is what `forecasts.horizon` stores.
         alias: Model alias.
         fallback: Alias used where the model cannot fit a training window.
         series: The whole history, `unique_id, ds, y`, sorted by `ds`.
@@ -227,7 +229,7 @@ class BacktestTask:
         n_windows: Number of cutoffs.
         step: Periods between cutoffs.
         train_window: Periods of history per cutoff (None: all).
-        levels: Interval coverages, percent.
+        coverages: Interval coverages, percent (`[forecast] levels`).
         events: Events affecting this series.
         max_growth_per_year: Growth cap, fraction per year.
         last: Last period of the whole frame (cutoffs count back from it).
@@ -241,7 +243,7 @@ class BacktestTask:
     n_windows: int
     step: int
     train_window: int | None
-    levels: tuple[int, ...]
+    coverages: tuple[int, ...]
     events: tuple[EventConfig, ...]
     max_growth_per_year: float
     last: pd.Timestamp
@@ -267,7 +269,7 @@ def _backtest_windows(task: BacktestTask) -> pd.DataFrame:
     cutoffs = make_cutoffs(task.last, task.h, task.n_windows, task.step, freq)
 
     def forecast_at(train: pd.DataFrame) -> pd.DataFrame:
-        settings = (task.h, task.levels, task.events, task.max_growth_per_year)
+        settings = (task.h, task.coverages, task.events, task.max_growth_per_year)
         rows = train.reset_index(drop=True)
         return fit_series(
             SeriesTask(task.key, task.alias, task.fallback, rows, *settings)
@@ -280,7 +282,7 @@ def _backtest_windows(task: BacktestTask) -> pd.DataFrame:
         freq,
         forecast_at,
         task.train_window,
-        task.levels,
+        task.coverages,
         min_train=2,
     )
 

@@ -169,7 +169,7 @@ class HarmonicRegression(BaseForecaster):
     of the season (and of the day and year where the data resolve them) and
     bank-holiday and Christmas/New Year flags. Fitted by iterated GLS for speed
     (a joint SARIMAX likelihood with ~25 regressors takes tens of seconds a
-    stream): β by least squares on the differenced data, the ARIMA errors by
+    series): β by least squares on the differenced data, the ARIMA errors by
     statsmodels `SARIMAX(y - X β, order=order)`, then β again by least squares
     on data passed through the errors' inverse filter, and the errors refitted;
     forecasts add X β back to the errors' forecast and interval. The default
@@ -193,7 +193,7 @@ class HarmonicRegression(BaseForecaster):
         season_length, freq, fallback, alias: As for every model (`BaseForecaster`).
     """
 
-    fit_stream_with_ds = True
+    fit_series_with_ds = True
 
     def __init__(
         self,
@@ -222,8 +222,8 @@ class HarmonicRegression(BaseForecaster):
             warnings.simplefilter("ignore")  # convergence chatter; checked below
             return self._errors_model(errors).fit(disp=False, maxiter=int(self.maxiter))
 
-    def _fit_stream(self, y: np.ndarray, ds: pd.DatetimeIndex) -> dict[str, Any]:
-        """Fit the harmonic regression with ARIMA errors to one stream."""
+    def _fit_series(self, y: np.ndarray, ds: pd.DatetimeIndex) -> dict[str, Any]:
+        """Fit the harmonic regression with ARIMA errors to one series."""
         history = self.max_history or _DEFAULT_HISTORY[self.freq_]
         y, ds = y[-int(history) :], ds[-int(history) :]
         exog = model_calendar(self, ds)
@@ -248,7 +248,7 @@ class HarmonicRegression(BaseForecaster):
         if not np.isfinite(result.params).all() or not np.isfinite(result.llf):
             raise ValueError("SARIMAX gave non-finite parameters.")
         # The errors and parameters, not statsmodels' results (3 MB a daily
-        # stream, in memory for every series of a run): refiltering at predict
+        # series, in memory for all of a run): refiltering at predict
         # time gives the same forecast.
         return {
             "errors": errors,
@@ -258,7 +258,7 @@ class HarmonicRegression(BaseForecaster):
             "last": ds[-1],
         }
 
-    def _predict_stream(
+    def _predict_series(
         self, state: dict[str, Any], h: int, level: tuple[float, ...]
     ) -> dict[str, np.ndarray]:
         """Forecast h periods with the future regressors and analytic intervals."""

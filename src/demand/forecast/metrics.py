@@ -41,7 +41,7 @@ def seasonal_naive_mae(y: ArrayLike, season_length: int) -> float:
     """Return the in-sample seasonal-naive MAE, `mean |y_t - y_{t-m}|`: MASE's scale.
 
     Args:
-        y: One stream's training counts, oldest first.
+        y: One series' training counts, oldest first.
         season_length: m, in periods.
 
     Returns:
@@ -114,10 +114,10 @@ def scaled_quantile_loss(
 ) -> float:
     """Return the scaled quantile (pinball) loss, M5's probabilistic score.
 
-    For each point and quantile level q with forecast quantile Q, the pinball
+    For each point and quantile q (a probability) with forecast quantile Q, the pinball
     loss is `q (y - Q)` when `y ≥ Q` and `(1 - q) (Q - y)` otherwise; it is
     divided by the point's scale (as MASE's errors are) and averaged over
-    points and quantile levels. With only the median it is MASE / 2.
+    points and quantiles. With only the median it is MASE / 2.
 
     Args:
         y: Actuals.

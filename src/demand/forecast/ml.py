@@ -76,7 +76,7 @@ class GradientBoosting(BaseForecaster):
         season_length, freq, fallback, alias: As for every model (`BaseForecaster`).
     """
 
-    fit_stream_with_ds = True
+    fit_series_with_ds = True
 
     def __init__(
         self,
@@ -126,7 +126,7 @@ class GradientBoosting(BaseForecaster):
         frame["week_hour"] = frame["dow"] * 24 + frame["hour"]
         return frame.to_numpy(dtype=float)
 
-    def _fit_stream(self, y: np.ndarray, ds: pd.DatetimeIndex) -> dict[str, Any]:
+    def _fit_series(self, y: np.ndarray, ds: pd.DatetimeIndex) -> dict[str, Any]:
         """Fit the booster twice: without the calibration tail, then on all."""
         lag, window, calibration = self._settings()
         level = lagged_level(y, lag, window, y.size)
@@ -163,7 +163,7 @@ class GradientBoosting(BaseForecaster):
             "floor": floor,
         }
 
-    def _predict_stream(
+    def _predict_series(
         self, state: dict[str, Any], h: int, level: tuple[float, ...]
     ) -> dict[str, np.ndarray]:
         """Forecast h periods: lagged level times the boosted ratio."""

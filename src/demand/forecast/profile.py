@@ -50,7 +50,7 @@ class DailyProfile(BaseForecaster):
         fallback, alias: As for every model (`BaseForecaster`).
     """
 
-    fit_stream_with_ds = True
+    fit_series_with_ds = True
 
     def __init__(
         self,
@@ -76,7 +76,7 @@ class DailyProfile(BaseForecaster):
             season_length=season_length,
         )
 
-    def _fit_stream(self, y: np.ndarray, ds: pd.DatetimeIndex) -> dict[str, Any]:
+    def _fit_series(self, y: np.ndarray, ds: pd.DatetimeIndex) -> dict[str, Any]:
         """Fit the daily model on complete days and the hour-of-week shares."""
         if self.freq_ != "h":  # nothing to split: the daily model forecasts directly
             direct = pd.DataFrame({"unique_id": "s", "ds": ds, "y": y})
@@ -124,7 +124,7 @@ class DailyProfile(BaseForecaster):
             "last_day": complete.index[-1],
         }
 
-    def _predict_stream(
+    def _predict_series(
         self, state: dict[str, Any], h: int, level: tuple[float, ...]
     ) -> dict[str, np.ndarray]:
         """Split the daily forecasts into the h next hours."""

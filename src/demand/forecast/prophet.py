@@ -75,14 +75,14 @@ def make_prophet(
 
 
 class ProphetModel(BaseForecaster):
-    """Prophet per stream: yearly + weekly seasonality and country holidays.
+    """Prophet per series: yearly + weekly seasonality and country holidays.
 
     The protocol's "Prophet defaults" reference model: Prophet's defaults
     (linear trend, additive seasonality, daily seasonality only for sub-daily
     data) plus yearly and weekly seasonality and the bank holidays of
-    `country`. Intervals at every level asked are the central quantiles of one
+    `country`. Intervals at every coverage asked are the central quantiles of one
     set of `n_samples` predictive samples (trend and observation noise), so one
-    fit serves every level; `random_state` seeds the sampling. Weekly
+    fit serves every coverage; `random_state` seeds the sampling. Weekly
     seasonality is dropped for monthly data (it cannot be identified).
 
     Args:
@@ -96,7 +96,7 @@ class ProphetModel(BaseForecaster):
         fallback, alias: As for every model (`BaseForecaster`).
     """
 
-    fit_stream_with_ds = True
+    fit_series_with_ds = True
 
     def __init__(
         self,
@@ -110,8 +110,8 @@ class ProphetModel(BaseForecaster):
     ):
         self._store_hyperparameters(locals())
 
-    def _fit_stream(self, y: np.ndarray, ds: pd.DatetimeIndex) -> dict[str, Any]:
-        """Fit Prophet to one stream; return the model and its last period."""
+    def _fit_series(self, y: np.ndarray, ds: pd.DatetimeIndex) -> dict[str, Any]:
+        """Fit Prophet to one series; return the model and its last period."""
         # Holidays must cover the horizon too: two years past the last period.
         years = range(int(ds[0].year), int(ds[-1].year) + 3)
         extra = {"weekly_seasonality": False} if self.freq_ in ("M", "W") else {}
@@ -123,7 +123,7 @@ class ProphetModel(BaseForecaster):
             model.fit(pd.DataFrame({"ds": ds, "y": y}), **seed)
         return {"model": model, "last": ds[-1]}
 
-    def _predict_stream(
+    def _predict_series(
         self, state: dict[str, Any], h: int, level: tuple[float, ...]
     ) -> dict[str, np.ndarray]:
         """Return Prophet's mean and sample quantiles for the h next periods."""
@@ -140,7 +140,7 @@ class ProphetModel(BaseForecaster):
                 mean = model.predict(future)["yhat"].to_numpy(dtype=float)
         finally:
             model.uncertainty_samples = samples_per_forecast
-        # One set of samples serves every level; none are drawn for no level.
+        # One set of samples serves every coverage; none are drawn for none.
         samples = self._samples(model, future) if level else np.empty((h, 0))
 
         def bounds(lv: float) -> tuple[np.ndarray, np.ndarray]:

@@ -159,7 +159,7 @@ def reconcile(
         )
         return forecasts.copy()
     s, ids = smat.to_numpy(), list(smat.index)
-    levels = sorted(int(c[3:]) for c in forecasts.columns if c.startswith("lo_"))
+    coverages = sorted(int(c[3:]) for c in forecasts.columns if c.startswith("lo_"))
     res = None
     if residuals is not None:
         wide = residuals.pivot(index="ds", columns="unique_id", values="residual")
@@ -182,14 +182,14 @@ def reconcile(
         mean = s @ bottom
         new = block.copy()
         new["mean"] = mean
-        if levels:
-            widest = levels[-1]
+        if coverages:
+            widest = coverages[-1]
             z = norm.ppf(0.5 + widest / 200)
             sigma = (block[f"hi_{widest}"] - block[f"lo_{widest}"]).to_numpy() / (2 * z)
             base_cov = corr * np.outer(sigma, sigma)
             sg = s @ g
             sd = np.sqrt(np.clip(np.diag(sg @ base_cov @ sg.T), 0, None))
-            for lv in levels:
+            for lv in coverages:
                 half = norm.ppf(0.5 + lv / 200) * sd
                 new[f"lo_{lv}"] = np.clip(mean - half, 0, None)
                 new[f"hi_{lv}"] = mean + half

@@ -50,7 +50,7 @@ def reusing_fits() -> Iterator[None]:
 
 
 def _digest(series: pd.DataFrame) -> str:
-    """Return a digest of the streams, periods and values of a `demand` frame."""
+    """Return a digest of the series, periods and values of a `demand` frame."""
     hashed = pd.util.hash_pandas_object(series[["unique_id", "ds", "y"]], index=False)
     return hashlib.blake2b(hashed.to_numpy().tobytes(), digest_size=16).hexdigest()
 

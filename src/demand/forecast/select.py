@@ -1,4 +1,4 @@
-"""Automatic model selection per stream by inner rolling-origin validation."""
+"""Automatic model selection per series by inner rolling-origin validation."""
 
 from __future__ import annotations
 
@@ -53,14 +53,14 @@ _STEP = {"h": 168, "D": 28, "W": 13, "M": 1}
 
 
 class AutoSelect(BaseForecaster):
-    """Pick a model per stream by inner rolling-origin validation, then refit it.
+    """Pick a model per series by inner rolling-origin validation, then refit it.
 
     The rule, applied at `fit` to the training data only (so the selection can
     itself be backtested without leakage):
 
     1. Backtest every candidate on the training frame: `n_windows` cutoffs,
        `horizon` periods each, `step` apart, ending at the last period.
-    2. Per stream, score each candidate's MASE (scaled per inner cutoff, as
+    2. Per series, score each candidate's MASE (scaled per inner cutoff, as
        the protocol does) and its 80% coverage: the raw coverage, or with
        `calibrate` the leave-one-window-out coverage of its calibrated intervals.
     3. Guard: drop candidates whose coverage is below `min_cov80`, unless all
@@ -91,8 +91,8 @@ class AutoSelect(BaseForecaster):
     (quantile averaging), then calibrated as in step 6. Where no candidate
     beats seasonal naive, seasonal naive alone is used.
 
-    Streams whose candidates all fail, or too short for a validation window,
-    get `fallback`. The choice and the reason per stream are in `choices_`.
+    Series whose candidates all fail, or too short for a validation window,
+    get `fallback`. The choice and the reason per series are in `choices_`.
 
     Args:
         candidates: Aliases of registered models; None picks by frequency
@@ -189,7 +189,7 @@ class AutoSelect(BaseForecaster):
         inner: dict[str, pd.DataFrame],
         scores: pd.DataFrame,
     ) -> dict[str, Any]:
-        """Apply the selection rule to stream `uid`; return its choice record."""
+        """Apply the selection rule to series `uid`; return its choice record."""
         rows = scores[scores["unique_id"] == uid].set_index("model")
         rows = rows[np.isfinite(rows["mase"])]
         record: dict[str, Any] = {"unique_id": uid}
@@ -220,7 +220,7 @@ class AutoSelect(BaseForecaster):
         mase: float,
         reason: str,
     ) -> dict[str, Any]:
-        """Complete a stream's record: the median point, calibration errors."""
+        """Complete a series' record: the median point, calibration errors."""
         name = members[0] if len(members) == 1 else "mean(" + "+".join(members) + ")"
         record |= {"model": name, "members": members, "weights": weights}
         chosen = combine_inner(inner, uid, members, weights)
@@ -242,7 +242,7 @@ class AutoSelect(BaseForecaster):
         return record
 
     def _inner_mase(self, backtests: pd.DataFrame, series: pd.DataFrame) -> float:
-        """Return the MASE of one stream's inner backtests."""
+        """Return the MASE of one series' inner backtests."""
         scores = score_backtests(
             backtests, series, self.season_length_, None, self.freq_
         )
@@ -251,7 +251,7 @@ class AutoSelect(BaseForecaster):
     def _score(
         self, series: pd.DataFrame, inner: dict[str, pd.DataFrame]
     ) -> pd.DataFrame:
-        """Return MASE and the guard's coverage per (stream, candidate)."""
+        """Return MASE and the guard's coverage per (series, candidate)."""
         scores = []
         for backtests in inner.values():
             scored = score_backtests(
@@ -268,7 +268,7 @@ class AutoSelect(BaseForecaster):
         return pd.concat(scores, ignore_index=True)
 
     def _fit(self, series: pd.DataFrame) -> None:
-        """Validate, choose per stream, and refit the choices on all the data."""
+        """Validate, choose per series, and refit the choices on all the data."""
         plan = self._plan(series)
         with routine_fallbacks():  # short windows: the choice records the rest
             inner = self._validate(series, plan) if plan else {}
@@ -286,7 +286,7 @@ class AutoSelect(BaseForecaster):
         self._refit(series, records)
 
     def _unvalidated(self, reason: str) -> dict[str, Any]:
-        """Return the choice of a stream nothing validated on: the fallback."""
+        """Return the choice of a series nothing validated on: the fallback."""
         return {
             "model": self.fallback,
             "members": (self.fallback,),
@@ -295,7 +295,7 @@ class AutoSelect(BaseForecaster):
         }
 
     def _refit(self, series: pd.DataFrame, records: list[dict[str, Any]]) -> None:
-        """Fit each chosen model on its streams' whole history."""
+        """Fit each chosen model on its series' whole history."""
         needed: dict[str, list[Hashable]] = {}
         for record in records:
             for alias in record["members"]:
@@ -306,7 +306,7 @@ class AutoSelect(BaseForecaster):
             subset = series[series["unique_id"].isin(uids)]
             try:
                 self.models_[alias] = fit_once(self._member(alias), subset)
-            except Exception as exc:  # the streams keep a forecast: the fallback
+            except Exception as exc:  # the series keep a forecast: the fallback
                 errors[alias] = exc
         failed = [
             r for r in records if not all(a in self.models_ for a in r["members"])
@@ -348,7 +348,7 @@ class AutoSelect(BaseForecaster):
     # -- forecasting --
 
     def _predict(self, h: int, level: tuple[float, ...]) -> pd.DataFrame:
-        """Combine each stream's chosen forecasts and calibrate the intervals."""
+        """Combine each series' chosen forecasts and calibrate the intervals."""
         asked = tuple(sorted({80.0, *level}))
         forecasts = {
             alias: model.predict(h, asked) for alias, model in self.models_.items()
@@ -371,7 +371,7 @@ class AutoSelect(BaseForecaster):
 
 class AutoSelectOne(AutoSelect):
     """`auto` as it was before issue 16: select one model (or a weighted mean
-    of the top candidates, when it validates better) per stream.
+    of the top candidates, when it validates better) per series.
 
     The same parameters as `AutoSelect`, with `strategy="select"` and the alias
     `auto_select`; kept to compare with the combination.

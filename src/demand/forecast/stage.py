@@ -93,7 +93,7 @@ def _series_tasks(
         for alias in aliases:
             fitted = (saved or {}).get((g.stream, g.freq, g.measure, alias), {})
             for uid, series in g.frame.groupby("unique_id", sort=True):
-                key = (g.stream, g.freq, g.measure, g.horizon, str(uid))
+                key = (g.stream, g.freq, g.measure, g.term, str(uid))
                 tasks.append(
                     SeriesTask(
                         key,
@@ -119,8 +119,8 @@ def _reconcile(
     if method == "none" or forecast["unique_id"].nunique() < 2:
         return forecast
     labels = forecast[["unique_id", "ds", "model"]]
-    levels = [c for c in forecast.columns if c.startswith(("lo_", "hi_"))]
-    base = forecast[["unique_id", "ds", "mean", *levels]].assign(model="_")
+    bounds = [c for c in forecast.columns if c.startswith(("lo_", "hi_"))]
+    base = forecast[["unique_id", "ds", "mean", *bounds]].assign(model="_")
     try:
         coherent = reconcile(base, method, seasonal_residuals(history, freq))
     except ValueError as exc:
@@ -145,7 +145,7 @@ def _forecast_frame(
                 stream=group.stream,
                 freq=group.freq,
                 measure=group.measure,
-                horizon=group.horizon,
+                horizon=group.term,  # the store column keeps the older name
             )
         )
     return pd.concat(frames, ignore_index=True)

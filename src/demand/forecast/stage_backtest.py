@@ -42,7 +42,7 @@ def backtest_tasks(
             for uid, series in g.frame.groupby("unique_id", sort=True):
                 tasks.append(
                     BacktestTask(
-                        (g.stream, g.freq, g.measure, g.horizon, str(uid)),
+                        (g.stream, g.freq, g.measure, g.term, str(uid)),
                         alias,
                         section.fallback,
                         series.reset_index(drop=True),

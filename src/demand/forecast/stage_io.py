@@ -28,12 +28,16 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class ForecastGroup:
-    """The series of one (stream, freq, measure): force and areas together."""
+    """The series of one (stream, freq, measure): force and areas together.
+
+    `term` is the plan the forecast serves, "operational" or "strategic" (stored
+    in `forecasts.horizon`); `h` is its horizon in periods of `freq`.
+    """
 
     stream: str
     freq: str
     measure: str
-    horizon: str
+    term: str
     h: int
     frame: pd.DataFrame
 
@@ -55,7 +59,8 @@ def resolve_models(section: ForecastConfig) -> tuple[str, ...]:
     return tuple(dict.fromkeys(aliases))
 
 
-def _horizons(section: ForecastConfig) -> dict[str, tuple[str, int]]:
+def _terms(section: ForecastConfig) -> dict[str, tuple[str, int]]:
+    """Return (term, horizon in periods) per freq."""
     return {
         "h": ("operational", section.operational_hours),
         "D": ("operational", section.operational_days),
@@ -75,7 +80,7 @@ def read_forecast_series(store: Store, section: ForecastConfig) -> list[pd.DataF
         One frame per (stream, freq, measure): `unique_id, stream, freq,
         measure, ds, y`, sorted by `unique_id, ds`.
     """
-    wanted = [f for f, (_, h) in _horizons(section).items() if h > 0]
+    wanted = [f for f, (_, h) in _terms(section).items() if h > 0]
     frame = read_demand_rows(
         store, wanted, list(section.measures), list(section.streams)
     )
@@ -109,15 +114,13 @@ def read_forecast_groups(store: Store, section: ForecastConfig) -> list[Forecast
     Raises:
         ValueError: the store holds no such series (the series stage has not run).
     """
-    horizons = _horizons(section)
+    terms = _terms(section)
     out = []
     for g in read_forecast_series(store, section):
         stream, freq, measure = g[["stream", "freq", "measure"]].iloc[0]
-        horizon, h = horizons[freq]
+        term, h = terms[freq]
         out.append(
-            ForecastGroup(
-                stream, freq, measure, horizon, h, g[["unique_id", "ds", "y"]]
-            )
+            ForecastGroup(stream, freq, measure, term, h, g[["unique_id", "ds", "y"]])
         )
     if not out:
         raise ValueError(

@@ -17,20 +17,20 @@ logger = logging.getLogger(__name__)
 
 
 class AutoETS(BaseForecaster):
-    """Additive-error, damped additive-trend, additive-seasonal ETS, per stream.
+    """Additive-error, damped additive-trend, additive-seasonal ETS, per series.
 
     The protocol's reference model: statsmodels
     `ETSModel(error="add", trend="add", damped_trend=True, seasonal="add",
     seasonal_periods=m)` fitted by maximum likelihood, with its analytic
     ("exact") prediction intervals. With `season_length` 1 the seasonal
-    component is dropped. A stream whose fit fails or gives non-finite values
+    component is dropped. A series whose fit fails or gives non-finite values
     goes to `fallback`.
 
     Args:
         initialization_method: statsmodels' initial-state method; "estimated"
             (the protocol) or "heuristic" (much faster for long seasons such as
             168 hours; needs at least two full seasons).
-        maxiter: Most optimiser iterations per stream.
+        maxiter: Most optimiser iterations per series.
         season_length, freq, fallback, alias: As for every model (`BaseForecaster`).
     """
 
@@ -45,8 +45,8 @@ class AutoETS(BaseForecaster):
     ):
         self._store_hyperparameters(locals())
 
-    def _fit_stream(self, y: np.ndarray) -> Any:
-        """Fit ETS to one stream and return the statsmodels results."""
+    def _fit_series(self, y: np.ndarray) -> Any:
+        """Fit ETS to one series and return the statsmodels results."""
         from statsmodels.tools.sm_exceptions import ConvergenceWarning
         from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
@@ -71,7 +71,7 @@ class AutoETS(BaseForecaster):
             converging = issubclass(caught_warning.category, ConvergenceWarning)
             logger.log(
                 logging.INFO if converging else logging.DEBUG,
-                "ETS on a stream of %d periods: %s",
+                "ETS on a series of %d periods: %s",
                 y.size,
                 caught_warning.message,
             )
@@ -81,7 +81,7 @@ class AutoETS(BaseForecaster):
             raise ValueError("ETS fit gave non-finite parameters or fitted values.")
         return result
 
-    def _predict_stream(self, state: Any, h: int, level: tuple[float, ...]) -> dict:
+    def _predict_series(self, state: Any, h: int, level: tuple[float, ...]) -> dict:
         """Forecast h steps with analytic intervals for each level."""
         n = int(state.nobs)
         prediction = state.get_prediction(start=n, end=n + h - 1)

@@ -1,4 +1,4 @@
-"""Stage one file: read, parse and check it into TEMP tables, set-based, in DuckDB."""
+"""Staging: read, parse and check one file into TEMP tables, set-based, in DuckDB."""
 
 from __future__ import annotations
 

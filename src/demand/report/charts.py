@@ -55,9 +55,9 @@ def forecast_chart(
     """
     with chart(8, 2.8) as (fig, ax):
         ds = pd.to_datetime(forecast["ds"])
-        for level, alpha in ((95, 0.12), (80, 0.25)):
-            lo, hi = forecast[f"lo_{level}"], forecast[f"hi_{level}"]
-            shade_range(ax, ds, lo, hi, BLUE, alpha, f"{level}% range")
+        for coverage, alpha in ((95, 0.12), (80, 0.25)):
+            lo, hi = forecast[f"lo_{coverage}"], forecast[f"hi_{coverage}"]
+            shade_range(ax, ds, lo, hi, BLUE, alpha, f"{coverage}% range")
         ax.plot(ds, forecast["mean"], color=BLUE, lw=1.6, label="forecast")
         recorded = pd.to_datetime(history["ds"])
         ax.plot(recorded, history["y"], color=INK, lw=1.2, label="recorded")

@@ -142,9 +142,12 @@ def split_unique_id(unique_id: pd.Series) -> pd.Series:
     return area.where(levels.map(len).gt(0), "force")
 
 
-def _forecasts(store: Store, run_id: str, freq: str, horizon: str) -> pd.DataFrame:
-    """One model's forecasts per series (the configured one, else its fallback)."""
-    frame = reads.read_chosen_forecasts(store, run_id, freq, horizon)
+def _forecasts(store: Store, run_id: str, freq: str, term: str) -> pd.DataFrame:
+    """One model's forecasts per series (the configured one, else its fallback).
+
+    `term` is "operational" or "strategic", as `forecasts.horizon` stores it.
+    """
+    frame = reads.read_chosen_forecasts(store, run_id, freq, term)
     frame = frame.drop_duplicates(["unique_id", "ds"]).reset_index(drop=True)
     frame[list(_INTERVALS)] = frame[list(_INTERVALS)].astype(float)
     return frame
