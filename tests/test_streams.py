@@ -133,6 +133,7 @@ def test_a_stream_added_to_the_registry_flows_to_the_fms_table(toy_stream) -> No
             hours_per_unit=pd.DataFrame(columns=["unique_id", "hours_per_unit"]),
             capacity=_capacity(work, forecasts),
             has_capacity=True,
+            area_service=None,
         ),
         assumptions,
     )

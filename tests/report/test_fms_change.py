@@ -30,6 +30,7 @@ def _data(lo_95: float, hi_95: float) -> SimpleNamespace:
         history=history,
         forecasts=forecasts,
         hours_per_unit=pd.DataFrame(columns=["unique_id", "hours_per_unit"]),
+        area_service=None,
         capacity=pd.DataFrame(
             columns=[
                 "department",

@@ -26,6 +26,7 @@ from demand.capacity.sensitivity_ranges import (
 )
 from demand.store import Store
 from demand.store.runs import replace_run_rows
+from demand.tables import table_columns
 
 __all__ = [
     "COMBINED",
@@ -42,18 +43,7 @@ COMBINED = "all assumptions (95% interval)"
 the forecast's uncertainty drawn together (``gap_at_low``/``gap_at_high`` are its
 2.5 % and 97.5 % points)."""
 
-SENSITIVITY_COLUMNS = [
-    "department",
-    "financial_year",
-    "assumption",
-    "low_value",
-    "high_value",
-    "value_unit",
-    "gap_fte",
-    "gap_at_low",
-    "gap_at_high",
-    "swing",
-]
+SENSITIVITY_COLUMNS = table_columns("sensitivity")[1:]
 """Columns of the `sensitivity` table: the gap (FTE, binding basis) with the
 assumption at its low and high value; ``swing`` = |high − low| gap."""
 

@@ -12,6 +12,7 @@ from demand.series import FINANCIAL_YEAR_START_MONTH
 from demand.series_ids import parse_unique_id
 from demand.store import Store
 from demand.store import report_reads as reads
+from demand.tables import table_columns
 
 __all__ = ["NOT_ASSESSED", "ReportData", "read_report_data", "split_unique_id"]
 
@@ -30,14 +31,8 @@ NOT_ASSESSED = "not assessed: this pipeline has no capacity stage"
 """What the report says where capacity, gaps and risk would be shown."""
 
 
-AREA_SERVICE_COLUMNS = [
-    "department",
-    "financial_year",
-    "area",
-    "service_measure",
-    "service_level",
-    "service_standard",
-]
+AREA_SERVICE_COLUMNS = table_columns("area_service")[1:]
+"""Columns of the `area_service` rows a report reads (without `run_id`)."""
 
 
 @dataclass(frozen=True)
@@ -107,31 +102,19 @@ class ReportData:
         return self.capacity_run is not None
 
 
-_COVER_COLUMNS = ["area", "hour_of_week", "officers_needed", "officers_rostered"]
-
-
-def _cover(store: Store, run_id: str | None) -> pd.DataFrame:
-    """The run's `response_cover` rows (empty for a store that predates it)."""
-    if run_id is None or not reads.has_table(store, "response_cover"):
-        return pd.DataFrame(columns=_COVER_COLUMNS)
-    order = ("area", "hour_of_week")
-    return reads.read_run_table(store, "response_cover", run_id, order)
-
-
-def _sensitivity(store: Store, run_id: str | None) -> pd.DataFrame:
-    """The run's `sensitivity` rows (empty for a store that predates the table)."""
-    if run_id is None or not reads.has_table(store, "sensitivity"):
-        return pd.DataFrame(columns=SENSITIVITY_COLUMNS)
-    order = ("department", "financial_year", "swing DESC")
-    return reads.read_run_table(store, "sensitivity", run_id, order, drop_run_id=True)
-
-
-def _area_service(store: Store, run_id: str | None) -> pd.DataFrame:
-    """The run's `area_service` rows (empty for a store that predates the table)."""
-    if run_id is None or not reads.has_table(store, "area_service"):
-        return pd.DataFrame(columns=AREA_SERVICE_COLUMNS)
-    order = ("department", "financial_year", "area")
-    return reads.read_run_table(store, "area_service", run_id, order, drop_run_id=True)
+def _run_rows(
+    store: Store,
+    table: str,
+    run_id: str | None,
+    order: tuple[str, ...],
+    drop_run_id: bool = True,
+) -> pd.DataFrame:
+    """The run's rows of a table an older store may predate: empty, with the
+    table's columns, where there is no run or no table."""
+    if run_id is None or not reads.has_table(store, table):
+        columns = table_columns(table)
+        return pd.DataFrame(columns=columns[1:] if drop_run_id else columns)
+    return reads.read_run_table(store, table, run_id, order, drop_run_id=drop_run_id)
 
 
 def split_unique_id(unique_id: pd.Series) -> pd.Series:
@@ -245,7 +228,16 @@ def _run_frames(
             store, "model_scores", forecast_run,
             ("stream", "freq", "unique_id", "model"), columns=_SCORE_COLUMNS,
         ),
-        "cover": _cover(store, capacity_run),
-        "sensitivity": _sensitivity(store, capacity_run),
-        "area_service": _area_service(store, capacity_run),
+        "cover": _run_rows(
+            store, "response_cover", capacity_run, ("area", "hour_of_week"),
+            drop_run_id=False,
+        ),
+        "sensitivity": _run_rows(
+            store, "sensitivity", capacity_run,
+            ("department", "financial_year", "swing DESC"),
+        ),
+        "area_service": _run_rows(
+            store, "area_service", capacity_run,
+            ("department", "financial_year", "area"),
+        ),
     }  # fmt: skip

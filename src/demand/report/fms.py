@@ -246,9 +246,7 @@ def build_fms_areas(
     if not data.has_capacity:
         table.loc[table["hours_per_unit"].isna(), "hours_source"] = NOT_ASSESSED
     table["workload_hours"] = table["demand"] * table["hours_per_unit"]
-    table = _grade(
-        table, data.capacity, assumptions, getattr(data, "area_service", None)
-    )
+    table = _grade(table, data.capacity, assumptions, data.area_service)
     if not data.has_capacity:
         table["basis"] = NOT_ASSESSED
     table["_force_first"] = table["area"] != "force"
