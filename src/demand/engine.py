@@ -43,6 +43,14 @@ BATCHES_PER_WORKER = 4
 leaves the others busy, few enough that each batch amortises its transfer."""
 
 
+DASK_SETTINGS = {"distributed.admin.low-level-log-length": 0}
+"""Dask settings while the engine is open. Dask's developer logs keep the last
+1,000 messages each comm sent (every batch's series, in the driver's client and
+a `LocalCluster`'s scheduler) and each worker's profiles: memory that grew with
+every batch of a national run (bench/RESULTS.md, issue 18). Nothing of ours
+reads them."""
+
+
 class EngineError(ValueError):
     """The engine asked for cannot run here (unknown, extra missing, unreachable)."""
 
@@ -88,9 +96,23 @@ def open_engine(config: EngineConfig) -> Iterator[None]:
             _ACTIVE.reset(token)
         return
     try:
+        import dask
         from distributed import Client, LocalCluster
     except ImportError:
         raise _dask_missing() from None
+    with dask.config.set(DASK_SETTINGS):
+        with _dask_client(config, Client, LocalCluster) as client:
+            logger.info("Dask engine on %s.", client.scheduler.address)
+            token = _ACTIVE.set(_Engine("dask", client=client, retries=config.retries))
+            try:
+                yield
+            finally:
+                _ACTIVE.reset(token)
+
+
+@contextmanager
+def _dask_client(config: EngineConfig, Client: Any, LocalCluster: Any) -> Iterator[Any]:
+    """A client of `config.scheduler`, or of a `LocalCluster` started for the block."""
     cluster = None
     if config.scheduler:
         try:
@@ -115,12 +137,9 @@ def open_engine(config: EngineConfig) -> Iterator[None]:
             silence_logs=logging.ERROR,
         )
         client = Client(cluster, set_as_default=False)
-    logger.info("Dask engine on %s.", client.scheduler.address)
-    token = _ACTIVE.set(_Engine("dask", client=client, retries=config.retries))
     try:
-        yield
+        yield client
     finally:
-        _ACTIVE.reset(token)
         client.close()
         if cluster is not None:
             cluster.close()
