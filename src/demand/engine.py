@@ -24,6 +24,7 @@ __all__ = [
     "Progress",
     "active_client",
     "balance_batches",
+    "iter_tasks",
     "open_engine",
     "run_tasks",
 ]
@@ -176,15 +177,15 @@ def _run_batch(func: Callable[[T], R], batch: list[T]) -> list[R]:
     return [func(t) for t in batch]
 
 
-def _run_on_dask(
+def _iter_dask(
     engine: _Engine,
     func: Callable[[T], R],
     tasks: Sequence[T],
     cost: Callable[[T], float],
     progress: Progress | None,
     label: Callable[[T], str],
-) -> list[R]:
-    """Send cost-balanced batches to the cluster; gather them as they finish."""
+) -> Iterator[list[tuple[int, R]]]:
+    """Send cost-balanced batches to the cluster; yield each as it finishes."""
     from distributed import as_completed
 
     client = engine.client
@@ -201,17 +202,15 @@ def _run_on_dask(
         for batch in batches
     }
     logger.debug("Sent %d tasks as %d batches to Dask.", len(tasks), len(batches))
-    results: list[Any] = [None] * len(tasks)
     done = 0
     for k, future in enumerate(as_completed(futures, loop=client.loop), start=1):
-        batch = futures[future]
-        for i, result in zip(batch, future.result(), strict=True):
-            results[i] = result
+        batch = futures.pop(future)
+        finished = list(zip(batch, future.result(), strict=True))
         future.release()  # the cluster forgets the batch once we hold its results
         done += len(batch)
         if progress is not None:
             progress(done, len(tasks), f"batch {k}/{len(batches)} {label(tasks[0])}")
-    return results
+        yield finished
 
 
 @contextmanager
@@ -226,7 +225,7 @@ def _joblib_processes() -> Iterator[None]:
         yield
 
 
-def run_tasks(
+def iter_tasks(
     func: Callable[[T], R],
     tasks: Sequence[T],
     *,
@@ -235,14 +234,20 @@ def run_tasks(
     progress: Progress | None = None,
     label: Callable[[T], str] = str,
     cost: Callable[[T], float] | None = None,
-) -> list[R]:
-    """Apply `func` to every task, in parallel, returning results in task order.
+) -> Iterator[list[tuple[int, R]]]:
+    """Apply `func` to every task in parallel, yielding results as they finish.
 
     `func` must be a pure, module-level function of its task (picklable, no shared
     state, randomness only through seeds inside the task), so the results are the
     same whatever the engine or number of workers: a task does not know where it
     runs. Inside `open_engine` the open engine is used: on Dask, tasks go as
     cost-balanced batches of whole tasks, retried if a worker is lost.
+
+    Each finished batch is yielded at once, so the caller can write its results
+    and let them go before the next arrives: nothing is gathered here. Locally a
+    batch is one task, in task order; on Dask, one batch sent, in the order the
+    batches finish — place results by their index for an order that does not
+    depend on where they ran.
 
     Args:
         func: The work of one task, e.g. fitting one series.
@@ -255,8 +260,9 @@ def run_tasks(
         label: Names a task for `progress`.
         cost: Relative cost of a task for balancing Dask batches (default 1).
 
-    Returns:
-        `[func(t) for t in tasks]`, in the same order.
+    Yields:
+        Finished batches as `(index into tasks, func(task))` pairs; every index
+        once in all.
 
     Raises:
         EngineError: unknown engine, or "dask" without an open Dask engine.
@@ -267,9 +273,10 @@ def run_tasks(
             f"Unknown engine {engine!r}; use one of {', '.join(ENGINES)}."
         )
     if active is not None and active.kind == "dask":
-        return _run_on_dask(
+        yield from _iter_dask(
             active, func, tasks, cost or (lambda _t: 1.0), progress, label
         )
+        return
     if engine == "dask":
         raise EngineError(
             'The dask engine is opened by the run: set [engine] kind = "dask" '
@@ -279,7 +286,6 @@ def run_tasks(
     if active is not None and active.workers > 0:
         n_jobs = active.workers
     total = len(tasks)
-    results: list[R] = []
     with _joblib_processes():
         if n_jobs == 1 or total <= 1:
             results_iter: Any = (func(t) for t in tasks)
@@ -291,10 +297,45 @@ def run_tasks(
             logger.debug(
                 "Running %d tasks on local processes, n_jobs=%d.", total, n_jobs
             )
-        for done, (task, result) in enumerate(
-            zip(tasks, results_iter, strict=True), start=1
-        ):
-            results.append(result)
+        # next(), not zip(): a zip keeps its last tuple, so a result would stay
+        # alive until the next one is fitted.
+        for i, task in enumerate(tasks):
+            result = next(results_iter)
             if progress is not None:
-                progress(done, total, label(task))
+                progress(i + 1, total, label(task))
+            yield [(i, result)]
+
+
+def run_tasks(
+    func: Callable[[T], R],
+    tasks: Sequence[T],
+    *,
+    n_jobs: int = -1,
+    engine: str = "local",
+    progress: Progress | None = None,
+    label: Callable[[T], str] = str,
+    cost: Callable[[T], float] | None = None,
+) -> list[R]:
+    """Apply `func` to every task, in parallel, returning results in task order.
+
+    `iter_tasks` gathered: the same arguments, engines and guarantees.
+
+    Returns:
+        `[func(t) for t in tasks]`, in the same order.
+
+    Raises:
+        EngineError: unknown engine, or "dask" without an open Dask engine.
+    """
+    results: list[Any] = [None] * len(tasks)
+    for finished in iter_tasks(
+        func,
+        tasks,
+        n_jobs=n_jobs,
+        engine=engine,
+        progress=progress,
+        label=label,
+        cost=cost,
+    ):
+        for i, result in finished:
+            results[i] = result
     return results
