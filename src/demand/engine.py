@@ -24,6 +24,7 @@ __all__ = [
     "Progress",
     "active_client",
     "balance_batches",
+    "is_engine_open",
     "iter_tasks",
     "open_engine",
     "run_tasks",
@@ -144,6 +145,11 @@ def _dask_client(config: EngineConfig, Client: Any, LocalCluster: Any) -> Iterat
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def is_engine_open() -> bool:
+    """Whether an `open_engine` block is open here (its engine is then used)."""
+    return _ACTIVE.get() is not None
 
 
 def active_client() -> Any:
