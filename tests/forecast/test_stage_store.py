@@ -336,3 +336,21 @@ def test_fitted_models_are_saved_as_they_arrive_not_held_per_group(
     assert [len(e["files"]) for e in meta["models"].values()] == [3, 3]
     reused = dataclasses.replace(section, reuse_models="parts")
     assert run_forecast(store, reused, "from_parts") == expected
+
+
+def test_every_group_goes_to_the_engine_together(
+    store: Store, section: ForecastConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from demand.forecast import stage
+
+    _fill(store, _daily(days=1461))  # two groups (D, M) of three series
+    sent: list[int] = []
+    send = stage.iter_tasks
+
+    def counting(func: object, tasks: list, **options: object) -> object:
+        sent.append(len(tasks))
+        return send(func, tasks, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(stage, "iter_tasks", counting, raising=False)
+    run_forecast(store, section, "together")
+    assert sent == [6]  # one engine call: a wide cluster is not left waiting

@@ -150,11 +150,11 @@ class ModelWriter:
     """Save a run's fitted models as they arrive, a part file at a time.
 
     The stage hands over each series' model as soon as the engine returns it;
-    every `part_series` models of a group are written to
-    `<artefact stem>.part<k>.joblib` and let go, so the driver holds at most
-    one part per group, however many series a group has. Which series share a
-    part follows the order results arrived (on Dask, the order batches
-    finished); the models saved are the same.
+    once `part_series` models are held, each group's are written to its next
+    `<artefact stem>.part<k>.joblib` and let go, so the driver holds fewer than
+    `part_series` models, however many series and groups a run has. Which
+    series share a part follows the order results arrived (on Dask, the order
+    batches finished); the models saved are the same.
 
     Args:
         folder: `<models_dir>/<run_id>/`; created as needed.
@@ -171,16 +171,16 @@ class ModelWriter:
         self._errors: dict[GroupKey, str] = {}
 
     def add(self, key: GroupKey, unique_id: str, model: BaseForecaster) -> None:
-        """Take one series' fitted model; write the group's part when it is full."""
+        """Take one series' fitted model; write the held parts when they are full."""
         if key not in self._params:
             self._params[key] = _json_safe(model.get_params())
         self._series.setdefault(key, []).append(unique_id)
         if key in self._errors:
             return  # the group cannot be saved: its models are dropped at once
-        pending = self._pending.setdefault(key, {})
-        pending[unique_id] = model
-        if len(pending) >= self.part_series:
-            self._write_part(key)
+        self._pending.setdefault(key, {})[unique_id] = model
+        if sum(map(len, self._pending.values())) >= self.part_series:
+            for held in list(self._pending):  # groups' batches arrive interleaved
+                self._write_part(held)
 
     def _write_part(self, key: GroupKey) -> None:
         fitted = self._pending.pop(key, {})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -228,13 +229,6 @@ def backtest_store(
     return write_run_rows(store, tables, run_id)["backtests"]
 
 
-def _progress_from(progress: Progress | None, done: int, total: int) -> Progress | None:
-    """Report one batch's progress as part of the whole run's."""
-    if progress is None:
-        return None
-    return lambda k, _n, label: progress(done + k, total, label)
-
-
 def _saving(writer: ModelWriter | None) -> Callable[[SeriesResult], SeriesResult]:
     """Hand a result's fitted model to `writer` at once; keep the rest."""
 
@@ -248,30 +242,36 @@ def _saving(writer: ModelWriter | None) -> Callable[[SeriesResult], SeriesResult
     return keep
 
 
-def _run_group(
-    group: ForecastGroup,
+def _run_groups(
+    groups: list[ForecastGroup],
     aliases: tuple[str, ...],
     section: ForecastConfig,
     saved: dict | None,
     progress: Progress | None,
     writer: ModelWriter | None,
-) -> tuple[list[SeriesResult], pd.DataFrame, pd.DataFrame]:
-    """Forecast, and with `backtest` on backtest once, every series of one group.
+) -> list[tuple[list[SeriesResult], pd.DataFrame, pd.DataFrame]]:
+    """Forecast, and with `backtest` on backtest once, every series of the groups.
 
-    Each series' fitted model goes to `writer` as its batch arrives (none with
-    reused models), so the group's results are kept without their fits.
+    All the groups' series go to the engine together, so a cluster wider than
+    one group (a force and its areas) is kept busy. Each series' fitted model
+    goes to `writer` as its batch arrives (none with reused models), so the
+    results are kept without their fits.
 
     Returns:
-        The series' results (without models), and the group's backtests and
-        scores (empty frames when `backtest` is off).
+        Per group: its series' results (without models), backtests and scores
+        (empty frames when `backtest` is off).
     """
     keep = _saving(writer)
-    tasks = _series_tasks([group], aliases, section, saved)
+    per_group = [_series_tasks([g], aliases, section, saved) for g in groups]
+    ends = list(itertools.accumulate(len(t) for t in per_group))
+    spans = list(zip([0, *ends[:-1]], ends, strict=True))
+    tasks = [t for group_tasks in per_group for t in group_tasks]
     if not section.backtest:
         n_jobs = 1 if saved is not None else None
         results = _gather(fit_series, tasks, section, progress, keep, n_jobs)
-        return results, pd.DataFrame(), pd.DataFrame()
-    backtests_to_run, plans = backtest_tasks([group], aliases, section)
+        return [(results[a:b], pd.DataFrame(), pd.DataFrame()) for a, b in spans]
+    planned = [backtest_tasks([g], aliases, section) for g in groups]
+    backtests_to_run = [b for group_backtests, _ in planned for b in group_backtests]
     pairs = list(zip(tasks, backtests_to_run, strict=True))
     if any(t.key != b.key or t.alias != b.alias for t, b in pairs):
         raise RuntimeError("Forecast and backtest tasks are out of step.")
@@ -285,9 +285,12 @@ def _run_group(
         progress,
         lambda pair: (keep(pair[0]), pair[1]),
     )
-    results = [r for r, _ in both]
-    backtests, scores = backtest_tables(backtests_to_run, [b for _, b in both], plans)
-    return results, backtests, scores
+    out = []
+    for (a, b), (group_backtests, plans) in zip(spans, planned, strict=True):
+        frames = [frame for _, frame in both[a:b]]
+        backtests, scores = backtest_tables(group_backtests, frames, plans)
+        out.append(([r for r, _ in both[a:b]], backtests, scores))
+    return out
 
 
 def run_forecast(
@@ -306,12 +309,12 @@ def run_forecast(
     to sum to the force, and forecasts are never negative nor grow faster than
     `max_growth_per_year`. With `backtest` on, each series is also backtested,
     once, in the same task as its forecast (the tables `backtest_store` would
-    write). Groups (stream, freq, measure) run one after another; each series'
-    fitted model goes to a `ModelWriter` as its engine batch arrives and is
-    saved to `<models_dir>/<run_id>/` a part at a time, so the run holds no
-    group's fits, only the forecasts and backtests that reconciliation and the
-    final write need; with `reuse_models`, the saved models of that run
-    forecast without refitting.
+    write). Every group's (stream, freq, measure) series go to the engine
+    together; each series' fitted model goes to a `ModelWriter` as its engine
+    batch arrives and is saved to `<models_dir>/<run_id>/` a part at a time, so
+    the run holds no fits, only the forecasts and backtests that reconciliation
+    (per group) and the final write need; with `reuse_models`, the saved models
+    of that run forecast without refitting.
 
     Args:
         store: The store holding `demand` (written by the series stage).
@@ -345,17 +348,8 @@ def run_forecast(
     entries: dict[str, dict] = {}
     folder = Path(section.models_dir) / run_id
     writer = ModelWriter(folder) if saved is None else None
-    done = 0
-    for group in groups:
-        results, backtests, scores = _run_group(
-            group,
-            aliases,
-            section,
-            saved,
-            _progress_from(progress, done, total),
-            writer,
-        )
-        done += len(results)
+    outcomes = _run_groups(groups, aliases, section, saved, progress, writer)
+    for group, (results, backtests, scores) in zip(groups, outcomes, strict=True):
         choices = _choices_frame(results)
         parts["forecasts"].append(_forecast_frame(results, group, section))
         parts["model_choices"].append(choices)
