@@ -228,8 +228,8 @@ class ModelWriter:
             "freq": key[1],
             "measure": key[2],
             "model": key[3],
-            "parameters": self._params.pop(key),
-            "series": sorted(self._series.pop(key)),
+            "parameters": self._params.pop(key, {}),
+            "series": sorted(self._series.pop(key, [])),
             "data_fingerprint": fingerprint,
             **_json_safe(detail or {}),
         }
