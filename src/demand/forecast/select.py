@@ -81,8 +81,7 @@ class AutoSelect(BaseForecaster):
        `strategy="combine"`, only with `MIN_CALIBRATION_ERRORS` (40) errors or
        more, and apart for each of `N_BANDS` bands of the horizon where each
        band has `MIN_BAND_ERRORS` errors (pooled otherwise); with fewer
-       (monthly series), the intervals are only widened, by a shrunk scale
-       factor (`widen_on_few_errors`).
+       (monthly series), only widened (`widen_on_few_errors`).
 
     With `strategy="combine"` (the default, `auto`) steps 3-4 are instead:
     members are the candidates whose inner MASE beats seasonal naive's (a
