@@ -94,13 +94,3 @@ def test_us_call_log_goes_from_raw_file_to_a_report_of_daily_forecasts(
     years = set(areas["financial_year"])
     assert pd.Timestamp(last_ds).month == 7
     assert years == {"2021/22"}
-
-
-def test_fiscal_year_setting_is_refused_with_a_capacity_stage(tmp_path: Path):
-    path = tmp_path / "p.toml"
-    text = (US_CAD / "pipeline.toml").read_text()
-    path.write_text(text.replace('"report"]', '"capacity", "report"]'))
-    from demand.config import ConfigError, load_pipeline
-
-    with pytest.raises(ConfigError, match="capacity stage counts financial years"):
-        load_pipeline(path)

@@ -187,24 +187,15 @@ class PipelineConfig:
             "financial_year_start_month": self.financial_year_start_month,
             "currency": self.currency,
         }
-        for key, value in locale.items():
-            own = getattr(self.report, key)
-            if own != value and own != getattr(ReportConfig, key):
-                raise ConfigError(
-                    f"report.{key}: set it once, in [pipeline]; found {own!r} in "
-                    f"[report] and {value!r} in [pipeline]"
-                )
-        # Capacity counts its years in the UK's April-March: until it takes the
-        # setting too, a pipeline sizing people must keep April.
-        if (
-            "capacity" in self.stages
-            and self.financial_year_start_month != FINANCIAL_YEAR_START_MONTH
-        ):
-            raise ConfigError(
-                "financial_year_start_month: the capacity stage counts financial "
-                f"years from April; found {self.financial_year_start_month} with "
-                "capacity in stages (run demand-only, or keep 4)"
-            )
+        sections = {"report": self.report, "capacity": self.capacity}
+        for section, settings in sections.items():
+            for key, value in locale.items():
+                own = getattr(settings, key, value)
+                if own != value and own != getattr(type(settings), key):
+                    raise ConfigError(
+                        f"{section}.{key}: set it once, in [pipeline]; found "
+                        f"{own!r} in [{section}] and {value!r} in [pipeline]"
+                    )
         report = replace(
             self.report,
             financial_year_start_month=self.financial_year_start_month,
@@ -213,9 +204,13 @@ class PipelineConfig:
         if not report.assumptions:  # one assumptions file unless told otherwise
             report = replace(report, assumptions=self.capacity.assumptions)
         object.__setattr__(self, "report", report)
-        if not self.capacity.timezone:  # the pipeline's one local clock
-            capacity = replace(self.capacity, timezone=self.series.timezone)
-            object.__setattr__(self, "capacity", capacity)
+        capacity = replace(
+            self.capacity,
+            # the pipeline's one local clock and one financial year
+            timezone=self.capacity.timezone or self.series.timezone,
+            financial_year_start_month=self.financial_year_start_month,
+        )
+        object.__setattr__(self, "capacity", capacity)
 
 
 STAGES = ("ingest", "series", "forecast", "capacity", "report")

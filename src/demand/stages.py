@@ -307,6 +307,7 @@ def _run_capacity(
         scenarios=[load_scenario(p) for p in section.scenarios],
         window_days=section.window_days,
         timezone=section.timezone or context.timezone,
+        financial_year_start_month=section.financial_year_start_month,
     )
     return len(result.capacity)
 

@@ -12,6 +12,7 @@ import pandas as pd
 from demand.capacity.assumptions import Assumptions, load_assumptions
 from demand.config import ReportConfig, currency_symbol
 from demand.context import PipelineContext
+from demand.periods import financial_year_name
 from demand.report.bottom_line import reference_year
 from demand.report.data import (
     NOT_ASSESSED,
@@ -188,7 +189,7 @@ def build_report(
         folder / "fms.xlsx",
         {**steps, **sheets},
         {
-            **_descriptions(),
+            **_descriptions(section.financial_year_start_month),
             **{name: {"Figure": note} for name, note in STEP_NOTES.items()},
         },
         about,
@@ -235,15 +236,21 @@ def _sheets(fms: FmsTables, data: ReportData) -> dict[str, pd.DataFrame]:
     }
 
 
-def _descriptions() -> dict[str, dict[str, str]]:
+def _descriptions(start_month: int) -> dict[str, dict[str, str]]:
+    """Each table's column descriptions, its years named as the pipeline counts them."""
     from demand.partner.table import PARTNER_COLUMNS
     from demand.report.sections import TABLE_COLUMNS
 
-    return {
+    tables = {
         **TABLE_COLUMNS,
         "fms_areas": {**RUN_COLUMNS, **FMS_COLUMNS},
         "fms_risks": {**RUN_COLUMNS, **TABLE_COLUMNS["fms_risks"]},
         "partner_demand": {**RUN_COLUMNS, **PARTNER_COLUMNS},
+    }
+    year = {"financial_year": financial_year_name(start_month)}
+    return {
+        name: {**columns, **year} if "financial_year" in columns else columns
+        for name, columns in tables.items()
     }
 
 
@@ -266,7 +273,7 @@ def _write_published(
     book = write_workbook(
         out / "fms.xlsx",
         tables,
-        _descriptions(),
+        _descriptions(section.financial_year_start_month),
         note,
         currency_symbol(section.currency),
     )
