@@ -185,6 +185,7 @@ def _run_ingest(
         progress=step,
         earliest_date=date.fromisoformat(earliest) if earliest else None,
         future_days=section.future_days,
+        names=section.names,
     )
     if not result.ok:
         raise ValueError(" ".join(result.errors))

@@ -128,8 +128,15 @@ def build_report(
     """
     pipeline, run_id = run.name, run.run_id
     assumptions = load_assumptions(section.assumptions)
+    # The store keeps the canonical lines and grades; the planner reads the
+    # force's own names (`[pipeline] call_lines, grades`).
+    names = section.names
     data = read_report_data(
-        store, pipeline, section.history_months, section.financial_year_start_month
+        store,
+        pipeline,
+        section.history_months,
+        section.financial_year_start_month,
+        names=names,
     )
     fms = build_fms(data, assumptions)
     sentences = summary_sentences(
@@ -144,6 +151,7 @@ def build_report(
         daily_forecasts=data.daily_forecasts,
         monthly_history=data.history,
         currency_symbol=currency_symbol(section.currency),
+        names=names,
     )
     partner = build_partner_section(store, data, assumptions)
     sentences["Partner demand"] = list(partner.sentences)
@@ -189,7 +197,7 @@ def build_report(
         folder / "fms.xlsx",
         {**steps, **sheets},
         {
-            **_descriptions(section.financial_year_start_month),
+            **_descriptions(section),
             **{name: {"Figure": note} for name, note in STEP_NOTES.items()},
         },
         about,
@@ -236,8 +244,8 @@ def _sheets(fms: FmsTables, data: ReportData) -> dict[str, pd.DataFrame]:
     }
 
 
-def _descriptions(start_month: int) -> dict[str, dict[str, str]]:
-    """Each table's column descriptions, its years named as the pipeline counts them."""
+def _descriptions(section: ReportConfig) -> dict[str, dict[str, str]]:
+    """Each table's column descriptions, in the pipeline's years and names."""
     from demand.partner.table import PARTNER_COLUMNS
     from demand.report.sections import TABLE_COLUMNS
 
@@ -247,9 +255,14 @@ def _descriptions(start_month: int) -> dict[str, dict[str, str]]:
         "fms_risks": {**RUN_COLUMNS, **TABLE_COLUMNS["fms_risks"]},
         "partner_demand": {**RUN_COLUMNS, **PARTNER_COLUMNS},
     }
-    year = {"financial_year": financial_year_name(start_month)}
+    year = {"financial_year": financial_year_name(section.financial_year_start_month)}
     return {
-        name: {**columns, **year} if "financial_year" in columns else columns
+        name: {
+            column: section.names.relabel(text)
+            for column, text in (
+                {**columns, **year} if "financial_year" in columns else columns
+            ).items()
+        }
         for name, columns in tables.items()
     }
 
@@ -273,7 +286,7 @@ def _write_published(
     book = write_workbook(
         out / "fms.xlsx",
         tables,
-        _descriptions(section.financial_year_start_month),
+        _descriptions(section),
         note,
         currency_symbol(section.currency),
     )
