@@ -115,3 +115,25 @@ def test_us_call_log_goes_from_raw_file_to_a_report_of_daily_forecasts(
     room = capacity.loc["control_room"]
     assert room["service_measure"].startswith("911 calls answered within 15 s")
     assert room["establishment_fte"] == 12
+
+
+def test_demand_ingest_reads_the_lines_and_priorities_the_pipeline_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    # docs/onboarding.md, "Load and check": the maps have no [values.line] or
+    # [values.grade]; --pipeline gives ingest the agency's names for them.
+    shutil.copytree(US_CAD, tmp_path / "agency")
+    monkeypatch.chdir(tmp_path / "agency")
+    runner = CliRunner()
+    load = ["ingest", "raw", "--adapter", "maps", "--pipeline", "pipeline.toml"]
+    out = runner.invoke(cli, [*load, "--db", "us.duckdb"])
+    assert out.exit_code == 0, out.output
+    assert "163 rows read = 160 loaded + 3 rejected" in out.output
+    rejects = runner.invoke(
+        cli, ["quality", "--db", "us.duckdb", "--show", "rejects", "--csv"]
+    )
+    assert rejects.exit_code == 0, rejects.output
+    assert "duplicate key incident_id within the file" in rejects.output
+    # Without the pipeline's names the phone log's 911 and 10-digit are unknown.
+    bare = runner.invoke(cli, [*load[:4], "--db", "bare.duckdb"])
+    assert "163 rows read = 25 loaded + 138 rejected" in bare.output

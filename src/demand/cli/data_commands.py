@@ -119,7 +119,10 @@ def synth(
     console.print(
         f"{truth['force']}: {rows:,} rows in {len(truth['files'])} files under {out}/"
     )
-    console.print(f"Run it end to end: demand run {written['pipeline']}")
+    console.print(
+        f"Wrote {written['pipeline']} and {written['assumptions']}, sized to this "
+        f"force: demand run {written['pipeline']} takes it end to end."
+    )
 
 
 def _synth_forces(out: Path, forces: int, **options: Any) -> None:
