@@ -45,6 +45,10 @@ def test_relabel_names_lines_and_grades_but_leaves_counts_alone():
         "P1 attended within target (rostered)"
     )
     assert US.stream_label("calls") == "911 and 10-digit calls"
+    assert US.key_label("call_lines.999") == "call_lines.999 (911)"
+    assert US.key_label("unit_times.RWD") == "unit_times.RWD (P5)"
+    assert US.key_label("workforce") == "workforce"
+    assert LocalNames().key_label("unit_times.G1") == "unit_times.G1"
     # A count is not a line: "101 calls" inside a sentence stays a number.
     assert US.relabel("of 1,101 calls and 101 calls") == "of 1,101 calls and 101 calls"
     frame = pd.DataFrame({"service_measure": ["101 calls answered", None]})

@@ -85,6 +85,7 @@ def test_us_call_log_goes_from_raw_file_to_a_report_of_daily_forecasts(
     assert "911 and 10-digit calls" in summary
     assert "to answer 90% of 911 calls in 15 seconds" in summary
     assert "999 calls" not in html and "999 and 101" not in html
+    assert "call_lines.999 (911)" in html  # the assumptions appendix
     assert "$" in summary and "£" not in summary
     # "Models and why" names the series each choice covers.
     models = html[html.index("Models and why") : html.index("Backtest accuracy")]

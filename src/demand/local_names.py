@@ -111,6 +111,14 @@ class LocalNames:
             )
         return text
 
+    def key_label(self, key: str) -> str:
+        """An assumptions key with the local name of the line or grade it is
+        for beside it: "call_lines.999 (911)", "unit_times.G1 (P1)"."""
+        table, _, value = key.partition(".")
+        column = {"call_lines": "line", "unit_times": "grade"}.get(table)
+        local = self.name(column, value) if column else value
+        return key if local == value else f"{key} ({local})"
+
     def stream_label(self, stream: str) -> str:
         """The stream's name in reports (`schemas.stream_label`), in local names."""
         return self.relabel(stream_label(stream))

@@ -241,7 +241,11 @@ def html_context(
         "rejects_table": html_table(data.rejects, {"rows": "{:,.0f}"})
         if len(data.rejects)
         else "<p class='note'>No rows were rejected.</p>",
-        "assumptions_table": html_table(assumption_rows(assumptions))
+        "assumptions_table": html_table(
+            assumption_rows(assumptions).assign(
+                assumption=lambda f: f["assumption"].map(data.names.key_label)
+            )
+        )
         if assessed
         else "<p class='note'>No capacity assumptions were used: this pipeline "
         "has no capacity stage.</p>",
