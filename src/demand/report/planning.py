@@ -161,8 +161,8 @@ def planning_context(
         year: The reference year of the summary (None: no year forecast).
 
     Returns:
-        ``outturn_*``, ``area_charts``, ``gap_svg``, ``changes_table`` and
-        ``changes_note``.
+        ``outturn_*``, ``area_charts``, ``gap_svg``, ``changes_table``,
+        ``changes_note`` and ``area_service_svg``.
     """
     changes_table, changes_note = _changes(
         store, data, fms_areas, fms_risks, assumptions, year
@@ -175,4 +175,15 @@ def planning_context(
         else "",
         "changes_table": changes_table,
         "changes_note": changes_note,
+        "area_service_svg": _area_service(data.area_service),
     }
+
+
+def _area_service(area_service: pd.DataFrame) -> str:
+    """Response's G1 attendance by area over the years; "" where not modelled."""
+    response = area_service[area_service["department"] == "response"]
+    if response.empty or response["service_level"].isna().all():
+        return ""
+    return charts_plan.area_service_chart(
+        response, "G1 attended within target, by area"
+    )
