@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 
 from demand.capacity.assumptions import Assumptions
+from demand.local_names import LocalNames
 from demand.report import charts_plan
 from demand.report.changes import changes_since, previous_runs
 from demand.report.data import ReportData, read_report_data
@@ -175,15 +176,15 @@ def planning_context(
         else "",
         "changes_table": changes_table,
         "changes_note": changes_note,
-        "area_service_svg": _area_service(data.area_service),
+        "area_service_svg": _area_service(data.area_service, data.names),
     }
 
 
-def _area_service(area_service: pd.DataFrame) -> str:
+def _area_service(area_service: pd.DataFrame, names: LocalNames) -> str:
     """Response's G1 attendance by area over the years; "" where not modelled."""
     response = area_service[area_service["department"] == "response"]
     if response.empty or response["service_level"].isna().all():
         return ""
     return charts_plan.area_service_chart(
-        response, "G1 attended within target, by area"
+        response, names.relabel("G1 attended within target, by area")
     )
