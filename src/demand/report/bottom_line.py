@@ -160,7 +160,8 @@ def _certainty(short: pd.DataFrame, binding: pd.DataFrame) -> str:
             "their establishment even at the top of their 80% range; the rest could "
             "go either way."
         )
-    certain, unsure = [], []
+    certain: list[tuple[str, float]] = []
+    unsure: list[tuple[str, float]] = []
     for _, row in short.iterrows():
         p = row.get("p_demand_exceeds_capacity", float("nan"))
         sure = row["fte_lo_80"] > row["establishment_fte"]
