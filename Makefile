@@ -28,6 +28,7 @@ install: $(VENV)/.installed ## Create .venv and install demand into it
 demo: install ## Generate the synthetic force and run the demo pipeline on it
 	@test -f $(RAW)/truth.json || $(BIN)/demand synth --out $(RAW)
 	@mkdir -p $(dir $(DB))
+	@echo "make demo runs pipelines/demo.toml: Northshire with hourly, daily and monthly forecasts, backtests, five scenarios and a published report."
 	$(BIN)/demand run pipelines/demo.toml --db $(DB)
 	$(BIN)/demand status --db $(DB)
 	@echo "Outputs: raw extracts in $(RAW)/, the store in $(DB), Parquet exports in data/processed/demo/exports/, the report in reports/demo/latest/report.html, run logs in logs/demo/"

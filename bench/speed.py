@@ -3,8 +3,10 @@
 Builds `--series` daily series of `--years` years (deterministic: Poisson counts
 with a weekly and a yearly cycle, a slow trend, bank-holiday dips and levels from
 about 1 to 300 a day, like a force's streams from small areas to the whole force),
-then times, on every core (`--n-jobs`, default -1) through the stage's own task
-runner (`run_tasks`, loky processes, one BLAS thread each):
+then times (wall seconds, and CPU seconds of the bench and its workers, which
+the load of other jobs does not inflate), on every core (`--n-jobs`, default
+-1) through the stage's own task runner (`run_tasks`, loky processes, one BLAS
+thread each):
 
 1. fit + predict (`fit_series`: fallback and growth bound included) of each model
    in `--models`, `--horizon` days ahead; slow models may run on the first
@@ -172,10 +174,32 @@ def _apart(tasks: tuple[SeriesTask, BacktestTask]) -> tuple:
     return fit_series(tasks[0]), _backtest_windows(tasks[1])
 
 
-def _timed(func, tasks: list, n_jobs: int) -> tuple[float, list]:
-    started = time.perf_counter()
+def _tree_cpu_seconds(pid: int) -> float:
+    """Return the CPU seconds (user + system) of `pid`, its live descendants and
+    the children it has reaped (Linux /proc): the work of the bench and its
+    workers, whichever process did it."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total, todo = 0.0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            stat = Path(f"/proc/{p}/stat").read_text()
+            children = Path(f"/proc/{p}/task/{p}/children").read_text().split()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        # utime, stime, cutime, cstime: fields 14-17 of proc(5), 12-15 here
+        total += sum(int(f) for f in fields[11:15]) / tick
+        todo += [int(c) for c in children]
+    return total
+
+
+def _timed(func, tasks: list, n_jobs: int) -> tuple[float, float, list]:
+    """Run the tasks; return wall seconds, CPU seconds (bench + workers), results."""
+    cpu, started = _tree_cpu_seconds(os.getpid()), time.perf_counter()
     results = run_tasks(func, tasks, n_jobs=n_jobs)
-    return time.perf_counter() - started, results
+    wall = time.perf_counter() - started
+    return wall, _tree_cpu_seconds(os.getpid()) - cpu, results
 
 
 def time_models(
@@ -187,13 +211,15 @@ def time_models(
         n = len(streams) if alias in args.all_series_models else args.model_series
         tasks = [_forecast_task(s, alias, args.horizon) for s in streams[:n]]
         run_tasks(fit_series, tasks[:2], n_jobs=args.n_jobs)  # warm-up
-        seconds, results = _timed(fit_series, tasks, args.n_jobs)
+        seconds, cpu, results = _timed(fit_series, tasks, args.n_jobs)
         fallbacks = sum(r.failed or r.chosen == "seasonal_naive" for r in results)
         rows.append(
             {
                 "model": alias,
                 "series": n,
                 "seconds": seconds,
+                "cpu_seconds": cpu,
+                "cpu_per_series": cpu / n,
                 "per_second": n / seconds,
                 "fallbacks": fallbacks if alias != "seasonal_naive" else 0,
             }
@@ -219,13 +245,15 @@ def time_select(streams: list[pd.DataFrame], args: argparse.Namespace) -> list[d
         plans.insert(1, ("reused fits, same subsample", forecast_and_backtest, subset))
     outputs = {}
     for name, func, tasks in plans:
-        seconds, results = _timed(func, tasks, args.n_jobs)
+        seconds, cpu, results = _timed(func, tasks, args.n_jobs)
         outputs[name] = results
         rows.append(
             {
                 "run": name,
                 "series": len(tasks),
                 "seconds": seconds,
+                "cpu_seconds": cpu,
+                "cpu_per_series": cpu / len(tasks),
                 "per_second": len(tasks) / seconds,
             }
         )
@@ -325,9 +353,23 @@ def main() -> None:
         f"({series.groupby('unique_id').size().iat[0]} days each); "
         f"horizon {args.horizon} days; n_jobs {args.n_jobs}",
         "",
-        *_table(model_rows, ["model", "series", "seconds", "per_second", "fallbacks"]),
+        *_table(
+            model_rows,
+            [
+                "model",
+                "series",
+                "seconds",
+                "cpu_seconds",
+                "cpu_per_series",
+                "per_second",
+                "fallbacks",
+            ],
+        ),
         "",
-        *_table(select_rows, ["run", "series", "seconds", "per_second"]),
+        *_table(
+            select_rows,
+            ["run", "series", "seconds", "cpu_seconds", "cpu_per_series", "per_second"],
+        ),
     ]
     if demo:
         lines += [

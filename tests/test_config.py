@@ -162,7 +162,18 @@ def test_locale_defaults_to_the_uk_and_reaches_the_report(tmp_path: Path) -> Non
         )
     )
     assert us.report.financial_year_start_month == 10
+    assert us.capacity.financial_year_start_month == 10
     assert us.report.currency == "USD"
+
+
+def test_a_pipeline_sizing_people_may_count_years_from_july(tmp_path: Path) -> None:
+    # Issue 17: capacity counted from April, so such a pipeline was refused.
+    path = _write(
+        tmp_path,
+        '[pipeline]\nname = "us"\nfinancial_year_start_month = 7\n'
+        'stages = ["ingest", "series", "forecast", "capacity", "report"]\n',
+    )
+    assert load_pipeline(path).capacity.financial_year_start_month == 7
 
 
 @pytest.mark.parametrize(
@@ -173,6 +184,11 @@ def test_locale_defaults_to_the_uk_and_reaches_the_report(tmp_path: Path) -> Non
         (
             "financial_year_start_month = 7\n[report]\nfinancial_year_start_month = 10",
             "set it once, in [pipeline]",
+        ),
+        (
+            "financial_year_start_month = 7\n[capacity]\n"
+            "financial_year_start_month = 1",
+            "capacity.financial_year_start_month: set it once",
         ),
     ],
 )

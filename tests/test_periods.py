@@ -9,6 +9,8 @@ from demand.periods import (
     FREQS,
     SEASON_LENGTHS,
     financial_year,
+    financial_year_name,
+    financial_year_start,
     future_ds,
     normalise_freq,
     period_ends,
@@ -77,3 +79,19 @@ def test_config_and_series_read_the_one_vocabulary():
 
     assert demand.series.FREQS is FREQS
     assert demand.config.FREQS is FREQS
+
+
+@pytest.mark.parametrize(
+    ("label", "start_month", "first_day", "name"),
+    [
+        ("2025/26", 4, "2025-04-01", "UK financial year, April to March"),
+        ("2025/26", 7, "2025-07-01", "financial year, July to June"),
+        ("2026", 1, "2026-01-01", "financial year, January to December"),
+    ],
+)
+def test_a_financial_year_label_gives_its_first_day_and_name(
+    label, start_month, first_day, name
+):
+    assert financial_year_start(label, start_month) == pd.Timestamp(first_day)
+    assert financial_year(pd.Series([pd.Timestamp(first_day)]), start_month)[0] == label
+    assert financial_year_name(start_month) == name

@@ -8,11 +8,13 @@ import pandas as pd
 from click.testing import CliRunner
 
 from demand.cli import cli
+from demand.config import load_pipeline
 from demand.ingest import ingest
 from demand.quality import NO_TIME_OF_DAY, quality_report
 from demand.store import Store
 
 US_CAD = Path(__file__).resolve().parent / "data" / "us_cad"
+US_NAMES = load_pipeline(US_CAD / "pipeline.toml").ingest.names
 
 
 def _add(store: Store, days: pd.DatetimeIndex, area: str, per_day: int) -> None:
@@ -63,7 +65,7 @@ def test_quality_flags_a_stream_without_time_of_day(tmp_path):
 def test_quality_counts_days_in_the_column_maps_zone_by_default(tmp_path):
     db = tmp_path / "s.duckdb"
     with Store(db) as store:
-        ingest(store, [US_CAD / "raw"], adapter=US_CAD / "maps")
+        ingest(store, [US_CAD / "raw"], adapter=US_CAD / "maps", names=US_NAMES)
         first = quality_report(store, ["incidents"]).summary["first"].iloc[0]
         note = quality_report(store, ["incidents"]).summary["note"].iloc[0]
     # 01/03/21 21:04 in New York is 4 January in London.
@@ -77,7 +79,7 @@ def test_quality_counts_days_in_the_column_maps_zone_by_default(tmp_path):
 def test_quality_counts_days_in_the_pipelines_zone_when_given_one(tmp_path):
     db = tmp_path / "s.duckdb"
     with Store(db) as store:
-        ingest(store, [US_CAD / "raw"], adapter=US_CAD / "maps")
+        ingest(store, [US_CAD / "raw"], adapter=US_CAD / "maps", names=US_NAMES)
     pipeline = tmp_path / "p.toml"
     pipeline.write_text(
         '[pipeline]\nname = "p"\nstages = ["series"]\n\n'

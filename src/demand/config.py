@@ -26,6 +26,7 @@ from demand.config_outputs import (
     StoreConfig,
     currency_symbol,
 )
+from demand.local_names import LocalNames
 from demand.periods import FINANCIAL_YEAR_START_MONTH, FREQS
 from demand.schemas import STREAMS, demand_streams
 from demand.toml_tables import build_frozen
@@ -61,12 +62,15 @@ class IngestConfig:
             map's `earliest_date` (default 1990-01-01). Earlier rows are rejected.
         future_days: Days after the later of a file's modification and the run
             date that a date may fall on; None keeps each map's (default 7).
+        names: The force's names of call lines and grades, which a source may
+            write for them; set once in `[pipeline]`, which copies them here.
     """
 
     paths: tuple[str, ...] = ("data/raw",)
     adapter: str = "northshire"
     earliest_date: str | None = None
     future_days: int | None = None
+    names: LocalNames = field(default_factory=LocalNames)
 
     def __post_init__(self) -> None:
         if self.earliest_date is not None:
@@ -156,6 +160,10 @@ class PipelineConfig:
         financial_year_start_month: Month (1-12) a financial year starts in:
             4 (April) in the UK; a US agency's fiscal year starts in 7 or 10.
         currency: ISO 4217 code of costs, e.g. "GBP" (£) or "USD" ($).
+        call_lines: The force's name of each call line it has a name of its
+            own for, e.g. {"999" = "911", "101" = "10-digit"}
+            (`local_names.LocalNames`); the store keeps "999" and "101".
+        grades: The force's name of each grade, e.g. {G1 = "Priority 1"}.
         engine: Where the forecast stage's fits run (local or Dask).
         path: The file it was loaded from (not part of the file).
     """
@@ -164,6 +172,8 @@ class PipelineConfig:
     stages: tuple[str, ...] = ("ingest", "series")
     financial_year_start_month: int = FINANCIAL_YEAR_START_MONTH
     currency: str = "GBP"
+    call_lines: dict[str, str] = field(default_factory=dict)
+    grades: dict[str, str] = field(default_factory=dict)
     ingest: IngestConfig = field(default_factory=IngestConfig)
     series: SeriesConfig = field(default_factory=SeriesConfig)
     forecast: ForecastConfig = field(default_factory=ForecastConfig)
@@ -183,39 +193,45 @@ class PipelineConfig:
             )
         check_members("stages", self.stages, STAGES)
         check_locale(self.financial_year_start_month, self.currency)
+        try:
+            names = LocalNames(self.call_lines, self.grades)
+        except ValueError as problem:
+            raise ConfigError(str(problem)) from None
         locale: dict[str, object] = {
             "financial_year_start_month": self.financial_year_start_month,
             "currency": self.currency,
+            "names": names,
         }
-        for key, value in locale.items():
-            own = getattr(self.report, key)
-            if own != value and own != getattr(ReportConfig, key):
-                raise ConfigError(
-                    f"report.{key}: set it once, in [pipeline]; found {own!r} in "
-                    f"[report] and {value!r} in [pipeline]"
-                )
-        # Capacity counts its years in the UK's April-March: until it takes the
-        # setting too, a pipeline sizing people must keep April.
-        if (
-            "capacity" in self.stages
-            and self.financial_year_start_month != FINANCIAL_YEAR_START_MONTH
-        ):
-            raise ConfigError(
-                "financial_year_start_month: the capacity stage counts financial "
-                f"years from April; found {self.financial_year_start_month} with "
-                "capacity in stages (run demand-only, or keep 4)"
-            )
+        sections = {
+            "ingest": self.ingest,
+            "report": self.report,
+            "capacity": self.capacity,
+        }
+        for section, settings in sections.items():
+            for key, value in locale.items():
+                own = getattr(settings, key, value)
+                if own != value and own != getattr(type(settings)(), key):
+                    raise ConfigError(
+                        f"{section}.{key}: set it once, in [pipeline]; found "
+                        f"{own!r} in [{section}] and {value!r} in [pipeline]"
+                    )
+        object.__setattr__(self, "ingest", replace(self.ingest, names=names))
         report = replace(
             self.report,
             financial_year_start_month=self.financial_year_start_month,
             currency=self.currency,
+            names=names,
         )
         if not report.assumptions:  # one assumptions file unless told otherwise
             report = replace(report, assumptions=self.capacity.assumptions)
         object.__setattr__(self, "report", report)
-        if not self.capacity.timezone:  # the pipeline's one local clock
-            capacity = replace(self.capacity, timezone=self.series.timezone)
-            object.__setattr__(self, "capacity", capacity)
+        capacity = replace(
+            self.capacity,
+            # the pipeline's one local clock and one financial year
+            timezone=self.capacity.timezone or self.series.timezone,
+            financial_year_start_month=self.financial_year_start_month,
+        )
+        object.__setattr__(self, "capacity", capacity)
 
 
 STAGES = ("ingest", "series", "forecast", "capacity", "report")

@@ -11,6 +11,7 @@ __all__ = [
     "check_locale",
     "check_members",
     "check_minimum",
+    "check_start_month",
 ]
 
 
@@ -43,13 +44,18 @@ def check_minimum(key: str, value: float, minimum: float, expected: str) -> None
         raise ConfigError(f"{key}: expected {expected}; found {value!r}")
 
 
-def check_locale(start_month: int, currency: str) -> None:
-    """Refuse a financial year's start month outside 1-12 or a non-ISO currency."""
+def check_start_month(start_month: int) -> None:
+    """Refuse a financial year's start month outside 1-12."""
     if isinstance(start_month, bool) or start_month not in range(1, 13):
         raise ConfigError(
             "financial_year_start_month: expected a month 1-12 (4 = April); "
             f"found {start_month!r}"
         )
+
+
+def check_locale(start_month: int, currency: str) -> None:
+    """Refuse a financial year's start month outside 1-12 or a non-ISO currency."""
+    check_start_month(start_month)
     if not re.fullmatch(r"[A-Z]{3}", currency):
         raise ConfigError(
             f"currency: expected an ISO code such as GBP or USD; found {currency!r}"

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from demand.config_checks import check_locale, check_minimum
+from demand.config_checks import check_locale, check_minimum, check_start_month
+from demand.local_names import LocalNames
 from demand.periods import FINANCIAL_YEAR_START_MONTH
 
 __all__ = [
@@ -28,15 +29,19 @@ class CapacityConfig:
         timezone: Local zone of the hour-of-week call profiles; empty (the
             default) takes the series section's, so calls and incidents share
             one clock.
+        financial_year_start_month: Month (1-12) the years of capacity, gaps
+            and scenarios start in; set once in `[pipeline]`, which copies it here.
     """
 
     assumptions: str = "pipelines/assumptions/northshire.toml"
     scenarios: tuple[str, ...] = ()
     window_days: int = 365
     timezone: str = ""
+    financial_year_start_month: int = FINANCIAL_YEAR_START_MONTH
 
     def __post_init__(self) -> None:
         check_minimum("window_days", self.window_days, 28, "at least 28 days")
+        check_start_month(self.financial_year_start_month)
 
 
 @dataclass(frozen=True)
@@ -76,6 +81,8 @@ class ReportConfig:
             set once in `[pipeline]`, which copies it here.
         currency: ISO code of the money figures (GBP, USD, EUR ...); set once
             in `[pipeline]`, which copies it here.
+        names: The force's names of call lines and grades, which the report
+            says; set once in `[pipeline]`, which copies them here.
     """
 
     out_dir: str = "reports"
@@ -87,6 +94,7 @@ class ReportConfig:
     history_months: int = 36
     financial_year_start_month: int = FINANCIAL_YEAR_START_MONTH
     currency: str = "GBP"
+    names: LocalNames = field(default_factory=LocalNames)
 
     def __post_init__(self) -> None:
         check_locale(self.financial_year_start_month, self.currency)

@@ -165,6 +165,6 @@ def write_national(table: pd.DataFrame, out_dir: Path) -> list[Path]:
     fig.colorbar(image, ax=ax, label="change, fraction (0.1 = +10 %)")
     fig.tight_layout()
     chart_path = out_dir / "national_change.svg"
-    fig.savefig(chart_path, format="svg")
+    fig.savefig(chart_path, format="svg", metadata={"Date": None})
     plt.close(fig)
     return [csv_path, chart_path]

@@ -11,6 +11,8 @@ __all__ = [
     "FREQ_ADJECTIVES",
     "SEASON_LENGTHS",
     "financial_year",
+    "financial_year_name",
+    "financial_year_start",
     "future_ds",
     "normalise_freq",
     "period_ends",
@@ -124,3 +126,24 @@ def financial_year(
     else:
         labels = [f"{y}/{(y + 1) % 100:02d}" for y in start]
     return pd.Series(labels, index=getattr(ds, "index", None), dtype=object)
+
+
+def financial_year_start(
+    label: str, start_month: int = FINANCIAL_YEAR_START_MONTH
+) -> pd.Timestamp:
+    """Return the first day of the financial year `label` ("2025/26" or "2025").
+
+    Args:
+        label: A label of `financial_year` with the same `start_month`.
+        start_month: Month (1-12) the year starts in.
+    """
+    return pd.Timestamp(int(str(label)[:4]), start_month, 1)
+
+
+def financial_year_name(start_month: int = FINANCIAL_YEAR_START_MONTH) -> str:
+    """Say what a financial year is, e.g. "UK financial year, April to March"."""
+    if start_month == FINANCIAL_YEAR_START_MONTH:
+        return "UK financial year, April to March"
+    first = pd.Timestamp(2000, start_month, 1)
+    last = first + pd.DateOffset(months=11)
+    return f"financial year, {first:%B} to {last:%B}"

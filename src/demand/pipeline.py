@@ -14,6 +14,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from demand.code_version import package_code_version, stage_code_version
 from demand.config import STAGES, PipelineConfig
@@ -76,8 +77,37 @@ class RunResult:
         return next((s.stage for s in self.stages if s.status == "failed"), None)
 
 
+ADDED_SETTINGS = {
+    "": ("call_lines", "grades"),
+    "ingest": ("names",),
+    "capacity": ("financial_year_start_month",),
+    "report": ("names",),
+}
+"""Settings added after stores were first written, by section ("" for the
+pipeline's own keys). At its default such a setting means what its absence
+meant, so it is left out of the hashes: upgrading reruns no stage."""
+
+
+def _hashed(settings: object, section: str) -> dict:
+    """`settings` as a dict, less the added settings that hold their defaults."""
+    values = dataclasses.asdict(settings)  # type: ignore[call-overload]
+    for f in dataclasses.fields(settings):  # type: ignore[arg-type]
+        if f.name not in ADDED_SETTINGS.get(section, ()):
+            continue
+        factory: Any = f.default_factory
+        default = f.default if factory is dataclasses.MISSING else factory()
+        if dataclasses.is_dataclass(default):
+            default = dataclasses.asdict(default)  # type: ignore[arg-type]
+        if values[f.name] == default:
+            del values[f.name]
+    for name in ADDED_SETTINGS:
+        if section == "" and name and isinstance(values.get(name), dict):
+            values[name] = _hashed(getattr(settings, name), name)
+    return values
+
+
 def _settings_hash(config: PipelineConfig, stage: str) -> str:
-    section = dataclasses.asdict(getattr(config, stage))
+    section = _hashed(getattr(config, stage), stage)
     return hashlib.sha256(
         json.dumps(section, sort_keys=True, default=str).encode()
     ).hexdigest()[:16]
@@ -328,7 +358,7 @@ def _dry_run(
 
 def _config_hash(config: PipelineConfig) -> str:
     blob = json.dumps(
-        dataclasses.asdict(dataclasses.replace(config, path=None)),
+        _hashed(dataclasses.replace(config, path=None), ""),
         sort_keys=True,
         default=str,
     )

@@ -26,9 +26,12 @@ __all__ = [
 ]
 
 GRADES = ("G1", "G2", "G3", "G4", "RWD")
-"""Incident grades: G1 emergency .. G4 scheduled; RWD resolved without deployment."""
+"""Incident grades: G1 emergency .. G4 scheduled; RWD resolved without deployment.
+A force whose priorities are called otherwise names them in `[pipeline] grades`."""
 
 CALL_LINES = ("999", "101")
+"""Call lines: the emergency line (999) and the non-emergency line (101); a force
+whose lines are called otherwise names them in `[pipeline] call_lines`."""
 AGGREGATE_FREQS = ("h", "D")
 """Periods an aggregate source may count over: hours or days."""
 MISSING_RISKS = ("high", "medium", "low", "no_apparent_risk")

@@ -185,6 +185,7 @@ def _run_ingest(
         progress=step,
         earliest_date=date.fromisoformat(earliest) if earliest else None,
         future_days=section.future_days,
+        names=section.names,
     )
     if not result.ok:
         raise ValueError(" ".join(result.errors))
@@ -307,6 +308,7 @@ def _run_capacity(
         scenarios=[load_scenario(p) for p in section.scenarios],
         window_days=section.window_days,
         timezone=section.timezone or context.timezone,
+        financial_year_start_month=section.financial_year_start_month,
     )
     return len(result.capacity)
 

@@ -185,3 +185,37 @@ def test_an_unreachable_g1_standard_is_a_flagged_row_not_an_abort(
         ("Southbridge", "not_achievable"),
         ("Westdale", "achievable"),
     ]
+
+
+def test_a_july_financial_year_counts_july_to_june(northshire, assumptions):
+    # Issue 17: capacity counted April-March whatever the pipeline's year, so a
+    # US agency's fiscal year (July-June) could not size people.
+    store, _ = northshire
+    forecasts = make_forecasts(0.1)  # April 2026 to March 2030
+    result = run_capacity(
+        store,
+        forecasts,
+        assumptions,
+        "run-july",
+        hourly_forecasts=make_hourly("2026-07-06"),
+        financial_year_start_month=7,
+    )
+    capacity = result.capacity
+    room = capacity[
+        capacity["department"].eq("control_room") & capacity["basis"].eq("workload")
+    ].set_index("financial_year")
+    # April-June 2026 close 2025/26; July 2029-March 2030 open 2029/30.
+    assert list(room.index) == ["2025/26", "2026/27", "2027/28", "2028/29", "2029/30"]
+    assert list(room["periods"]) == [3, 12, 12, 12, 9]
+    lines = result.lines[result.lines["department"].eq("control_room")]
+    july_to_june = lines["ds"].between("2026-07-01", "2027-06-01")
+    assert room.loc["2026/27", "demand"] == pytest.approx(
+        lines.loc[july_to_june, "mean"].sum()
+    )
+    assert room.loc["2026/27", "year_fraction"] == pytest.approx(1.0)
+    cover = capacity[capacity["basis"].eq("cover")]
+    assert set(cover["financial_year"]) == set(room.index)
+    sensitivity = store.con.execute(
+        "SELECT DISTINCT financial_year FROM sensitivity WHERE run_id = 'run-july'"
+    ).fetchall()
+    assert {year for (year,) in sensitivity} <= set(room.index)

@@ -9,12 +9,16 @@ from pathlib import Path
 import pytest
 from ingest_helpers import DATA, rows, scalar, write_map
 
+from demand.config import load_pipeline
 from demand.ingest import IngestError, ingest, load_adapters
+from demand.local_names import LocalNames
 from demand.store import Store
 
 US_CAD = DATA / "us_cad"
 US_RAW = US_CAD / "raw"
 US_MAPS = US_CAD / "maps"
+US_NAMES = load_pipeline(US_CAD / "pipeline.toml").ingest.names
+"""The agency's names: lines 911 and 10-digit, priorities P1-P5."""
 
 HEADER = "Id,Date,Received,Dispatched,Priority,Code,Remarks"
 MAP = """
@@ -46,7 +50,7 @@ def _load(tmp_path: Path, lines: list[str], extra: str = "") -> Store:
 
 def test_us_cad_fixture_loads_date_and_time_columns_by_configuration(tmp_path: Path):
     store = Store(tmp_path / "s.duckdb")
-    result = ingest(store, [US_RAW], adapter=US_MAPS)
+    result = ingest(store, [US_RAW], adapter=US_MAPS, names=US_NAMES)
     assert result.ok
     by_stream = {f.stream: f for f in result.files}
     # 60 lines: the stored duplicate and the test call are excluded by pattern;
@@ -81,7 +85,7 @@ def test_values_match_exact_codes_then_prefixes_and_patterns_then_any(
     tmp_path: Path,
 ):
     store = Store(tmp_path / "s.duckdb")
-    ingest(store, [US_RAW], adapter=US_MAPS)
+    ingest(store, [US_RAW], adapter=US_MAPS, names=US_NAMES)
     got = dict(
         rows(
             store,
@@ -241,3 +245,40 @@ def test_date_and_time_cells_of_a_workbook_make_one_timestamp(tmp_path: Path):
             datetime(2022, 1, 1, 5, 3, tzinfo=UTC),
         ),
     ]
+
+
+@pytest.mark.parametrize(
+    ("names", "loaded"), [(US_NAMES, 79), (LocalNames(), 0), (None, 0)]
+)
+def test_lines_in_the_forces_own_names_load_without_a_values_table(
+    tmp_path: Path, names: LocalNames | None, loaded: int
+):
+    # Issue 17: a phone log whose Line says 911 or 10-digit needed a
+    # [values.line] table; the pipeline's call_lines now name them once.
+    store = Store(tmp_path / "s.duckdb")
+    result = ingest(
+        store, [US_RAW / "phone_2021.csv"], adapter=US_MAPS / "calls.toml", names=names
+    )
+    assert (result.rows_read, result.rows_loaded) == (79, loaded)
+    if loaded:
+        assert dict(rows(store, "SELECT line, count(*) FROM calls GROUP BY 1")) == {
+            "999": 34,
+            "101": 45,
+        }
+
+
+def test_a_maps_own_codes_win_over_the_local_names(tmp_path: Path):
+    (tmp_path / "raw").mkdir()
+    (tmp_path / "raw" / "log.csv").write_text(
+        "\n".join(
+            [HEADER, *(f"{i},01/03/21,10:00,,{p},X," for i, p in enumerate("1PQ"))]
+        )
+        + "\n"
+    )
+    map_path = write_map(tmp_path / "map.toml", MAP + '"P" = "G2"\n')
+    store = Store(tmp_path / "s.duckdb")
+    names = LocalNames(grades={"G1": "Q", "G3": "P"})  # the map says P is G2
+    ingest(store, [tmp_path / "raw"], adapter=map_path, names=names)
+    got = dict(rows(store, "SELECT incident_id, grade FROM incidents"))
+    # The map's own codes stay; the local names it does not list are added.
+    assert got == {"0": "G1", "1": "G2", "2": "G1"}

@@ -11,7 +11,7 @@ import pytest
 from openpyxl import load_workbook
 
 from demand.capacity.assumptions import load_assumptions
-from demand.report.bottom_line import reference_year
+from demand.report.bottom_line import _listed, reference_year
 from demand.report.build import build_fms
 from demand.report.data import read_report_data
 from demand.report.sections import assumption_rows
@@ -115,3 +115,26 @@ def test_assumptions_appendix_shows_each_value_beside_its_source():
     workforce = rows.set_index("assumption").loc["workforce", "value"]
     assert f"contracted_hours_per_fte_per_year = {hours:,.0f}" in workforce
     assert rows["source"].str.len().gt(0).all()
+
+
+@pytest.mark.parametrize(
+    ("departments", "said"),
+    [
+        ([("response", 1.0)], "response (probability 100% that demand exceeds it)"),
+        (
+            [
+                ("response", 1.0),
+                ("investigation", 1.0),
+                ("the neighbourhood team", 1.0),
+            ],
+            "response, investigation and the neighbourhood team "
+            "(each: probability 100% that demand exceeds it)",
+        ),
+        (
+            [("response", 0.97), ("investigation", float("nan"))],
+            "response (probability 97% that demand exceeds it) and investigation",
+        ),
+    ],
+)
+def test_how_sure_says_a_shared_probability_once(departments, said):
+    assert _listed(departments) == said

@@ -97,3 +97,13 @@ def test_report_shows_what_the_requirement_is_made_of(report_run) -> None:
     for label in ("recorded demand", "other work", "fixed posts", "supervision"):
         assert label in figure
     assert "neighbourhood" in figure and "of which demand" in text
+
+
+def test_report_charts_each_areas_g1_attendance_against_the_standard(
+    report_run,
+) -> None:
+    text = (report_run.folder / "report.html").read_text(encoding="utf-8")
+    figure = text.split('data-chart="area-service"', 1)[1].split("</figure>", 1)[0]
+    for area in ("Northtown", "Southbridge", "Eastmoor", "Westdale"):
+        assert f">{area}<" in figure  # one line per area, named in the legend
+    assert ">standard<" in figure

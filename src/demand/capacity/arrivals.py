@@ -8,7 +8,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from demand.capacity.workload import parse_unique_id
-from demand.series import financial_year
+from demand.periods import FINANCIAL_YEAR_START_MONTH, financial_year
 
 __all__ = ["response_arrivals", "scale_to_year", "window_to_year_ratio"]
 
@@ -81,7 +81,10 @@ def _period_days(ds: pd.Series) -> pd.Series:
 
 
 def window_to_year_ratio(
-    strategic: pd.DataFrame, hourly: pd.DataFrame, series: str = "incidents"
+    strategic: pd.DataFrame,
+    hourly: pd.DataFrame,
+    series: str = "incidents",
+    start_month: int = FINANCIAL_YEAR_START_MONTH,
 ) -> float | None:
     """Forecast daily mean of the year the hourly window starts in ÷ the window's.
 
@@ -93,6 +96,7 @@ def window_to_year_ratio(
         strategic: Strategic forecasts (monthly, daily or weekly), `forecasts` shape.
         hourly: Hourly forecasts, `forecasts` shape, ``ds`` local.
         series: The force total both must hold.
+        start_month: Month (1-12) financial years start in.
 
     Returns:
         The ratio, or None if either side lacks the series or the year.
@@ -103,9 +107,9 @@ def window_to_year_ratio(
         return None
     window_daily = float(window["mean"].mean()) * 24.0
     start = pd.Series([pd.to_datetime(window["ds"]).min()])
-    fy = financial_year(start).iloc[0]
+    fy = financial_year(start, start_month).iloc[0]
     year = year.assign(ds=pd.to_datetime(year["ds"]))
-    in_year = year[financial_year(year["ds"]).to_numpy() == fy]
+    in_year = year[financial_year(year["ds"], start_month).to_numpy() == fy]
     if in_year.empty or window_daily <= 0:
         return None
     year_daily = float(in_year["mean"].sum() / _period_days(in_year["ds"]).sum())
@@ -113,7 +117,10 @@ def window_to_year_ratio(
 
 
 def scale_to_year(
-    arrivals: pd.DataFrame, strategic: pd.DataFrame, hourly: pd.DataFrame
+    arrivals: pd.DataFrame,
+    strategic: pd.DataFrame,
+    hourly: pd.DataFrame,
+    start_month: int = FINANCIAL_YEAR_START_MONTH,
 ) -> pd.DataFrame:
     """Scale the window's arrivals to the level of the year the cover stands for.
 
@@ -128,12 +135,13 @@ def scale_to_year(
         arrivals: Output of `response_arrivals`.
         strategic: Strategic forecasts, `forecasts` shape.
         hourly: The hourly forecasts the arrivals came from.
+        start_month: Month (1-12) financial years start in.
 
     Returns:
         A copy with ``arrivals_per_hour`` scaled and the factor in
         ``attrs["window_to_year_ratio"]`` (1.0 when not scaled).
     """
-    ratio = window_to_year_ratio(strategic, hourly)
+    ratio = window_to_year_ratio(strategic, hourly, start_month=start_month)
     out = arrivals.copy()
     out.attrs = dict(arrivals.attrs)
     if ratio is None:

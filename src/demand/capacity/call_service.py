@@ -18,6 +18,7 @@ from demand.capacity.call_handling import HOURS_PER_WEEK, agents_for_loads
 from demand.capacity.control_room import size_control_room
 from demand.capacity.service import calls_per_hour_of_week
 from demand.capacity.workload import fte_per_post, productive_hours_per_fte
+from demand.periods import FINANCIAL_YEAR_START_MONTH
 
 __all__ = ["SERVICE_COLUMNS", "attach_service", "call_service_today"]
 
@@ -132,6 +133,7 @@ def call_service_today(
     establishment_fte: float,
     assumptions: Assumptions,
     call_waits: pd.DataFrame | None = None,
+    start_month: int = FINANCIAL_YEAR_START_MONTH,
 ) -> pd.DataFrame:
     """Share of each line's calls answered within target, per year, with today's staff.
 
@@ -151,6 +153,7 @@ def call_service_today(
         establishment_fte: The control room's establishment today, FTE.
         assumptions: Call lines, departments, workforce and abstractions.
         call_waits: Recorded waits of the window (`CapacityInputs.call_waits`).
+        start_month: Month (1-12) financial years start in.
 
     Returns:
         ``financial_year, line, service_level, service_standard, staffing``
@@ -167,7 +170,10 @@ def call_service_today(
     ]
     if not lines or not math.isfinite(establishment_fte):
         return pd.DataFrame(columns=columns)
-    calls = {k: calls_per_hour_of_week(hours, call_profiles.get(k), k) for k in lines}
+    calls = {
+        k: calls_per_hour_of_week(hours, call_profiles.get(k), k, start_month)
+        for k in lines
+    }
     first = {
         k: c.iloc[0].to_numpy() * assumptions.call_lines[k].aht_seconds / 3600.0
         for k, c in calls.items()
@@ -212,6 +218,7 @@ def attach_service(
     call_profiles: Mapping[str, Sequence[float]],
     assumptions: Assumptions,
     call_waits: pd.DataFrame | None = None,
+    start_month: int = FINANCIAL_YEAR_START_MONTH,
 ) -> pd.DataFrame:
     """Give every row of a department with a service standard its modelled service.
 
@@ -228,6 +235,7 @@ def attach_service(
         call_profiles: Share of a week's calls per hour of week, by line.
         assumptions: The force's assumptions.
         call_waits: Recorded waits of the window (`CapacityInputs.call_waits`).
+        start_month: Month (1-12) financial years start in.
 
     Returns:
         ``capacity`` with `SERVICE_COLUMNS` set (NaN/None where not modelled).
@@ -250,7 +258,12 @@ def attach_service(
     if room.any():
         today = out.loc[room].sort_values("financial_year")["establishment_fte"]
         service = call_service_today(
-            hours, call_profiles, float(today.iloc[0]), assumptions, call_waits
+            hours,
+            call_profiles,
+            float(today.iloc[0]),
+            assumptions,
+            call_waits,
+            start_month,
         )
         if len(service):
             service["shortfall"] = (

@@ -10,6 +10,7 @@ import pandas as pd
 from scipy.stats import norm
 
 from demand.capacity.assumptions import Assumptions
+from demand.periods import FINANCIAL_YEAR_START_MONTH, financial_year_start
 
 __all__ = [
     "capacity_gaps",
@@ -24,10 +25,11 @@ def establishment_by_year(
     establishment: pd.DataFrame,
     financial_years: Sequence[str],
     assumptions: Assumptions,
+    start_month: int = FINANCIAL_YEAR_START_MONTH,
 ) -> pd.DataFrame:
     """Establishment FTE and cost per FTE of each department for each financial year.
 
-    A year takes the latest ``as_at`` on or before its first day (1 April): the
+    A year takes the latest ``as_at`` before its first day (1 April in the UK): the
     posts the force enters the year with, so every future year holds the latest
     establishment flat. A year before every ``as_at`` takes the earliest.
 
@@ -36,6 +38,7 @@ def establishment_by_year(
             as_at, fte, cost_per_fte``).
         financial_years: Labels such as "2026/27".
         assumptions: Costs per FTE used where the table has none (GBP a year).
+        start_month: Month (1-12) financial years start in.
 
     Returns:
         ``department, financial_year, as_at, establishment_fte,
@@ -55,7 +58,7 @@ def establishment_by_year(
     totals["cost_per_fte_gbp"] = totals["spend"] / totals["establishment_fte"]
     rows = []
     for fy in financial_years:
-        start = pd.Timestamp(int(fy[:4]), 4, 1)
+        start = financial_year_start(fy, start_month)
         for dept, group in totals.groupby("department", sort=True):
             before = group[group["as_at"] < start]
             pick = before.iloc[-1] if len(before) else group.iloc[0]

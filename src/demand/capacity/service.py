@@ -14,7 +14,7 @@ from demand.capacity.response import (
     g1_attendance,
     mean_units_per_incident,
 )
-from demand.series import financial_year
+from demand.periods import FINANCIAL_YEAR_START_MONTH, financial_year
 
 __all__ = [
     "calls_per_hour_of_week",
@@ -24,7 +24,10 @@ __all__ = [
 
 
 def calls_per_hour_of_week(
-    hours: pd.DataFrame, profile: Sequence[float] | None, line: str = "999"
+    hours: pd.DataFrame,
+    profile: Sequence[float] | None,
+    line: str = "999",
+    start_month: int = FINANCIAL_YEAR_START_MONTH,
 ) -> pd.DataFrame:
     """Mean calls per hour in each hour of the week, per financial year.
 
@@ -32,6 +35,7 @@ def calls_per_hour_of_week(
         hours: Output of `line_hours` (needs the call line's rows).
         profile: Share of a week's calls in each hour of the week; flat if None.
         line: The call line.
+        start_month: Month (1-12) financial years start in.
 
     Returns:
         A frame indexed by financial year with 168 columns (calls per hour).
@@ -42,7 +46,7 @@ def calls_per_hour_of_week(
         if profile is None
         else (np.asarray(profile, float) / np.sum(profile))
     )
-    fy = financial_year(rows["ds"]).to_numpy()
+    fy = financial_year(rows["ds"], start_month).to_numpy()
     per_hour = rows.groupby(fy).apply(
         lambda g: g["mean"].sum() / g["period_hours"].sum()
     )

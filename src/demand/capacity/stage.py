@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -39,7 +40,7 @@ from demand.capacity.workload import (
     line_hours,
     productive_hours_per_fte,
 )
-from demand.series import financial_year
+from demand.periods import FINANCIAL_YEAR_START_MONTH, financial_year
 from demand.store import Store
 from demand.store.runs import replace_run_rows
 from demand.tables import table_columns
@@ -153,14 +154,17 @@ def _evaluate(
     arrivals: pd.DataFrame | None,
     scenario: Scenario | None,
     reference: _Reference,
+    start_month: int,
 ) -> tuple[
     pd.DataFrame, pd.DataFrame, pd.DataFrame | None, _Reference, pd.DataFrame | None
 ]:
     """Hours, FTE, cover, gaps and service levels of one set of lines."""
     hours = line_hours(lines, assumptions, inputs.call_profiles)
-    workload = department_workload(hours, assumptions).assign(basis="workload")
+    workload = department_workload(hours, assumptions, start_month=start_month).assign(
+        basis="workload"
+    )
     demand = (
-        hours.assign(fy=financial_year(hours["ds"]).to_numpy())
+        hours.assign(fy=financial_year(hours["ds"], start_month).to_numpy())
         .groupby(["department", "fy"])["mean"]
         .sum()
     )
@@ -173,7 +177,7 @@ def _evaluate(
         )
         base_date = pd.Timestamp(arrivals.attrs["start"])
         if base_rate is None:
-            fy = financial_year(pd.Series([base_date])).iloc[0]
+            fy = financial_year(pd.Series([base_date]), start_month).iloc[0]
             base_rate = float(rates.get(fy, rates.iloc[0]))
         # Area-specific changes reach the cover only (workload lines have no area);
         # every other change reaches it through the response workload rate.
@@ -207,7 +211,7 @@ def _evaluate(
         table["service_level"] = np.nan
     table = full_requirement(table, assumptions)
     fys = sorted(table["financial_year"].unique())
-    est = establishment_by_year(inputs.establishment, fys, assumptions)
+    est = establishment_by_year(inputs.establishment, fys, assumptions, start_month)
     # Service with today's establishment and roster (what the FMS grade asks).
     gaps = attach_service(
         capacity_gaps(table, est),
@@ -215,6 +219,7 @@ def _evaluate(
         inputs.call_profiles,
         assumptions,
         inputs.call_waits,
+        start_month,
     )
     return gaps, hours, cover, _Reference(base_rate), areas
 
@@ -241,6 +246,7 @@ def compute_capacity(
     inputs: CapacityInputs,
     scenarios: Sequence[Scenario] = (),
     hourly_forecasts: pd.DataFrame | None = None,
+    financial_year_start_month: int = FINANCIAL_YEAR_START_MONTH,
 ) -> CapacityResult:
     """Compute the capacity stage from forecasts and store inputs (pure).
 
@@ -254,28 +260,31 @@ def compute_capacity(
         hourly_forecasts: Hourly forecasts (``incidents``, optionally
             ``incidents/area=..`` and ``incidents/grade=..``, ``ds`` local) for
             response cover; without them there are no ``cover`` rows.
+        financial_year_start_month: Month (1-12) the years of every row start
+            in (4: the UK's April to March).
 
     Returns:
         The `CapacityResult`; response cover needs hourly incident forecasts.
     """
+    start_month = financial_year_start_month
     strategic, hourly = _split(forecasts, hourly_forecasts)
     lines = demand_lines(strategic, assumptions, inputs.mixes)
     arrivals = None
     if len(hourly) and (hourly["unique_id"] == "incidents").any():
         # At the year's level, not the hourly window's (its season, its date).
         arrivals = scale_to_year(
-            response_arrivals(hourly, inputs.mixes), strategic, hourly
+            response_arrivals(hourly, inputs.mixes), strategic, hourly, start_month
         )
         arrivals.attrs["start"] = str(hourly["ds"].min().date())
     capacity, hours, cover, reference, area_service = _evaluate(
-        lines, assumptions, inputs, arrivals, None, _Reference()
+        lines, assumptions, inputs, arrivals, None, _Reference(), start_month
     )
     shift_gaps = None if cover is None else compare_shift_pattern(cover, assumptions)
     per_scenario = {}
     for scenario in scenarios:
         s_lines, s_assumptions = apply_scenario(lines, assumptions, scenario)
         per_scenario[scenario.name] = _evaluate(
-            s_lines, s_assumptions, inputs, arrivals, scenario, reference
+            s_lines, s_assumptions, inputs, arrivals, scenario, reference, start_month
         )[0]
     comparison = compare_scenarios(capacity, per_scenario)
     by_grade, exclusions = derive_unit_times(inputs.incidents, ("grade",))
@@ -350,6 +359,7 @@ def run_capacity(
     hourly_forecasts: pd.DataFrame | None = None,
     window_days: int = 365,
     timezone: str = "Europe/London",
+    financial_year_start_month: int = FINANCIAL_YEAR_START_MONTH,
 ) -> CapacityResult:
     """Run the capacity stage: read the store, compute, write `capacity`/`scenarios`.
 
@@ -362,19 +372,21 @@ def run_capacity(
         hourly_forecasts: Hourly incident forecasts for response cover.
         window_days: Days of history for unit times, mixes and call profiles.
         timezone: Local zone of the hour-of-week call profiles (the pipeline's).
+        financial_year_start_month: Month (1-12) financial years start in.
 
     Returns:
         The `CapacityResult`.
     """
     inputs = read_capacity_inputs(store, window_days, timezone)
     check_urban_areas(assumptions, inputs.mixes.get("area", {}))
-    result = compute_capacity(
-        forecasts, assumptions, inputs, scenarios, hourly_forecasts
+    compute = functools.partial(
+        compute_capacity, financial_year_start_month=financial_year_start_month
     )
+    result = compute(forecasts, assumptions, inputs, scenarios, hourly_forecasts)
     write_capacity(store, result, run_id)
     # How much each assumption moves every gap (the `sensitivity` table).
     sensitivity = compute_sensitivity(
-        compute_capacity,
+        compute,
         forecasts,
         assumptions,
         inputs,

@@ -11,7 +11,11 @@ from scipy.stats import norm
 from demand.capacity.assumptions import Assumptions
 from demand.capacity.call_handling import HOURS_PER_WEEK, erlang_hours
 from demand.capacity.demand_lines import QUANTILES, demand_lines
-from demand.series import financial_year
+from demand.periods import (
+    FINANCIAL_YEAR_START_MONTH,
+    financial_year,
+    financial_year_start,
+)
 from demand.series_ids import parse_unique_id
 
 __all__ = [
@@ -145,8 +149,9 @@ def department_workload(
     assumptions: Assumptions,
     time_correlation: float = 1.0,
     series_correlation: float = 0.5,
+    start_month: int = FINANCIAL_YEAR_START_MONTH,
 ) -> pd.DataFrame:
-    """Sum line hours to department and UK financial year, with FTE and intervals.
+    """Sum line hours to department and financial year, with FTE and intervals.
 
     Each line-period's hours are read as a two-piece normal: the sd below the mean
     from its lower bounds, above from its upper (each averaged over the 80 % and
@@ -164,6 +169,7 @@ def department_workload(
         assumptions: The force's assumptions (productive hours).
         time_correlation: Correlation (0-1) of a line's errors between periods.
         series_correlation: Correlation (0-1) of errors between lines.
+        start_month: Month (1-12) financial years start in (4: the UK's April).
 
     Returns:
         One row per ``department, financial_year`` with ``periods``,
@@ -172,7 +178,8 @@ def department_workload(
         covered part of the year), ``productive_hours_per_fte`` (a full year) and
         ``fte_mean, fte_lo_80 .. fte_hi_95`` (FTE over the covered part).
     """
-    frame = hours.assign(financial_year=financial_year(hours["ds"]).to_numpy())
+    fys = financial_year(hours["ds"], start_month).to_numpy()
+    frame = hours.assign(financial_year=fys)
     frame["sd_lo"], frame["sd_hi"] = _sd(frame, "lo"), _sd(frame, "hi")
     productive = productive_hours_per_fte(assumptions)
     rows = []
@@ -191,10 +198,8 @@ def department_workload(
         sd_lo = _combine(sd["lo"], series_correlation)
         sd_hi = _combine(sd["hi"], series_correlation)
         covered = group.drop_duplicates("ds")["period_hours"].sum()
-        start = int(fy[:4])
-        year_hours = (
-            pd.Timestamp(start + 1, 4, 1) - pd.Timestamp(start, 4, 1)
-        ).days * 24
+        start = financial_year_start(fy, start_month)
+        year_hours = (start + pd.DateOffset(years=1) - start).days * 24
         mean = float(group["hours_mean"].sum())
         row = {
             "department": dept,

@@ -119,7 +119,10 @@ def synth(
     console.print(
         f"{truth['force']}: {rows:,} rows in {len(truth['files'])} files under {out}/"
     )
-    console.print(f"Run it end to end: demand run {written['pipeline']}")
+    console.print(
+        f"Wrote {written['pipeline']} and {written['assumptions']}, sized to this "
+        f"force: demand run {written['pipeline']} takes it end to end."
+    )
 
 
 def _synth_forces(out: Path, forces: int, **options: Any) -> None:
@@ -151,18 +154,34 @@ def _synth_forces(out: Path, forces: int, **options: Any) -> None:
     show_default=True,
     help="Column maps: a built-in name, a TOML file, or a folder of TOML files.",
 )
+@click.option(
+    "--pipeline",
+    "pipeline_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Pipeline file whose names of call lines and grades the extracts use.",
+)
 @db_option
 @csv_option
 @user_errors
-def ingest(paths: tuple[Path, ...], adapter: str, db: Path, as_csv: bool) -> None:
+def ingest(
+    paths: tuple[Path, ...],
+    adapter: str,
+    pipeline_path: Path | None,
+    db: Path,
+    as_csv: bool,
+) -> None:
     """Load raw extracts into the store, validating every row and losing none.
 
     Example: demand ingest data/raw --adapter northshire
     """
+    from demand.config import load_pipeline
     from demand.ingest import find_files, load_adapters
     from demand.ingest import ingest as run_ingest
     from demand.lock import lock_path, run_lock
     from demand.store import Store
+
+    names = load_pipeline(pipeline_path).ingest.names if pipeline_path else None
 
     total = len(find_files(list(paths), load_adapters(adapter)))
     # The run lock of `demand run`: one writer at a time, whichever command it is.
@@ -178,6 +197,7 @@ def ingest(paths: tuple[Path, ...], adapter: str, db: Path, as_csv: bool) -> Non
             list(paths),
             adapter=adapter,
             progress=lambda r: bar.update(task, advance=1, description=r.file.name),
+            names=names,
         )
     print_frame(result.files_frame(), "ingest", as_csv)
     err.print(

@@ -19,6 +19,7 @@ from demand.forecast.calibration import (
     calibrate_stream,
     held_out_coverage,
     scaled_errors,
+    widen_on_few_errors,
 )
 from demand.forecast.choice import combination_rule, combine_inner, selection_rule
 from demand.forecast.ensemble import combine_forecasts
@@ -79,7 +80,8 @@ class AutoSelect(BaseForecaster):
        by quantiles of the validation errors in those half widths; with
        `strategy="combine"`, only with `MIN_CALIBRATION_ERRORS` (40) errors or
        more, and apart for each of `N_BANDS` bands of the horizon where each
-       band has `MIN_BAND_ERRORS` errors (pooled otherwise).
+       band has `MIN_BAND_ERRORS` errors (pooled otherwise); with fewer
+       (monthly series), only widened (`widen_on_few_errors`).
 
     With `strategy="combine"` (the default, `auto`) steps 3-4 are instead:
     members are the candidates whose inner MASE beats seasonal naive's (a
@@ -360,13 +362,27 @@ class AutoSelect(BaseForecaster):
             if self.points_[uid] == "median":
                 frame = as_median(frame)
             z = self.calibration_.get(uid)
-            least = MIN_CALIBRATION_ERRORS if self.strategy == "combine" else 10
-            if self.calibrate and z is not None and len(z) >= least:
-                bands = getattr(self, "band_calibration_", {}).get(uid)
-                combine = self.strategy == "combine"
-                calibrate_stream(frame, z, bands if combine else None, level)
+            if self.calibrate and z is not None:
+                self._calibrate(uid, frame, z, level)
             frames.append(frame)
         return pd.concat(frames, ignore_index=True)
+
+    def _calibrate(
+        self,
+        uid: Hashable,
+        frame: pd.DataFrame,
+        z: np.ndarray,
+        level: tuple[float, ...],
+    ) -> None:
+        """Calibrate one series' intervals on its inner errors `z`, in place."""
+        if self.strategy != "combine":  # auto_select: conformal from 10 errors
+            if len(z) >= 10:
+                calibrate_stream(frame, z, None, level)
+        elif len(z) >= MIN_CALIBRATION_ERRORS:
+            bands = getattr(self, "band_calibration_", {}).get(uid)  # older fits
+            calibrate_stream(frame, z, bands, level)
+        else:  # monthly: too few errors for a conformal 95 % bound
+            widen_on_few_errors(frame, z, level)
 
 
 class AutoSelectOne(AutoSelect):

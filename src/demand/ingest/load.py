@@ -26,10 +26,11 @@ from demand.ingest.stage import (
     scalar,
     stage_file,
 )
+from demand.local_names import LocalNames
 from demand.schemas import SYSTEM_COLUMNS
 from demand.store import Store, quote
 
-__all__ = ["ingest", "load_file"]
+__all__ = ["ingest", "load_file", "with_local_names"]
 
 logger = logging.getLogger(__name__)
 
@@ -237,6 +238,7 @@ def ingest(
     progress: Callable[[FileResult], None] | None = None,
     earliest_date: date | None = None,
     future_days: int | None = None,
+    names: LocalNames | None = None,
 ) -> IngestResult:
     """Load extracts (CSV, Parquet, Excel) into the store, one transaction per file.
 
@@ -250,6 +252,9 @@ def ingest(
             keeps each map's own.
         future_days: Days after the later of a file's modification and today
             that a date may fall on, for every map; None keeps each map's own.
+        names: The force's names of call lines and grades (`[pipeline]`), read
+            as their canonical values wherever a map has no code of its own
+            for them; None reads canonical values only.
 
     Returns:
         Per-file results; `ok` is False if any file was rejected whole.
@@ -263,6 +268,8 @@ def ingest(
         adapters = [replace(a, earliest_date=earliest_date) for a in adapters]
     if future_days is not None:
         adapters = [replace(a, future_days=future_days) for a in adapters]
+    if names is not None:
+        adapters = [with_local_names(a, names) for a in adapters]
     pairs = find_files(paths, adapters)
     results = []
     for file, file_adapter in pairs:
@@ -271,3 +278,20 @@ def ingest(
         if progress is not None:
             progress(result)
     return IngestResult(tuple(results))
+
+
+def with_local_names(adapter: Adapter, names: LocalNames) -> Adapter:
+    """The map, reading the force's names of call lines and grades too.
+
+    A column with a `[values]` table keeps its codes and gains the local names
+    it does not list; one without gets a table of the local and canonical
+    values; a `[constants]` value may be a local name.
+    """
+    values = dict(adapter.values)
+    constants = dict(adapter.constants)
+    for column, codes in names.input_codes(adapter.stream).items():
+        if column in constants:
+            constants[column] = codes.get(constants[column], constants[column])
+        elif column in adapter.columns:
+            values[column] = {**codes, **values.get(column, {})}
+    return replace(adapter, values=values, constants=constants)

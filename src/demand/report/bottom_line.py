@@ -31,6 +31,30 @@ def _name(department: str) -> str:
     return DEPARTMENT_NAMES.get(department, department.replace("_", " "))
 
 
+def _and(items: list[str]) -> str:
+    """ "a", "a and b", "a, b and c"."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _listed(departments: list[tuple[str, float]]) -> str:
+    """The departments with the probability that demand exceeds what each one's
+    establishment gives: said once where they share it, else beside each."""
+    names = [n for n, _ in departments]
+    chances = {f"{p:.0%}" for _, p in departments}
+    if len(names) > 1 and len(chances) == 1 and "nan%" not in chances:
+        return (
+            f"{_and(names)} (each: probability {chances.pop()} that demand exceeds it)"
+        )
+    return _and(
+        [
+            f"{n} (probability {p:.0%} that demand exceeds it)"
+            if math.isfinite(p)
+            else n
+            for n, p in departments
+        ]
+    )
+
+
 def _money(value: float, symbol: str) -> str:
     return f"{symbol}{value / 1e6:,.1f}m" if math.isfinite(value) else ""
 
@@ -136,25 +160,21 @@ def _certainty(short: pd.DataFrame, binding: pd.DataFrame) -> str:
             "their establishment even at the top of their 80% range; the rest could "
             "go either way."
         )
-    certain, unsure = [], []
+    certain: list[tuple[str, float]] = []
+    unsure: list[tuple[str, float]] = []
     for _, row in short.iterrows():
         p = row.get("p_demand_exceeds_capacity", float("nan"))
-        chance = (
-            f" (probability {p:.0%} that demand exceeds it)" if math.isfinite(p) else ""
-        )
-        if row["fte_lo_80"] > row["establishment_fte"]:
-            certain.append(_name(row["department"]) + chance)
-        else:
-            unsure.append(_name(row["department"]) + chance)
+        sure = row["fte_lo_80"] > row["establishment_fte"]
+        (certain if sure else unsure).append((_name(row["department"]), p))
     out = "How sure: "
     if certain:
         out += (
-            "the shortfall in " + " and ".join(certain) + " holds across the whole "
-            "80% range, so it is at least nine in ten likely"
+            f"the shortfall in {_listed(certain)} holds across the whole 80% range, "
+            "so it is at least nine in ten likely"
         )
     if unsure:
         out += ("; " if certain else "") + (
-            "in " + " and ".join(unsure) + " the 80% range reaches below the "
-            "establishment, so the shortfall is likely but not sure"
+            f"in {_listed(unsure)} the 80% range reaches below the establishment, "
+            "so the shortfall is likely but not sure"
         )
     return out + "."

@@ -12,6 +12,7 @@ import pandas as pd
 from demand.capacity.assumptions import Assumptions, load_assumptions
 from demand.config import ReportConfig, currency_symbol
 from demand.context import PipelineContext
+from demand.periods import financial_year_name
 from demand.report.bottom_line import reference_year
 from demand.report.data import (
     NOT_ASSESSED,
@@ -127,8 +128,15 @@ def build_report(
     """
     pipeline, run_id = run.name, run.run_id
     assumptions = load_assumptions(section.assumptions)
+    # The store keeps the canonical lines and grades; the planner reads the
+    # force's own names (`[pipeline] call_lines, grades`).
+    names = section.names
     data = read_report_data(
-        store, pipeline, section.history_months, section.financial_year_start_month
+        store,
+        pipeline,
+        section.history_months,
+        section.financial_year_start_month,
+        names=names,
     )
     fms = build_fms(data, assumptions)
     sentences = summary_sentences(
@@ -143,6 +151,7 @@ def build_report(
         daily_forecasts=data.daily_forecasts,
         monthly_history=data.history,
         currency_symbol=currency_symbol(section.currency),
+        names=names,
     )
     partner = build_partner_section(store, data, assumptions)
     sentences["Partner demand"] = list(partner.sentences)
@@ -188,7 +197,7 @@ def build_report(
         folder / "fms.xlsx",
         {**steps, **sheets},
         {
-            **_descriptions(),
+            **_descriptions(section),
             **{name: {"Figure": note} for name, note in STEP_NOTES.items()},
         },
         about,
@@ -235,15 +244,26 @@ def _sheets(fms: FmsTables, data: ReportData) -> dict[str, pd.DataFrame]:
     }
 
 
-def _descriptions() -> dict[str, dict[str, str]]:
+def _descriptions(section: ReportConfig) -> dict[str, dict[str, str]]:
+    """Each table's column descriptions, in the pipeline's years and names."""
     from demand.partner.table import PARTNER_COLUMNS
     from demand.report.sections import TABLE_COLUMNS
 
-    return {
+    tables = {
         **TABLE_COLUMNS,
         "fms_areas": {**RUN_COLUMNS, **FMS_COLUMNS},
         "fms_risks": {**RUN_COLUMNS, **TABLE_COLUMNS["fms_risks"]},
         "partner_demand": {**RUN_COLUMNS, **PARTNER_COLUMNS},
+    }
+    year = {"financial_year": financial_year_name(section.financial_year_start_month)}
+    return {
+        name: {
+            column: section.names.relabel(text)
+            for column, text in (
+                {**columns, **year} if "financial_year" in columns else columns
+            ).items()
+        }
+        for name, columns in tables.items()
     }
 
 
@@ -266,7 +286,7 @@ def _write_published(
     book = write_workbook(
         out / "fms.xlsx",
         tables,
-        _descriptions(),
+        _descriptions(section),
         note,
         currency_symbol(section.currency),
     )

@@ -169,7 +169,8 @@ def render_svg(fig: plt.Figure, title: str) -> str:
         An ``<svg>`` element with ``role="img"``, an ``aria-label`` and a ``<title>``.
     """
     buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", bbox_inches="tight")
+    # No creation date: a report of the same data is the same file.
+    fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
     plt.close(fig)
     text = buffer.getvalue()
     text = text[text.index("<svg") :]

@@ -1,8 +1,9 @@
-"""Planning charts: forecast against outturn, demand by area, the gap over years."""
+"""Planning charts: outturn, demand by area, the gap over years, service by area."""
 
 from __future__ import annotations
 
 import matplotlib
+import matplotlib.ticker
 import pandas as pd
 
 from demand.report.chart_style import (
@@ -18,7 +19,7 @@ from demand.report.chart_style import (
     shade_range,
 )
 
-__all__ = ["area_chart", "gap_chart", "outturn_chart"]
+__all__ = ["area_chart", "area_service_chart", "gap_chart", "outturn_chart"]
 
 
 def outturn_chart(months: pd.DataFrame, names: dict[str, str], title: str) -> str:
@@ -121,4 +122,44 @@ def gap_chart(binding: pd.DataFrame, title: str) -> str:
         ax.set_ylim(low - pad, high + pad)
         ax.set_ylabel("gap, FTE (+ short, − spare)")
         legend_below(ax, offset=-0.1, ncol=5)
+        return render_svg(fig, title)
+
+
+def area_service_chart(service: pd.DataFrame, title: str) -> str:
+    """Each area's modelled service against its standard, over financial years.
+
+    One line per area (share 0-1 of the department's measure met, e.g. G1
+    attended within target on the area's share of the roster) and the standard
+    as a black dashed line: an area below it misses the standard.
+
+    Args:
+        service: `area_service` rows of one department: `financial_year`, `area`,
+            `service_level`, `service_standard`.
+        title: Accessible title.
+    """
+    years = sorted(service["financial_year"].unique())
+    position = {fy: i for i, fy in enumerate(years)}
+    colours = matplotlib.colormaps["tab10"]
+    with chart(8, 3.0) as (fig, ax):
+        for i, (area, rows) in enumerate(service.groupby("area", sort=True)):
+            rows = rows.sort_values("financial_year")
+            ax.plot(
+                rows["financial_year"].map(position).to_numpy(),
+                rows["service_level"],
+                color=colours(i % 10),
+                lw=1.6,
+                marker="o",
+                ms=3,
+                label=str(area),
+            )
+        standard = float(service["service_standard"].max())
+        ax.axhline(standard, color=INK, lw=1.0, ls="--", label="standard")  # not red
+        ax.set_xticks(range(len(years)), years)
+        ax.set_xlim(-0.3, len(years) - 0.7)
+        low = min(float(service["service_level"].min()), standard)
+        ax.set_ylim(max(0.0, low - 0.1), min(1.0, standard + 0.08))
+        percent = matplotlib.ticker.PercentFormatter(1.0, decimals=0)
+        ax.yaxis.set_major_formatter(percent)
+        ax.set_ylabel("share within target")
+        legend_below(ax, offset=-0.1, ncol=6)
         return render_svg(fig, title)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from demand.capacity.sensitivity import SENSITIVITY_COLUMNS
+from demand.local_names import LocalNames
 from demand.series import FINANCIAL_YEAR_START_MONTH
 from demand.series_ids import parse_unique_id
 from demand.store import Store
@@ -65,6 +66,7 @@ class ReportData:
         daily_forecasts: Daily operational forecasts, keyed as `forecasts`
             (what a history too short for a financial year still allows).
         financial_year_start_month: Month (1-12) financial years start in.
+        names: The force's names of call lines and grades (`LocalNames`).
         sensitivity: The run's `sensitivity` rows (gap at each end of each
             assumption's range; empty where the store predates the table).
         area_service: The run's `area_service` rows: each area's modelled
@@ -89,6 +91,7 @@ class ReportData:
     daily_history: pd.DataFrame = field(default_factory=pd.DataFrame)
     daily_forecasts: pd.DataFrame = field(default_factory=pd.DataFrame)
     financial_year_start_month: int = FINANCIAL_YEAR_START_MONTH
+    names: LocalNames = field(default_factory=LocalNames)
     sensitivity: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame(columns=SENSITIVITY_COLUMNS)
     )
@@ -148,6 +151,7 @@ def read_report_data(
     history_months: int = 36,
     financial_year_start_month: int = FINANCIAL_YEAR_START_MONTH,
     runs: tuple[str, str | None] | None = None,
+    names: LocalNames | None = None,
 ) -> ReportData:
     """Read the latest forecasts, capacity and data checks of a pipeline.
 
@@ -162,6 +166,8 @@ def read_report_data(
         financial_year_start_month: Month (1-12) financial years start in.
         runs: The forecast and capacity run ids to read instead of the latest
             (e.g. the previous run, to say what changed); capacity may be None.
+        names: The force's names of call lines and grades, in which the
+            service measures are read (the store keeps the canonical ones).
 
     Returns:
         The `ReportData`.
@@ -197,11 +203,15 @@ def read_report_data(
         **_run_frames(store, forecast_run, capacity_run),
         **reads.read_data_checks(store),
     }
+    names = names or LocalNames()
+    for table in ("capacity", "area_service"):
+        frames[table] = names.relabel_column(frames[table], "service_measure")
     return ReportData(
         pipeline=pipeline,
         forecast_run=forecast_run,
         capacity_run=capacity_run,
         financial_year_start_month=financial_year_start_month,
+        names=names,
         **frames,  # type: ignore[arg-type]
     )
 

@@ -13,7 +13,6 @@ from demand.report import charts
 from demand.report.data import NOT_ASSESSED, ReportData, split_unique_id
 from demand.report.html import html_table
 from demand.report.sections import assumption_rows, capacity_view, scenario_view
-from demand.schemas import stream_label
 
 if TYPE_CHECKING:
     from demand.report.build import FmsTables
@@ -34,7 +33,7 @@ def _stream_sections(data: ReportData, fms: FmsTables) -> list[dict[str, object]
     streams = set(data.forecasts["stream"])
     streams |= set(daily["stream"]) if len(daily) else set()
     for stream in sorted(streams):
-        name = stream_label(stream)
+        name = data.names.stream_label(stream)
         hist = data.history[data.history["unique_id"] == stream]
         fc = data.forecasts[data.forecasts["unique_id"] == stream]
         years = force[force["stream"] == stream]
@@ -202,6 +201,7 @@ def html_context(
         "capacity_table": capacity_table,
         "tornadoes": _tornadoes(data.sensitivity) if assessed else [],
         "risk_source": assumptions.risk.source,
+        "g1": data.names.name("grade", "G1"),
         "risk_table": html_table(
             fms.risks[risk_cols],
             fmt,
@@ -241,7 +241,11 @@ def html_context(
         "rejects_table": html_table(data.rejects, {"rows": "{:,.0f}"})
         if len(data.rejects)
         else "<p class='note'>No rows were rejected.</p>",
-        "assumptions_table": html_table(assumption_rows(assumptions))
+        "assumptions_table": html_table(
+            assumption_rows(assumptions).assign(
+                assumption=lambda f: f["assumption"].map(data.names.key_label)
+            )
+        )
         if assessed
         else "<p class='note'>No capacity assumptions were used: this pipeline "
         "has no capacity stage.</p>",

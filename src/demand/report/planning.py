@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 
 from demand.capacity.assumptions import Assumptions
+from demand.local_names import LocalNames
 from demand.report import charts_plan
 from demand.report.changes import changes_since, previous_runs
 from demand.report.data import ReportData, read_report_data
@@ -15,7 +16,6 @@ from demand.report.fms import build_fms_areas, build_fms_risks
 from demand.report.html import html_table
 from demand.report.outturn import outturn_table as _outturn_table
 from demand.report.outturn import read_outturn
-from demand.schemas import stream_label, stream_labels
 from demand.store import Store
 
 __all__ = ["planning_context"]
@@ -35,7 +35,7 @@ def _outturn(store: Store, data: ReportData) -> dict[str, Any]:
         "outturn_kind": outturn.kind,
         "outturn_label": outturn.label,
         "outturn_table": html_table(
-            table.assign(stream=table["stream"].map(stream_label)),
+            table.assign(stream=table["stream"].map(data.names.stream_label)),
             {
                 "forecast": "{:,.0f}",
                 "outturn": "{:,.0f}",
@@ -53,7 +53,9 @@ def _outturn(store: Store, data: ReportData) -> dict[str, Any]:
         if len(table)
         else "",
         "outturn_svg": charts_plan.outturn_chart(
-            force, stream_labels(), f"Forecast against what happened ({outturn.label})"
+            force,
+            data.names.stream_labels(),
+            f"Forecast against what happened ({outturn.label})",
         )
         if len(force)
         else "",
@@ -71,7 +73,7 @@ def _areas(data: ReportData) -> list[dict[str, str]]:
         ]
         if fc.empty:
             continue
-        name = stream_label(stream)
+        name = data.names.stream_label(stream)
         out.append(
             {
                 "stream": stream,
@@ -98,6 +100,7 @@ def _changes(
         data.pipeline,
         financial_year_start_month=data.financial_year_start_month,
         runs=runs,
+        names=data.names,
     )
     before_areas = build_fms_areas(before, assumptions)
     before_risks = build_fms_risks(
@@ -159,8 +162,8 @@ def planning_context(
         year: The reference year of the summary (None: no year forecast).
 
     Returns:
-        ``outturn_*``, ``area_charts``, ``gap_svg``, ``changes_table`` and
-        ``changes_note``.
+        ``outturn_*``, ``area_charts``, ``gap_svg``, ``changes_table``,
+        ``changes_note`` and ``area_service_svg``.
     """
     changes_table, changes_note = _changes(
         store, data, fms_areas, fms_risks, assumptions, year
@@ -173,4 +176,15 @@ def planning_context(
         else "",
         "changes_table": changes_table,
         "changes_note": changes_note,
+        "area_service_svg": _area_service(data.area_service, data.names),
     }
+
+
+def _area_service(area_service: pd.DataFrame, names: LocalNames) -> str:
+    """Response's G1 attendance by area over the years; "" where not modelled."""
+    response = area_service[area_service["department"] == "response"]
+    if response.empty or response["service_level"].isna().all():
+        return ""
+    return charts_plan.area_service_chart(
+        response, names.relabel("G1 attended within target, by area")
+    )

@@ -8,6 +8,7 @@ import pandas as pd
 
 from demand.capacity.assumptions import Assumptions
 from demand.capacity.scenarios import on_binding_basis
+from demand.local_names import LocalNames
 from demand.report.bottom_line import bottom_line
 from demand.report.data import NOT_ASSESSED
 from demand.schemas import DEPARTMENT_NAMES, stream_label
@@ -62,7 +63,7 @@ def _stream_sentence(row: pd.Series) -> str:
 
 
 def _department_sentence(
-    row: pd.Series, assumptions: Assumptions, symbol: str = "£"
+    row: pd.Series, assumptions: Assumptions, symbol: str, names: LocalNames
 ) -> str:
     name = DEPARTMENT_NAMES.get(row["department"], row["department"])
     lo = row["fte_lo_80"] - row["establishment_fte"]
@@ -71,7 +72,8 @@ def _department_sentence(
     if row["department"] == "control_room" and "999" in assumptions.call_lines:
         line = assumptions.call_lines["999"]
         target = (
-            f" to answer {line.service_level * 100:.0f}% of 999 calls in "
+            f" to answer {line.service_level * 100:.0f}% of "
+            f"{names.name('line', '999')} calls in "
             f"{line.target_seconds:.0f} seconds"
         )
     elif row["basis"] == "cover":
@@ -267,6 +269,7 @@ def summary_sentences(
     daily_forecasts: pd.DataFrame | None = None,
     monthly_history: pd.DataFrame | None = None,
     currency_symbol: str = "£",
+    names: LocalNames | None = None,
 ) -> dict[str, list[str]]:
     """Write the report's summary: one sentence per stream, department, the top
     risk and each scenario, every figure taken from the tables given.
@@ -284,6 +287,7 @@ def summary_sentences(
         daily_forecasts: Daily operational forecasts (`ReportData`).
         monthly_history: Monthly counts, to say how long the history is.
         currency_symbol: Written before money (`config.currency_symbol`).
+        names: The force's names of call lines and grades; None: the UK's.
 
     Every yearly figure is for one reference year, the first full financial
     year forecast (`bottom_line.reference_year`), named in the first sentence.
@@ -294,6 +298,7 @@ def summary_sentences(
         "People", "Risk" and "Scenarios" (a topic with nothing to say is left
         out).
     """
+    names = names or LocalNames()
     force = fms_areas[fms_areas["area"] == "force"]
     current = force[force["kind"] == "actual"].set_index("stream")["demand"]
     years = sorted(force.loc[force["kind"] == "forecast", "financial_year"].unique())
@@ -303,7 +308,10 @@ def summary_sentences(
         demand = {"Demand": lines or ["There are no forecasts to summarise."]}
         if operational:
             demand["Next weeks"] = operational
-        return demand if assessed else {**demand, **_not_assessed()}
+        topics = demand if assessed else {**demand, **_not_assessed()}
+        return {
+            topic: [names.relabel(s) for s in said] for topic, said in topics.items()
+        }
     first = force[force["financial_year"] == years[0]].assign(
         current=lambda f: f["stream"].map(current)
     )
@@ -319,7 +327,7 @@ def summary_sentences(
         "Next weeks": operational,
         "People": [
             *(
-                _department_sentence(r, assumptions, currency_symbol)
+                _department_sentence(r, assumptions, currency_symbol, names)
                 for _, r in binding.iterrows()
             ),
             *_cover_sentence(cover),
@@ -348,4 +356,8 @@ def summary_sentences(
             "Next weeks": operational,
             **_not_assessed(),
         }
-    return {topic: lines for topic, lines in topics.items() if lines}
+    return {
+        topic: [names.relabel(line) for line in lines]
+        for topic, lines in topics.items()
+        if lines
+    }
