@@ -13,6 +13,13 @@ Each (engine, forces) runs in a fresh process, so peak memory (ru_maxrss) is tha
 configuration's alone: the driver's, and the largest worker's (Dask: asked of
 each worker at the end; local: the loky processes, after they are shut down).
 
+CPU is measured, not inferred from wall time (the machine is shared): the CPU
+seconds (user + system) the driver and its workers spent between the end of the
+warm-up and the end of the last force — Dask: the driver's own rusage (which
+includes a LocalCluster's scheduler) plus each worker's, asked of the workers by
+`client.run` before and after; local: the driver's plus the loky processes'
+(psutil); in-process: the process's own.
+
 Example:
     nice -n 10 .venv/bin/python bench/scale.py --forces 1 4 16 43 \
         --engines in_process local dask --workers 2 --out bench/RESULTS.md
@@ -86,6 +93,40 @@ def _worker_peak_mib() -> float:
     return _peak_mib()
 
 
+def _cpu_seconds() -> float:
+    """User + system CPU seconds this process has spent (all its threads)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _children_cpu_seconds() -> dict[int, float]:
+    """CPU seconds of each live child process (the loky workers), by pid."""
+    import psutil
+
+    out = {}
+    for child in psutil.Process().children(recursive=True):
+        try:
+            times = child.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        out[child.pid] = times.user + times.system
+    return out
+
+
+def _workers_cpu_seconds(engine: str) -> dict:
+    """CPU seconds so far of each worker, by its name (Dask) or pid (local)."""
+    if engine == "dask":
+        return active_client().run(_cpu_seconds)
+    if engine == "local":
+        return _children_cpu_seconds()
+    return {}
+
+
+def _spent(before: dict, after: dict) -> float:
+    """CPU seconds spent between two readings; a new worker counts in full."""
+    return sum(after[k] - before.get(k, 0.0) for k in after)
+
+
 def measure_one(engine: str, forces: int, args: argparse.Namespace) -> dict:
     """Fit `forces` forces on `engine`; return seconds, series and peak memory."""
     if engine == "dask":
@@ -98,11 +139,19 @@ def measure_one(engine: str, forces: int, args: argparse.Namespace) -> dict:
             run_tasks(forecast_and_backtest, _pairs(999, args)[: 2 * args.workers])
         elif engine == "local":
             run_tasks(forecast_and_backtest, _pairs(999, args)[: 2 * args.workers])
+        import psutil
+
+        driver_rss = []
+        workers_before = _workers_cpu_seconds(engine)
+        driver_before = _cpu_seconds()
         started = time.perf_counter()
         for force in range(forces):
             results = run_tasks(forecast_and_backtest, _pairs(force, args))
             del results  # the stage writes a group's results, then lets them go
+            driver_rss.append(psutil.Process().memory_info().rss / 2**20)
         seconds = time.perf_counter() - started
+        driver_cpu = _cpu_seconds() - driver_before
+        workers_cpu = _spent(workers_before, _workers_cpu_seconds(engine))
         if engine == "dask":
             client = active_client()
             worker_peak = max(client.run(_worker_peak_mib).values())
@@ -118,24 +167,27 @@ def measure_one(engine: str, forces: int, args: argparse.Namespace) -> dict:
         "series": series,
         "seconds": seconds,
         "series_per_second": series / seconds,
+        "driver_cpu_seconds": driver_cpu,
+        "workers_cpu_seconds": workers_cpu,
+        "cpu_seconds_per_series": (driver_cpu + workers_cpu) / series,
+        "driver_rss_mib_first_last": [driver_rss[0], driver_rss[-1]],
         "driver_peak_mib": _peak_mib(),
         "worker_peak_mib": worker_peak,
     }
 
 
-def _table(rows: list[dict], workers: int) -> str:
+def _table(rows: list[dict]) -> str:
     frame = pd.DataFrame(rows)
-    used = frame["engine"].map({"in_process": 1}).fillna(workers)
-    frame["cpu_seconds_per_series"] = frame["seconds"] * used / frame["series"]
     lines = [
-        "| engine | forces | series | seconds | series/s | CPU-s/series "
-        "| driver peak MiB | worker peak MiB |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| engine | forces | series | wall s | series/s | driver CPU-s "
+        "| workers CPU-s | CPU-s/series | driver peak MiB | worker peak MiB |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in frame.itertuples():
         lines.append(
             f"| {r.engine} | {r.forces} | {r.series:,} | {r.seconds:,.1f} | "
-            f"{r.series_per_second:.2f} | {r.cpu_seconds_per_series:.3f} | "
+            f"{r.series_per_second:.2f} | {r.driver_cpu_seconds:,.1f} | "
+            f"{r.workers_cpu_seconds:,.1f} | {r.cpu_seconds_per_series:.3f} | "
             f"{r.driver_peak_mib:,.0f} | {r.worker_peak_mib:,.0f} |"
         )
     dask = frame[frame["engine"] == "dask"]
@@ -144,7 +196,8 @@ def _table(rows: list[dict], workers: int) -> str:
         lines += [
             "",
             f"Cost per series on Dask (largest run): {cost:.3f} CPU-seconds. "
-            f"Projected for {NATIONAL_SERIES:,} series (43 forces): "
+            f"Projected for {NATIONAL_SERIES:,} series (43 forces), the CPU "
+            "shared evenly by the workers: "
             + ", ".join(
                 f"{w} workers ≈ {cost * NATIONAL_SERIES / w / 60:.1f} min"
                 for w in (2, 16, 64)
@@ -200,9 +253,7 @@ def main() -> None:
         f"windows, {SERIES_PER_FORCE} series a force.\n\n"
         f"Command: `python bench/scale.py --forces "
         f"{' '.join(map(str, args.forces))} --engines {' '.join(args.engines)} "
-        f"--workers {args.workers} --model {args.model}`\n\n"
-        + _table(rows, args.workers)
-        + "\n"
+        f"--workers {args.workers} --model {args.model}`\n\n" + _table(rows) + "\n"
     )
     print(text)  # noqa: T201
     if args.out:

@@ -4,9 +4,11 @@ written."""
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import threading
+import time
 from datetime import date
 from pathlib import Path
 
@@ -170,6 +172,30 @@ def test_dask_engine_keeps_task_order_for_any_number_of_workers(cluster) -> None
     with open_engine(engine):
         found = run_tasks(abs, [-t for t in tasks], cost=lambda t: float(-t % 5))
     assert found == tasks
+
+
+class _Payload:
+    """A task's data, counted in the driver's memory after its batch is done."""
+
+    def __init__(self, n: int) -> None:
+        self.values = list(range(n))
+
+
+def _size(payload: _Payload) -> int:
+    return len(payload.values)
+
+
+def test_the_driver_keeps_no_task_of_a_finished_batch() -> None:
+    # The engine's own LocalCluster: its scheduler runs in this (the driver's)
+    # process, where Dask's message logs kept every batch sent.
+    with open_engine(EngineConfig(kind="dask", workers=1)):
+        alive = []
+        for _ in range(3):
+            assert run_tasks(_size, [_Payload(100) for _ in range(8)]) == [100] * 8
+            time.sleep(0.5)  # the scheduler forgets released batches asynchronously
+            gc.collect()
+            alive.append(sum(isinstance(o, _Payload) for o in gc.get_objects()))
+    assert alive[-1] <= alive[0] <= 2, alive  # at most the last batch, not all
 
 
 def _series(n_days: int) -> pd.DataFrame:

@@ -24,6 +24,8 @@ __all__ = [
     "Progress",
     "active_client",
     "balance_batches",
+    "is_engine_open",
+    "iter_tasks",
     "open_engine",
     "run_tasks",
 ]
@@ -41,6 +43,14 @@ R = TypeVar("R")
 BATCHES_PER_WORKER = 4
 """Batches sent per Dask worker: enough that a slow batch or a lost worker
 leaves the others busy, few enough that each batch amortises its transfer."""
+
+
+DASK_SETTINGS = {"distributed.admin.low-level-log-length": 0}
+"""Dask settings while the engine is open. Dask's developer logs keep the last
+1,000 messages each comm sent (every batch's series, in the driver's client and
+a `LocalCluster`'s scheduler) and each worker's profiles: memory that grew with
+every batch of a national run (bench/RESULTS.md, issue 18). Nothing of ours
+reads them."""
 
 
 class EngineError(ValueError):
@@ -88,9 +98,23 @@ def open_engine(config: EngineConfig) -> Iterator[None]:
             _ACTIVE.reset(token)
         return
     try:
+        import dask
         from distributed import Client, LocalCluster
     except ImportError:
         raise _dask_missing() from None
+    with dask.config.set(DASK_SETTINGS):
+        with _dask_client(config, Client, LocalCluster) as client:
+            logger.info("Dask engine on %s.", client.scheduler.address)
+            token = _ACTIVE.set(_Engine("dask", client=client, retries=config.retries))
+            try:
+                yield
+            finally:
+                _ACTIVE.reset(token)
+
+
+@contextmanager
+def _dask_client(config: EngineConfig, Client: Any, LocalCluster: Any) -> Iterator[Any]:
+    """A client of `config.scheduler`, or of a `LocalCluster` started for the block."""
     cluster = None
     if config.scheduler:
         try:
@@ -115,15 +139,17 @@ def open_engine(config: EngineConfig) -> Iterator[None]:
             silence_logs=logging.ERROR,
         )
         client = Client(cluster, set_as_default=False)
-    logger.info("Dask engine on %s.", client.scheduler.address)
-    token = _ACTIVE.set(_Engine("dask", client=client, retries=config.retries))
     try:
-        yield
+        yield client
     finally:
-        _ACTIVE.reset(token)
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def is_engine_open() -> bool:
+    """Whether an `open_engine` block is open here (its engine is then used)."""
+    return _ACTIVE.get() is not None
 
 
 def active_client() -> Any:
@@ -157,15 +183,15 @@ def _run_batch(func: Callable[[T], R], batch: list[T]) -> list[R]:
     return [func(t) for t in batch]
 
 
-def _run_on_dask(
+def _iter_dask(
     engine: _Engine,
     func: Callable[[T], R],
     tasks: Sequence[T],
     cost: Callable[[T], float],
     progress: Progress | None,
     label: Callable[[T], str],
-) -> list[R]:
-    """Send cost-balanced batches to the cluster; gather them as they finish."""
+) -> Iterator[list[tuple[int, R]]]:
+    """Send cost-balanced batches to the cluster; yield each as it finishes."""
     from distributed import as_completed
 
     client = engine.client
@@ -182,17 +208,15 @@ def _run_on_dask(
         for batch in batches
     }
     logger.debug("Sent %d tasks as %d batches to Dask.", len(tasks), len(batches))
-    results: list[Any] = [None] * len(tasks)
     done = 0
     for k, future in enumerate(as_completed(futures, loop=client.loop), start=1):
-        batch = futures[future]
-        for i, result in zip(batch, future.result(), strict=True):
-            results[i] = result
+        batch = futures.pop(future)
+        finished = list(zip(batch, future.result(), strict=True))
         future.release()  # the cluster forgets the batch once we hold its results
         done += len(batch)
         if progress is not None:
             progress(done, len(tasks), f"batch {k}/{len(batches)} {label(tasks[0])}")
-    return results
+        yield finished
 
 
 @contextmanager
@@ -207,7 +231,7 @@ def _joblib_processes() -> Iterator[None]:
         yield
 
 
-def run_tasks(
+def iter_tasks(
     func: Callable[[T], R],
     tasks: Sequence[T],
     *,
@@ -216,14 +240,20 @@ def run_tasks(
     progress: Progress | None = None,
     label: Callable[[T], str] = str,
     cost: Callable[[T], float] | None = None,
-) -> list[R]:
-    """Apply `func` to every task, in parallel, returning results in task order.
+) -> Iterator[list[tuple[int, R]]]:
+    """Apply `func` to every task in parallel, yielding results as they finish.
 
     `func` must be a pure, module-level function of its task (picklable, no shared
     state, randomness only through seeds inside the task), so the results are the
     same whatever the engine or number of workers: a task does not know where it
     runs. Inside `open_engine` the open engine is used: on Dask, tasks go as
     cost-balanced batches of whole tasks, retried if a worker is lost.
+
+    Each finished batch is yielded at once, so the caller can write its results
+    and let them go before the next arrives: nothing is gathered here. Locally a
+    batch is one task, in task order; on Dask, one batch sent, in the order the
+    batches finish — place results by their index for an order that does not
+    depend on where they ran.
 
     Args:
         func: The work of one task, e.g. fitting one series.
@@ -236,8 +266,9 @@ def run_tasks(
         label: Names a task for `progress`.
         cost: Relative cost of a task for balancing Dask batches (default 1).
 
-    Returns:
-        `[func(t) for t in tasks]`, in the same order.
+    Yields:
+        Finished batches as `(index into tasks, func(task))` pairs; every index
+        once in all.
 
     Raises:
         EngineError: unknown engine, or "dask" without an open Dask engine.
@@ -248,9 +279,10 @@ def run_tasks(
             f"Unknown engine {engine!r}; use one of {', '.join(ENGINES)}."
         )
     if active is not None and active.kind == "dask":
-        return _run_on_dask(
+        yield from _iter_dask(
             active, func, tasks, cost or (lambda _t: 1.0), progress, label
         )
+        return
     if engine == "dask":
         raise EngineError(
             'The dask engine is opened by the run: set [engine] kind = "dask" '
@@ -260,7 +292,6 @@ def run_tasks(
     if active is not None and active.workers > 0:
         n_jobs = active.workers
     total = len(tasks)
-    results: list[R] = []
     with _joblib_processes():
         if n_jobs == 1 or total <= 1:
             results_iter: Any = (func(t) for t in tasks)
@@ -272,10 +303,45 @@ def run_tasks(
             logger.debug(
                 "Running %d tasks on local processes, n_jobs=%d.", total, n_jobs
             )
-        for done, (task, result) in enumerate(
-            zip(tasks, results_iter, strict=True), start=1
-        ):
-            results.append(result)
+        # next(), not zip(): a zip keeps its last tuple, so a result would stay
+        # alive until the next one is fitted.
+        for i, task in enumerate(tasks):
+            result = next(results_iter)
             if progress is not None:
-                progress(done, total, label(task))
+                progress(i + 1, total, label(task))
+            yield [(i, result)]
+
+
+def run_tasks(
+    func: Callable[[T], R],
+    tasks: Sequence[T],
+    *,
+    n_jobs: int = -1,
+    engine: str = "local",
+    progress: Progress | None = None,
+    label: Callable[[T], str] = str,
+    cost: Callable[[T], float] | None = None,
+) -> list[R]:
+    """Apply `func` to every task, in parallel, returning results in task order.
+
+    `iter_tasks` gathered: the same arguments, engines and guarantees.
+
+    Returns:
+        `[func(t) for t in tasks]`, in the same order.
+
+    Raises:
+        EngineError: unknown engine, or "dask" without an open Dask engine.
+    """
+    results: list[Any] = [None] * len(tasks)
+    for finished in iter_tasks(
+        func,
+        tasks,
+        n_jobs=n_jobs,
+        engine=engine,
+        progress=progress,
+        label=label,
+        cost=cost,
+    ):
+        for i, result in finished:
+            results[i] = result
     return results

@@ -19,7 +19,7 @@ from typing import Any
 from demand.code_version import package_code_version, stage_code_version
 from demand.config import STAGES, PipelineConfig
 from demand.context import PipelineContext
-from demand.engine import open_engine
+from demand.engine import is_engine_open, open_engine
 from demand.lock import lock_path, run_lock
 from demand.stages import STAGE_SPECS, check_pipeline
 from demand.store import Store
@@ -35,6 +35,7 @@ __all__ = [
     "PipelineProgress",
     "RunResult",
     "StageResult",
+    "one_line",
     "run_history",
     "run_pipeline",
 ]
@@ -202,9 +203,9 @@ def run_pipeline(
         return _dry_run(config, db, result, force)
     # The engine opens before anything is written: an unreachable scheduler
     # stops the run with one sentence and leaves the store and logs untouched.
-    engine = (
-        open_engine(config.engine) if "forecast" in config.stages else nullcontext()
-    )
+    # One already open (`run_forces`: one cluster for every force) is used.
+    opens = "forecast" in config.stages and not is_engine_open()
+    engine = open_engine(config.engine) if opens else nullcontext()
     with engine:
         return _run_logged(config, db, result, force, log_dir, progress)
 
@@ -301,7 +302,7 @@ def _execute(
             rows = STAGE_SPECS[stage].run(store, getattr(config, stage), context, step)
         except Exception as exc:  # noqa: BLE001 - recorded, logged and reported
             _trace_log.exception("stage %s failed", stage)
-            reason = _one_line(exc)
+            reason = one_line(exc)
             failed = StageResult(stage, "failed", reason, time.perf_counter() - t0)
             result.stages.append(failed)
             result.status, result.error = "failed", f"{stage}: {reason}"
@@ -316,8 +317,8 @@ def _execute(
     finish_run(store, result.run_id, result.status, result.error)
 
 
-def _one_line(exc: Exception) -> str:
-    """The error of a failed stage as one line; a bug's names its kind too."""
+def one_line(exc: Exception) -> str:
+    """An error as one line (a failed stage's or force's); a bug's names its kind."""
     text = " ".join(str(exc).split())
     if isinstance(exc, ValueError | OSError) and text:
         return text  # a user's mistake: its message is written to be read

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
 import json
 import logging
 from pathlib import Path
 
+import joblib
 import numpy as np
 import pandas as pd
 import pytest
 
 from demand.config import ForecastConfig
-from demand.forecast import MODELS, BaseForecaster
+from demand.forecast import MODELS, BaseForecaster, artefacts
 from demand.forecast.artefacts import ArtefactError
 from demand.forecast.fitting import bound_growth
 from demand.forecast.stage import backtest_store, run_forecast
@@ -299,6 +301,56 @@ def test_saved_models_are_written_per_group_with_one_metadata_file(
         "crimes__D__count__seasonal_naive.joblib",
         "crimes__M__count__seasonal_naive.joblib",
     ]
-    assert all((folder / name).is_file() for name in meta["models"])
+    files = [file for entry in meta["models"].values() for file in entry["files"]]
+    assert len(files) == 2 and all((folder / file).is_file() for file in files)
     reused = dataclasses.replace(section, reuse_models="r2")
     assert run_forecast(store, reused, "r3") == run_forecast(store, section, "r4")
+
+
+def _fitted_forecasters() -> int:
+    gc.collect()
+    return sum(
+        isinstance(o, BaseForecaster)
+        and any(k.endswith("_") and not k.startswith("_") for k in vars(o))
+        for o in gc.get_objects()
+    )
+
+
+def test_fitted_models_are_saved_as_they_arrive_not_held_per_group(
+    store: Store, section: ForecastConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _fill(store, _daily(days=1461))  # groups of 3 series, none falls back
+    monkeypatch.setattr(artefacts, "PART_SERIES", 1, raising=False)
+    held: list[int] = []
+    dump = joblib.dump
+
+    def counting_dump(value: object, *args: object, **kwargs: object) -> object:
+        held.append(_fitted_forecasters())
+        return dump(value, *args, **kwargs)
+
+    monkeypatch.setattr(joblib, "dump", counting_dump)
+    section = dataclasses.replace(section, backtest=True, backtest_windows=2)
+    expected = run_forecast(store, section, "parts")
+    assert len(held) == 6 and max(held) == 1  # one model at a time, not a group
+    meta = json.loads((Path(section.models_dir) / "parts/metadata.json").read_text())
+    assert [len(e["files"]) for e in meta["models"].values()] == [3, 3]
+    reused = dataclasses.replace(section, reuse_models="parts")
+    assert run_forecast(store, reused, "from_parts") == expected
+
+
+def test_every_group_goes_to_the_engine_together(
+    store: Store, section: ForecastConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from demand.forecast import stage
+
+    _fill(store, _daily(days=1461))  # two groups (D, M) of three series
+    sent: list[int] = []
+    send = stage.iter_tasks
+
+    def counting(func: object, tasks: list, **options: object) -> object:
+        sent.append(len(tasks))
+        return send(func, tasks, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(stage, "iter_tasks", counting, raising=False)
+    run_forecast(store, section, "together")
+    assert sent == [6]  # one engine call: a wide cluster is not left waiting

@@ -19,27 +19,60 @@ from demand.cli.options import (
     with_scheduler,
 )
 from demand.cli.printing import console, progress
+from demand.cli.report_commands import roll_up
 from demand.cli.stage_runs import failure
 
 __all__ = ["run_command", "runs"]
 
 
 @cli.command("run")
-@click.argument("pipeline", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument(
+    "pipelines",
+    nargs=-1,
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+)
 @click.option("--force", is_flag=True, help="Rerun every stage, changed or not.")
 @click.option(
     "--dry-run", is_flag=True, help="Say what would run and why; change nothing."
+)
+@click.option(
+    "--national",
+    "national_out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Then roll the forces' stores up into this folder, as `demand national`.",
 )
 @pipeline_db_option
 @scheduler_option
 @user_errors
 def run_command(
-    pipeline: Path, force: bool, dry_run: bool, db: Path | None, scheduler: str | None
+    pipelines: tuple[Path, ...],
+    force: bool,
+    dry_run: bool,
+    national_out: Path | None,
+    db: Path | None,
+    scheduler: str | None,
 ) -> None:
     """Run a pipeline file's stages in order, skipping what is unchanged.
 
-    Example: demand run pipelines/demo.toml
+    Several pipelines (one per force, each into its own store) run one after
+    another on one engine, opened once; `--national` then rolls them up.
+
+    Example: demand run data/forces/*/pipeline.toml --national reports/national
     """
+    if len(pipelines) == 1 and national_out is None:
+        _run_one(pipelines[0], force, dry_run, db, scheduler)
+        return
+    if db is not None:
+        raise click.UsageError("--db names one store; each force uses its own.")
+    _run_forces(pipelines, force, dry_run, national_out, scheduler)
+
+
+def _run_one(
+    pipeline: Path, force: bool, dry_run: bool, db: Path | None, scheduler: str | None
+) -> None:
+    """Run one pipeline, showing each stage's progress, then its stages."""
     from demand.config import load_pipeline
     from demand.pipeline import run_pipeline
 
@@ -64,6 +97,53 @@ def run_command(
         raise click.ClickException(failure(result))
     if not dry_run:
         console.print(f"Run {result.run_id} ok; store {db}; log {result.log_file}")
+
+
+def _run_forces(
+    pipelines: tuple[Path, ...],
+    force: bool,
+    dry_run: bool,
+    national_out: Path | None,
+    scheduler: str | None,
+) -> None:
+    """Run each force's pipeline into its own store, one progress line a force;
+    a force that fails is reported at the end (exit 1), the others still run."""
+    from demand.config import load_pipeline
+    from demand.forces import run_forces
+
+    configs = [with_scheduler(load_pipeline(p), scheduler) for p in pipelines]
+    runs = [(c, pipeline_db(c, None)) for c in configs]
+    with progress() as bar:
+        lines: dict[str, Any] = {}
+
+        def show(name: str, stage: str, done: int, total: int, label: str) -> None:
+            if name not in lines:
+                lines[name] = bar.add_task(name, total=None)
+            text = f"{name}: {stage}" + (f": {label[:40]}" if label else "")
+            bar.update(lines[name], completed=done, total=total or None)
+            bar.update(lines[name], description=text)
+
+        outcomes = run_forces(runs, force=force, dry_run=dry_run, progress=show)
+    table = Table("force", "status", "stages ran", "seconds", "store", "run or error")
+    for o in outcomes:
+        stages = o.result.stages if o.result else []
+        ran = sum(s.status in ("ran", "would run") for s in stages)
+        seconds = sum(s.seconds for s in stages)
+        status = "failed" if o.error else "ok"
+        note = o.error or (o.result.run_id if o.result else "")
+        table.add_row(o.pipeline, status, str(ran), f"{seconds:.1f}", str(o.db), note)
+    console.print(table)
+    if national_out is not None and not dry_run:
+        ok = {o.pipeline: o.db for o in outcomes if not o.error}
+        if ok:
+            roll_up(ok, "", national_out)
+    failed = [o for o in outcomes if o.error]
+    if failed:
+        raise click.ClickException(
+            f"{len(failed)} of {len(outcomes)} forces failed ("
+            + "; ".join(f"{o.pipeline}: {o.error}" for o in failed)
+            + "); see their logs under logs/, fix them and run those again."
+        )
 
 
 @cli.command()

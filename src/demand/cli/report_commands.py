@@ -17,7 +17,7 @@ from demand.cli.options import (
 from demand.cli.printing import console, print_frame
 from demand.cli.stage_runs import read_store, run_stage
 
-__all__ = ["fms", "national", "report"]
+__all__ = ["fms", "national", "report", "roll_up"]
 
 
 @cli.command()
@@ -80,13 +80,20 @@ def national(
 
     Example: demand national data/forces/*/demand.duckdb --out reports/national
     """
-    from demand.national import national_rollup, write_national
-
     named = {(p.parent.name or p.stem): p for p in stores}
     if len(named) != len(stores):
         raise click.ClickException("Two stores share a folder name; give one a folder.")
-    table = national_rollup(named, pipeline_name)
+    roll_up(named, pipeline_name, out, as_csv)
+
+
+def roll_up(
+    stores: dict[str, Path], pipeline_name: str, out: Path, as_csv: bool = False
+) -> None:
+    """Write and print the national roll-up of forces' stores, named by force."""
+    from demand.national import national_rollup, write_national
+
+    table = national_rollup(stores, pipeline_name)
     paths = write_national(table, out)
-    print_frame(table, f"national roll-up of {len(named)} forces", as_csv)
+    print_frame(table, f"national roll-up of {len(stores)} forces", as_csv)
     if not as_csv:
         console.print("Wrote " + ", ".join(map(str, paths)))

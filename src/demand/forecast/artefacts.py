@@ -20,6 +20,7 @@ from demand.forecast.base import BaseForecaster
 __all__ = [
     "VERSIONED_LIBRARIES",
     "ArtefactError",
+    "ModelWriter",
     "artefact_name",
     "data_fingerprint",
     "library_versions",
@@ -139,6 +140,99 @@ def save_group(
         "data_fingerprint": fingerprint,
         **_json_safe(detail or {}),
     }
+
+
+PART_SERIES = 32
+"""Fitted models of one group held before they are written as one part file."""
+
+
+class ModelWriter:
+    """Save a run's fitted models as they arrive, a part file at a time.
+
+    The stage hands over each series' model as soon as the engine returns it;
+    once `part_series` models are held, each group's are written to its next
+    `<artefact stem>.part<k>.joblib` and let go, so the driver holds fewer than
+    `part_series` models, however many series and groups a run has. Which
+    series share a part follows the order results arrived (on Dask, the order
+    batches finished); the models saved are the same.
+
+    Args:
+        folder: `<models_dir>/<run_id>/`; created as needed.
+        part_series: Models per part file (default `PART_SERIES`).
+    """
+
+    def __init__(self, folder: Path, part_series: int | None = None) -> None:
+        self.folder = folder
+        self.part_series = part_series or PART_SERIES
+        self._pending: dict[GroupKey, dict[str, BaseForecaster]] = {}
+        self._files: dict[GroupKey, list[str]] = {}
+        self._series: dict[GroupKey, list[str]] = {}
+        self._params: dict[GroupKey, Any] = {}
+        self._errors: dict[GroupKey, str] = {}
+
+    def add(self, key: GroupKey, unique_id: str, model: BaseForecaster) -> None:
+        """Take one series' fitted model; write the held parts when they are full."""
+        if key not in self._params:
+            self._params[key] = _json_safe(model.get_params())
+        self._series.setdefault(key, []).append(unique_id)
+        if key in self._errors:
+            return  # the group cannot be saved: its models are dropped at once
+        self._pending.setdefault(key, {})[unique_id] = model
+        if sum(map(len, self._pending.values())) >= self.part_series:
+            for held in list(self._pending):  # groups' batches arrive interleaved
+                self._write_part(held)
+
+    def _write_part(self, key: GroupKey) -> None:
+        fitted = self._pending.pop(key, {})
+        if not fitted or key in self._errors:
+            return
+        files = self._files.setdefault(key, [])
+        name = artefact_name(key).removesuffix(".joblib") + f".part{len(files)}.joblib"
+        self.folder.mkdir(parents=True, exist_ok=True)
+        try:
+            joblib.dump(fitted, self.folder / name, compress=3)
+        except Exception as exc:  # noqa: BLE001 - forecasts stand; only reuse is lost
+            self._errors[key] = f"{type(exc).__name__}: {exc}"
+            for stale in [*files, name]:
+                (self.folder / stale).unlink(missing_ok=True)
+            files.clear()
+            logger.warning(
+                "Could not save %s (%s); it cannot be reused.",
+                artefact_name(key),
+                self._errors[key],
+            )
+            return
+        files.append(name)
+
+    def finish(
+        self, key: GroupKey, fingerprint: str, detail: dict | None = None
+    ) -> dict[str, Any]:
+        """Write the group's last part; return its metadata entry.
+
+        Args:
+            key: (stream, freq, measure, model alias) of the group.
+            fingerprint: `data_fingerprint` of the history it was fitted on.
+            detail: Extra JSON-able metadata (choices, backtest scores).
+
+        Returns:
+            The entry for `write_metadata` (under `artefact_name(key)`), listing
+            the group's part `files`.
+        """
+        self._write_part(key)
+        error = self._errors.pop(key, None)
+        return {
+            "saved": error is None,
+            "save_error": error,
+            "files": self._files.pop(key, []),
+            "stream": key[0],
+            "freq": key[1],
+            "measure": key[2],
+            "model": key[3],
+            "parameters": self._params.pop(key, {}),
+            "series": sorted(self._series.pop(key, [])),
+            "data_fingerprint": fingerprint,
+            **_json_safe(detail or {}),
+        }
 
 
 def write_metadata(
@@ -262,6 +356,9 @@ def load_models(
                 f"{meta['run_id']} saved {name} (data fingerprint differs); refit "
                 "instead of reusing its models."
             )
-        out[key] = joblib.load(folder / name)
+        fitted: dict[str, BaseForecaster] = {}
+        for file in entry.get("files", [name]):  # parts, or one file (save_group)
+            fitted |= joblib.load(folder / file)
+        out[key] = fitted
     logger.info("Loaded %d saved model files from %s.", len(out), folder)
     return out

@@ -74,7 +74,8 @@ class SeriesResult:
         key: As in the task.
         alias: Configured model alias.
         forecast: `unique_id, ds, model, mean, lo_*, hi_*` (h rows).
-        model: The fitted forecaster (saved as an artefact).
+        model: The fitted forecaster (saved as an artefact; None once the
+            stage has handed it to its writer).
         chosen: The model that made the forecast (auto's pick, or a fallback).
         reason: Why it was chosen, in a sentence.
         flags: Event notes and safety flags ("; "-separated).
@@ -84,7 +85,7 @@ class SeriesResult:
     key: tuple[str, str, str, str, str]
     alias: str
     forecast: pd.DataFrame
-    model: BaseForecaster
+    model: BaseForecaster | None
     chosen: str
     reason: str
     flags: list[str] = field(default_factory=list)

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from demand.engine import ENGINES, EngineError, Progress, run_tasks
+from demand.engine import ENGINES, EngineError, Progress, iter_tasks, run_tasks
 
-__all__ = ["ENGINES", "EngineError", "Progress", "run_tasks"]
+__all__ = ["ENGINES", "EngineError", "Progress", "iter_tasks", "run_tasks"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -12,10 +14,10 @@ import pandas as pd
 
 from demand.config import ForecastConfig
 from demand.forecast.artefacts import (
+    ModelWriter,
     artefact_name,
     data_fingerprint,
     load_models,
-    save_group,
     write_metadata,
 )
 from demand.forecast.events import events_for
@@ -27,7 +29,7 @@ from demand.forecast.fitting import (
     fit_series,
     forecast_and_backtest,
 )
-from demand.forecast.parallel import Progress, run_tasks
+from demand.forecast.parallel import Progress, iter_tasks
 from demand.forecast.reconcile import reconcile, seasonal_residuals
 from demand.forecast.stage_backtest import backtest_tables, backtest_tasks
 from demand.forecast.stage_io import (
@@ -62,15 +64,21 @@ def _cost(task: Task) -> float:
     return float(len(_series_task(task).series))
 
 
-def _run(
+def _gather(
     func: Callable[[Any], R],
     tasks: Sequence[Task],
     section: ForecastConfig,
     progress: Progress | None,
+    keep: Callable[[R], R],
     n_jobs: int | None = None,
 ) -> list[R]:
-    """Run `func` over `tasks` on the section's engine (`n_jobs` overrides its)."""
-    return run_tasks(
+    """Run `func` over `tasks`, keeping of each result what `keep` returns.
+
+    `keep` sees each result as its batch arrives (e.g. to save its fitted model
+    and let it go), so what the run holds is only what `keep` leaves.
+    """
+    results: list[Any] = [None] * len(tasks)
+    for finished in iter_tasks(
         func,
         tasks,
         n_jobs=section.n_jobs if n_jobs is None else n_jobs,
@@ -78,7 +86,10 @@ def _run(
         progress=progress,
         label=_label,
         cost=_cost,
-    )
+    ):
+        for i, result in finished:
+            results[i] = keep(result)
+    return results
 
 
 def _series_tasks(
@@ -183,7 +194,7 @@ def _backtest(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Rolling-origin backtests of every group and model, and their scores."""
     tasks, plans = backtest_tasks(groups, aliases, section)
-    results = _run(backtest_series, tasks, section, progress)
+    results = _gather(backtest_series, tasks, section, progress, lambda r: r)
     return backtest_tables(tasks, results, plans)
 
 
@@ -218,42 +229,68 @@ def backtest_store(
     return write_run_rows(store, tables, run_id)["backtests"]
 
 
-def _progress_from(progress: Progress | None, done: int, total: int) -> Progress | None:
-    """Report one batch's progress as part of the whole run's."""
-    if progress is None:
-        return None
-    return lambda k, _n, label: progress(done + k, total, label)
+def _saving(writer: ModelWriter | None) -> Callable[[SeriesResult], SeriesResult]:
+    """Hand a result's fitted model to `writer` at once; keep the rest."""
+
+    def keep(result: SeriesResult) -> SeriesResult:
+        if writer is None or result.model is None:
+            return result
+        stream, freq, measure, _, uid = result.key
+        writer.add((stream, freq, measure, result.alias), uid, result.model)
+        return dataclasses.replace(result, model=None)
+
+    return keep
 
 
-def _run_group(
-    group: ForecastGroup,
+def _run_groups(
+    groups: list[ForecastGroup],
     aliases: tuple[str, ...],
     section: ForecastConfig,
     saved: dict | None,
     progress: Progress | None,
-) -> tuple[list[SeriesResult], pd.DataFrame, pd.DataFrame]:
-    """Forecast, and with `backtest` on backtest once, every series of one group.
+    writer: ModelWriter | None,
+) -> list[tuple[list[SeriesResult], pd.DataFrame, pd.DataFrame]]:
+    """Forecast, and with `backtest` on backtest once, every series of the groups.
+
+    All the groups' series go to the engine together, so a cluster wider than
+    one group (a force and its areas) is kept busy. Each series' fitted model
+    goes to `writer` as its batch arrives (none with reused models), so the
+    results are kept without their fits.
 
     Returns:
-        The series' results, and the group's backtests and scores (empty frames
-        when `backtest` is off).
+        Per group: its series' results (without models), backtests and scores
+        (empty frames when `backtest` is off).
     """
-    tasks = _series_tasks([group], aliases, section, saved)
+    keep = _saving(writer)
+    per_group = [_series_tasks([g], aliases, section, saved) for g in groups]
+    ends = list(itertools.accumulate(len(t) for t in per_group))
+    spans = list(zip([0, *ends[:-1]], ends, strict=True))
+    tasks = [t for group_tasks in per_group for t in group_tasks]
     if not section.backtest:
         n_jobs = 1 if saved is not None else None
-        results = _run(fit_series, tasks, section, progress, n_jobs)
-        return results, pd.DataFrame(), pd.DataFrame()
-    backtests_to_run, plans = backtest_tasks([group], aliases, section)
+        results = _gather(fit_series, tasks, section, progress, keep, n_jobs)
+        return [(results[a:b], pd.DataFrame(), pd.DataFrame()) for a, b in spans]
+    planned = [backtest_tasks([g], aliases, section) for g in groups]
+    backtests_to_run = [b for group_backtests, _ in planned for b in group_backtests]
     pairs = list(zip(tasks, backtests_to_run, strict=True))
     if any(t.key != b.key or t.alias != b.alias for t, b in pairs):
         raise RuntimeError("Forecast and backtest tasks are out of step.")
     # Each series is forecast and backtested in one task, so the fits the two
     # share (auto's inner validation) are made once; the backtest is this run's
     # only one (the stage does not call `backtest_store` again).
-    both = _run(forecast_and_backtest, pairs, section, progress)
-    results = [r for r, _ in both]
-    backtests, scores = backtest_tables(backtests_to_run, [b for _, b in both], plans)
-    return results, backtests, scores
+    both = _gather(
+        forecast_and_backtest,
+        pairs,
+        section,
+        progress,
+        lambda pair: (keep(pair[0]), pair[1]),
+    )
+    out = []
+    for (a, b), (group_backtests, plans) in zip(spans, planned, strict=True):
+        frames = [frame for _, frame in both[a:b]]
+        backtests, scores = backtest_tables(group_backtests, frames, plans)
+        out.append(([r for r, _ in both[a:b]], backtests, scores))
+    return out
 
 
 def run_forecast(
@@ -272,10 +309,12 @@ def run_forecast(
     to sum to the force, and forecasts are never negative nor grow faster than
     `max_growth_per_year`. With `backtest` on, each series is also backtested,
     once, in the same task as its forecast (the tables `backtest_store` would
-    write). Groups (stream, freq, measure) run one after another and each
-    group's fitted models are saved to `<models_dir>/<run_id>/` as soon as it is
-    done, so a run never holds every fit at once; with `reuse_models`, the
-    saved models of that run forecast without refitting.
+    write). Every group's (stream, freq, measure) series go to the engine
+    together; each series' fitted model goes to a `ModelWriter` as its engine
+    batch arrives and is saved to `<models_dir>/<run_id>/` a part at a time, so
+    the run holds no fits, only the forecasts and backtests that reconciliation
+    (per group) and the final write need; with `reuse_models`, the saved models
+    of that run forecast without refitting.
 
     Args:
         store: The store holding `demand` (written by the series stage).
@@ -308,22 +347,18 @@ def run_forecast(
     parts: dict[str, list[pd.DataFrame]] = defaultdict(list)
     entries: dict[str, dict] = {}
     folder = Path(section.models_dir) / run_id
-    done = 0
-    for group in groups:
-        results, backtests, scores = _run_group(
-            group, aliases, section, saved, _progress_from(progress, done, total)
-        )
-        done += len(results)
+    writer = ModelWriter(folder) if saved is None else None
+    outcomes = _run_groups(groups, aliases, section, saved, progress, writer)
+    for group, (results, backtests, scores) in zip(groups, outcomes, strict=True):
         choices = _choices_frame(results)
         parts["forecasts"].append(_forecast_frame(results, group, section))
         parts["model_choices"].append(choices)
         parts["backtests"].append(backtests)
         parts["model_scores"].append(scores)
-        if saved is None:
-            entries |= _save_group(
-                results, group, fingerprints, choices, scores, folder
+        if writer is not None:
+            entries |= _finish_group(
+                writer, group, aliases, fingerprints, choices, scores
             )
-        del results  # the group's fits are saved: let them go before the next
     tables = {
         name: pd.concat([f for f in frames if not f.empty] or frames[:1])
         for name, frames in parts.items()
@@ -336,20 +371,17 @@ def run_forecast(
     return n
 
 
-def _save_group(
-    results: list[SeriesResult],
+def _finish_group(
+    writer: ModelWriter,
     group: ForecastGroup,
+    aliases: tuple[str, ...],
     fingerprints: dict,
     choices: pd.DataFrame,
     scores: pd.DataFrame,
-    folder: Path,
 ) -> dict[str, dict]:
-    """Save one group's fitted models (one file per model); return their entries."""
-    models: dict[str, dict] = defaultdict(dict)
-    for r in results:
-        models[r.alias][r.key[4]] = r.model
+    """Write one group's last model parts; return their metadata entries."""
     entries = {}
-    for alias, fitted in models.items():
+    for alias in aliases:
         key = (group.stream, group.freq, group.measure, alias)
         picked = choices[choices["model"] == alias]
         detail = {
@@ -360,7 +392,5 @@ def _save_group(
             detail["backtest_scores"] = s.drop(
                 columns=["stream", "freq", "measure"]
             ).to_dict("records")
-        entries[artefact_name(key)] = save_group(
-            folder, key, fitted, fingerprints[key], detail
-        )
+        entries[artefact_name(key)] = writer.finish(key, fingerprints[key], detail)
     return entries
