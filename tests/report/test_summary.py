@@ -8,7 +8,7 @@ from pathlib import Path
 from demand.capacity.assumptions import load_assumptions
 from demand.report import build_fms
 from demand.report.data import read_report_data
-from demand.report.summary import summary_sentences
+from demand.report.summary import _over_years, summary_sentences
 from demand.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,3 +56,19 @@ def test_forecasts_are_read_when_auto_chose_another_model(report_run, tmp_path) 
         data = read_report_data(store, "rep")
     assert len(data.forecasts) > 0
     assert data.forecasts["unique_id"].str.startswith("calls").any()
+
+
+def test_the_risk_sentence_counts_the_years_it_looked_over(report_run) -> None:
+    assumptions = load_assumptions(ASSUMPTIONS)
+    with Store(report_run.db, read_only=True) as store:
+        data = read_report_data(store, "rep")
+    fms = build_fms(data, assumptions)
+    force = fms.areas[
+        (fms.areas["area"] == "force") & (fms.areas["kind"] == "forecast")
+    ]
+    years = force["financial_year"].nunique()
+
+    (risk,) = _summary(data, assumptions)["Risk"]
+
+    assert f"The highest FMS risk over the {years} forecast years is" in risk
+    assert _over_years(1) == "in the one forecast year"

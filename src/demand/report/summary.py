@@ -128,7 +128,14 @@ def _cover_sentence(cover: pd.DataFrame | None) -> list[str]:
     ]
 
 
-def _risk_sentence(risks: pd.DataFrame) -> str:
+def _over_years(years: int) -> str:
+    """ "over the 4 forecast years", "in the one forecast year"."""
+    return (
+        "in the one forecast year" if years == 1 else f"over the {years} forecast years"
+    )
+
+
+def _risk_sentence(risks: pd.DataFrame, years: int) -> str:
     graded = risks[risks["score"].notna()]
     if graded.empty:
         return "No area could be graded: capacity or establishment is missing."
@@ -152,7 +159,7 @@ def _risk_sentence(risks: pd.DataFrame) -> str:
         for _, r in departments.sort_values("department").iterrows()
     )
     return (
-        f"The highest FMS risk over the four forecast years is {name.lower()} "
+        f"The highest FMS risk {_over_years(years)} is {name.lower()} "
         f"{where} (grade {top['grade']}: {why}). All {len(streams)} demand areas are "
         f"graded: {spread}." + (f" Departments: {by_dept}." if by_dept else "")
     )
@@ -333,7 +340,7 @@ def summary_sentences(
             *_cover_sentence(cover),
             *_hinge_sentence(fms_risks),
         ],
-        "Risk": [_risk_sentence(fms_risks)],
+        "Risk": [_risk_sentence(fms_risks, len(years))],
         # One reference year throughout: the scenarios are read in it too.
         "Scenarios": _scenario_sentence(scenarios, years[0], currency_symbol),
     }
