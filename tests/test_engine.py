@@ -157,6 +157,26 @@ def test_old_forecast_engine_dask_key_is_refused_with_the_new_table(
     assert load_pipeline(path).engine == EngineConfig(kind="dask", workers=3)
 
 
+@pytest.mark.parametrize(
+    ("table", "said"),
+    [
+        ('kind = "dask"', 'engine.kind = "dask" needs either scheduler'),
+        ('kind = "local"\nscheduler = "tcp://a:1"', "engine.scheduler: only for"),
+        ('kind = "spark"', "engine.kind: expected one of local, dask"),
+        ("connect_timeout_seconds = 0", "engine.connect_timeout_seconds: expected"),
+    ],
+)
+def test_a_bad_engine_table_names_its_key_once(
+    tmp_path: Path, table: str, said: str
+) -> None:
+    path = tmp_path / "p.toml"
+    path.write_text(f'[pipeline]\nname = "p"\n[engine]\n{table}\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as error:
+        load_pipeline(path)
+    assert f"{path}: {said}" in str(error.value)
+    assert "engine.engine" not in str(error.value)
+
+
 def test_batches_hold_whole_tasks_and_balance_their_cost() -> None:
     costs = [10.0, 1.0, 1.0, 1.0, 9.0, 2.0, 3.0]
     batches = balance_batches(costs, 3)

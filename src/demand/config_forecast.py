@@ -178,24 +178,22 @@ class EngineConfig:
     connect_timeout_seconds: float = 10.0
 
     def __post_init__(self) -> None:
-        check_members("engine.kind", (self.kind,), ("local", "dask"))
+        check_members("kind", (self.kind,), ("local", "dask"))
         if self.workers < 0 or self.retries < 0:
             raise ConfigError(
-                "engine.workers and engine.retries: expected ≥ 0; found "
+                "workers and retries: expected ≥ 0; found "
                 f"{self.workers!r}, {self.retries!r}"
             )
         if not self.connect_timeout_seconds > 0:
             raise ConfigError(
-                "engine.connect_timeout_seconds: expected > 0; found "
+                "connect_timeout_seconds: expected > 0; found "
                 f"{self.connect_timeout_seconds!r}"
             )
         if self.kind == "local" and self.scheduler:
-            raise ConfigError(
-                'engine.scheduler: only for kind = "dask"; found kind = "local"'
-            )
+            raise ConfigError('scheduler: only for kind = "dask"; found kind = "local"')
         if self.kind == "dask" and bool(self.scheduler) == bool(self.workers):
             raise ConfigError(
-                'engine: kind = "dask" needs either scheduler = "tcp://host:8786" '
+                'kind = "dask" needs either scheduler = "tcp://host:8786" '
                 f"or workers = N; found scheduler {self.scheduler!r}, "
                 f"workers {self.workers!r}"
             )
