@@ -15,6 +15,7 @@ from demand.cli.group import cli
 from demand.cli.options import (
     csv_option,
     db_option,
+    optional_pipeline_option,
     out_folder_option,
     require_store,
     user_errors,
@@ -154,12 +155,8 @@ def _synth_forces(out: Path, forces: int, **options: Any) -> None:
     show_default=True,
     help="Column maps: a built-in name, a TOML file, or a folder of TOML files.",
 )
-@click.option(
-    "--pipeline",
-    "pipeline_path",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    default=None,
-    help="Pipeline file whose names of call lines and grades the extracts use.",
+@optional_pipeline_option(
+    "Pipeline file whose names of call lines and grades the extracts use."
 )
 @db_option
 @csv_option
@@ -245,13 +242,7 @@ def status(db: Path) -> None:
     "[series] timezone with --pipeline, else the column maps' timezone, "
     "else Europe/London].",
 )
-@click.option(
-    "--pipeline",
-    "pipeline_path",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    default=None,
-    help="Pipeline file whose [series] timezone days are counted in.",
-)
+@optional_pipeline_option("Pipeline file whose [series] timezone days are counted in.")
 @db_option
 @csv_option
 @user_errors

@@ -136,6 +136,17 @@ def out_folder_option(default: Path, help: str) -> Callable[[F], F]:
     )
 
 
+def optional_pipeline_option(help: str) -> Callable[[F], F]:
+    """Add `--pipeline FILE` (optional, must exist), passed as `pipeline_path`."""
+    return click.option(
+        "--pipeline",
+        "pipeline_path",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        default=None,
+        help=help,
+    )
+
+
 def pipeline_option(func: F) -> F:
     """Add `--pipeline FILE`: the pipeline file whose section a stage command uses."""
     return click.option(

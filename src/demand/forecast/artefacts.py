@@ -25,8 +25,6 @@ __all__ = [
     "data_fingerprint",
     "library_versions",
     "load_models",
-    "save_group",
-    "save_models",
     "write_metadata",
 ]
 
@@ -92,54 +90,6 @@ def _json_safe(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(k): _json_safe(v) for k, v in value.items()}
     return repr(value)
-
-
-def save_group(
-    folder: Path,
-    key: GroupKey,
-    fitted: Mapping[str, BaseForecaster],
-    fingerprint: str,
-    detail: dict | None = None,
-) -> dict[str, Any]:
-    """Save one group's fitted models to its joblib file, as soon as it is fitted.
-
-    The stage calls this per group as fits finish, so it never holds every fit
-    of a run at once; `write_metadata` then records the entries.
-
-    Args:
-        folder: `<models_dir>/<run_id>/`; created, and a replaced file overwritten.
-            A group that cannot be pickled is logged and marked unsaved; its
-            forecasts stand, but it cannot be reused.
-        key: (stream, freq, measure, model alias) of the group.
-        fitted: {unique_id: fitted forecaster}.
-        fingerprint: `data_fingerprint` of the history the group was fitted on.
-        detail: Extra JSON-able metadata (choices, backtest scores).
-
-    Returns:
-        The group's metadata entry, for `write_metadata`.
-    """
-    folder.mkdir(parents=True, exist_ok=True)
-    name = artefact_name(key)
-    try:
-        joblib.dump(dict(fitted), folder / name, compress=3)
-        error = None
-    except Exception as exc:  # noqa: BLE001 - forecasts stand; only reuse is lost
-        (folder / name).unlink(missing_ok=True)
-        error = f"{type(exc).__name__}: {exc}"
-        logger.warning("Could not save %s (%s); it cannot be reused.", name, error)
-    first = next(iter(fitted.values()))
-    return {
-        "saved": error is None,
-        "save_error": error,
-        "stream": key[0],
-        "freq": key[1],
-        "measure": key[2],
-        "model": key[3],
-        "parameters": _json_safe(first.get_params()),
-        "series": sorted(fitted),
-        "data_fingerprint": fingerprint,
-        **_json_safe(detail or {}),
-    }
 
 
 PART_SERIES = 32
@@ -238,14 +188,14 @@ class ModelWriter:
 def write_metadata(
     folder: Path, entries: Mapping[str, dict[str, Any]], run_id: str = ""
 ) -> Path:
-    """Write `metadata.json` for the groups saved by `save_group`.
+    """Write `metadata.json` for the groups a `ModelWriter` saved.
 
     Written last: a run that stops part-way leaves no metadata, so its files
     are never reused.
 
     Args:
         folder: `<models_dir>/<run_id>/`.
-        entries: {artefact file name: entry returned by `save_group`}.
+        entries: {artefact file name: entry returned by `ModelWriter.finish`}.
         run_id: The run that fitted them.
 
     Returns:
@@ -265,41 +215,13 @@ def write_metadata(
     return path
 
 
-def save_models(
-    folder: Path,
-    models: Mapping[GroupKey, Mapping[str, BaseForecaster]],
-    fingerprints: Mapping[GroupKey, str],
-    details: Mapping[GroupKey, dict] | None = None,
-    run_id: str = "",
-) -> Path:
-    """Save fitted models, one joblib file per group, and `metadata.json`.
-
-    Args:
-        folder: `<models_dir>/<run_id>/` (see `save_group`).
-        models: Per group, {unique_id: fitted forecaster}.
-        fingerprints: Per group, `data_fingerprint` of the history it was fitted on.
-        details: Per group, extra JSON-able metadata (choices, backtest scores).
-        run_id: The run that fitted them.
-
-    Returns:
-        The metadata file's path.
-    """
-    entries = {
-        artefact_name(key): save_group(
-            folder, key, fitted, fingerprints[key], (details or {}).get(key)
-        )
-        for key, fitted in models.items()
-    }
-    return write_metadata(folder, entries, run_id)
-
-
 def load_models(
     folder: Path, fingerprints: Mapping[GroupKey, str]
 ) -> dict[GroupKey, dict[str, BaseForecaster]]:
     """Load saved models for reuse, refusing any that would not be the same fit.
 
     Args:
-        folder: `<models_dir>/<run_id>/` written by `save_models`.
+        folder: `<models_dir>/<run_id>/` written by a `ModelWriter`.
         fingerprints: Per group wanted, `data_fingerprint` of today's history.
 
     Returns:
@@ -357,7 +279,7 @@ def load_models(
                 "instead of reusing its models."
             )
         fitted: dict[str, BaseForecaster] = {}
-        for file in entry.get("files", [name]):  # parts, or one file (save_group)
+        for file in entry.get("files", [name]):  # parts, or one file (older runs)
             fitted |= joblib.load(folder / file)
         out[key] = fitted
     logger.info("Loaded %d saved model files from %s.", len(out), folder)
