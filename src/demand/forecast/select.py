@@ -13,6 +13,7 @@ import pandas as pd
 from demand.forecast.backtest import cross_validate, score_backtests
 from demand.forecast.base import BaseForecaster
 from demand.forecast.calibration import (
+    CONFORMAL_WEIGHT,
     MIN_CALIBRATION_ERRORS,
     as_median,
     band_errors,
@@ -78,7 +79,8 @@ class AutoSelect(BaseForecaster):
     6. Refit the choice on the whole training frame. With `calibrate`, its
        intervals are split-conformal: the 80% interval's half width is scaled
        by quantiles of the validation errors in those half widths; with
-       `strategy="combine"`, only with `MIN_CALIBRATION_ERRORS` (40) errors or
+       `strategy="combine"`, each bound is then averaged with the members' own
+       (`CONFORMAL_WEIGHT`), only with `MIN_CALIBRATION_ERRORS` (40) errors or
        more, and apart for each of `N_BANDS` bands of the horizon where each
        band has `MIN_BAND_ERRORS` errors (pooled otherwise); with fewer
        (monthly series), only widened (`widen_on_few_errors`).
@@ -235,7 +237,9 @@ class AutoSelect(BaseForecaster):
                 chosen, mase, record["point"] = median, median_mase, "median"
         record |= {"reason": reason, "inner_mase": mase}
         record["inner_cov80"] = (
-            held_out_coverage(chosen, 80) if self.calibrate else float("nan")
+            held_out_coverage(chosen, 80, self._conformal_weight())
+            if self.calibrate
+            else float("nan")
         )
         if len(members) > 1:  # the members' own scores: the combination's
             record["inner_mase"] = self._inner_mase(chosen, series)
@@ -367,6 +371,11 @@ class AutoSelect(BaseForecaster):
             frames.append(frame)
         return pd.concat(frames, ignore_index=True)
 
+    def _conformal_weight(self) -> float:
+        """Return the conformal bounds' weight: `CONFORMAL_WEIGHT` for the
+        combination, 1 (fully conformal) for `auto_select`."""
+        return CONFORMAL_WEIGHT if self.strategy == "combine" else 1.0
+
     def _calibrate(
         self,
         uid: Hashable,
@@ -380,7 +389,7 @@ class AutoSelect(BaseForecaster):
                 calibrate_stream(frame, z, None, level)
         elif len(z) >= MIN_CALIBRATION_ERRORS:
             bands = getattr(self, "band_calibration_", {}).get(uid)  # older fits
-            calibrate_stream(frame, z, bands, level)
+            calibrate_stream(frame, z, bands, level, self._conformal_weight())
         else:  # monthly: too few errors for a conformal 95 % bound
             widen_on_few_errors(frame, z, level)
 
