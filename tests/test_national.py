@@ -78,3 +78,19 @@ def test_national_command_writes_a_safe_csv_and_a_chart(tmp_path: Path) -> None:
     assert (out / "national_change.svg").read_text(encoding="utf-8").startswith("<?xml")
     missing = CliRunner().invoke(cli, ["national", str(tmp_path / "nowhere.duckdb")])
     assert missing.exit_code == 1 and "no such store" in missing.output
+
+
+def test_national_table_shows_small_changes_as_percentages(tmp_path: Path) -> None:
+    # +1.7 % used to print as a change_fraction of 0.0 (one decimal of 0.017)
+    (tmp_path / "west").mkdir()
+    _fms_store(tmp_path / "west" / "demand.duckdb", 60.0, 61.0)
+    result = CliRunner(env={"COLUMNS": "200"}).invoke(
+        cli,
+        ["national", str(tmp_path / "west" / "demand.duckdb"), "--out", str(tmp_path)],
+    )
+    assert result.exit_code == 0, result.output
+    assert "change_pct" in result.output and "1.70" in result.output
+    csv = CliRunner().invoke(
+        cli, ["national", str(tmp_path / "west" / "demand.duckdb"), "--csv"]
+    )
+    assert "change_fraction" in csv.output  # machines keep the fraction

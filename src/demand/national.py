@@ -6,6 +6,7 @@ import logging
 from collections.abc import Mapping
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from demand.report.safe_cells import write_safe_csv
@@ -150,19 +151,23 @@ def write_national(table: pd.DataFrame, out_dir: Path) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     csv_path = out_dir / "national.csv"
     write_safe_csv(table, csv_path)
-    grid = table.pivot(index="force", columns="stream", values="change_fraction")
+    grid = 100 * table.pivot(index="force", columns="stream", values="change_fraction")
     grid = grid.reindex(list(dict.fromkeys(table["force"])))
     fig, ax = plt.subplots(
         figsize=(1.6 * max(3, grid.shape[1]), 0.35 * len(grid) + 1.5)
     )
-    limit = float(max(abs(grid.min().min()), abs(grid.max().max()), 0.01))
+    limit = float(max(abs(grid.min().min()), abs(grid.max().max()), 1.0))
     image = ax.imshow(
         grid.to_numpy(), aspect="auto", cmap="RdBu_r", vmin=-limit, vmax=limit
     )
+    for (row, col), value in np.ndenumerate(grid.to_numpy()):
+        if np.isfinite(value):  # each cell's figure, dark on light, light on dark
+            ink = "white" if abs(value) > 0.6 * limit else "black"
+            ax.text(col, row, f"{value:+.1f}%", ha="center", va="center", color=ink)
     ax.set_xticks(range(grid.shape[1]), grid.columns, rotation=30, ha="right")
     ax.set_yticks(range(len(grid)), grid.index)
     ax.set_title(f"Change in demand, current year to {YEARS_AHEAD} years ahead")
-    fig.colorbar(image, ax=ax, label="change, fraction (0.1 = +10 %)")
+    fig.colorbar(image, ax=ax, label="change in demand, %")
     fig.tight_layout()
     chart_path = out_dir / "national_change.svg"
     fig.savefig(chart_path, format="svg", metadata={"Date": None})

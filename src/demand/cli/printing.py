@@ -44,11 +44,13 @@ def print_frame(frame: Any, title: str, as_csv: bool = False) -> None:
 
 
 def _cell(value: Any) -> str:
-    """A table cell: thousands separators, one decimal for fractional numbers."""
+    """A table cell: thousands separators; fractional numbers with one decimal,
+    two below 10 (a probability of 0.87 or a MASE of 0.69 must not print as 0.9
+    or 0.7)."""
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, numbers.Integral):
         return f"{value:,}"
     if isinstance(value, numbers.Real):
-        return f"{value:,.1f}"
+        return f"{value:,.2f}" if abs(value) < 10 else f"{value:,.1f}"
     return str(value)

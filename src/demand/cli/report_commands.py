@@ -94,6 +94,10 @@ def roll_up(
 
     table = national_rollup(stores, pipeline_name)
     paths = write_national(table, out)
-    print_frame(table, f"national roll-up of {len(stores)} forces", as_csv)
+    if not as_csv:  # on screen a change reads as a percentage, as in `demand fms`
+        change = table.pop("change_fraction")
+        table.insert(7, "change_pct", (100 * change).round(1))
+    forces = f"{len(stores)} force" + ("s" if len(stores) != 1 else "")
+    print_frame(table, f"national roll-up of {forces}", as_csv)
     if not as_csv:
         console.print("Wrote " + ", ".join(map(str, paths)))
