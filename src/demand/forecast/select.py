@@ -156,15 +156,24 @@ class AutoSelect(BaseForecaster):
         return model_for(alias, **self._shared())
 
     def _plan(self, series: pd.DataFrame) -> tuple[int, int, int] | None:
-        """Return the inner (horizon, step, n_windows), or None if none fits."""
-        m = self.season_length_
+        """Return the inner (horizon, step, n_windows), or None if none fits.
+
+        The first inner cutoff keeps two seasons, what the seasonal members
+        (ETS) need to fit: with less, they fall back to seasonal naive inside
+        the validation, which then compares seasonal naive with itself. Where
+        cutoffs roll by less than the horizon (monthly), the horizon is
+        shortened to keep `n_windows` cutoffs.
+        """
+        m, windows = self.season_length_, int(self.n_windows)
         shortest = int(series.groupby("unique_id", observed=True).size().min())
         h = min(int(self.horizon or _HORIZON[self.freq_]), max(shortest // 3, 1))
         step = min(int(self.step or _STEP[self.freq_]), h)
-        room = shortest - h - (m + 2)  # the first cutoff keeps more than a season
+        if step < h:
+            h = max(min(h, shortest - 2 * m - (windows - 1) * step), step)
+        room = shortest - h - 2 * m
         if room < 0:
             return None
-        return h, step, max(1, min(int(self.n_windows), room // step + 1))
+        return h, step, max(1, min(windows, room // step + 1))
 
     def _validate(
         self, series: pd.DataFrame, plan: tuple[int, int, int]
