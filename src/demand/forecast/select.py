@@ -60,7 +60,9 @@ class AutoSelect(BaseForecaster):
     itself be backtested without leakage):
 
     1. Backtest every candidate on the training frame: `n_windows` cutoffs,
-       `horizon` periods each, `step` apart, ending at the last period.
+       `horizon` periods each, `step` apart, ending at the last period; the
+       first keeps two seasons, so seasonal members fit as themselves (see
+       `_plan`; the monthly horizon shortens to keep the cutoffs).
     2. Per series, score each candidate's MASE (scaled per inner cutoff, as
        the protocol does) and its 80% coverage: the raw coverage, or with
        `calibrate` the leave-one-window-out coverage of its calibrated intervals.
