@@ -18,7 +18,7 @@ from demand.forecast import (
 from demand.forecast.backtest import cross_validate
 from demand.forecast.calendar import calendar_features, holiday_names
 from demand.forecast.calibration import MIN_CALIBRATION_ERRORS, conformal_bounds
-from demand.forecast.choice import GUARD_MAX_MASE_RATIO, combination_rule
+from demand.forecast.choice import GUARD_MAX_MASE_RATIO, combination_rule, inner_plan
 from demand.forecast.ml import lagged_level
 
 
@@ -165,6 +165,17 @@ def test_selection_reports_the_coverage_guard_and_short_history():
     short = AutoSelect(candidates=("auto_ets",)).fit(_weekly(9))
     assert short.choices_["model"][0] == "seasonal_naive"
     assert "too short" in short.choices_["reason"][0]
+
+
+def test_inner_plan_keeps_two_seasons_and_shortens_monthly_horizons():
+    # (shortest, m, horizon, step, n_windows) -> (h, step, n_windows)
+    assert inner_plan(48, 12, 12, 1, 3) == (12, 1, 3)
+    assert inner_plan(37, 12, 12, 1, 3) == (11, 1, 3)
+    assert inner_plan(30, 12, 12, 1, 3) == (4, 1, 3)
+    assert inner_plan(25, 12, 12, 1, 3) == (1, 1, 1)
+    assert inner_plan(24, 12, 12, 1, 3) is None
+    assert inner_plan(1461, 7, 28, 28, 3) == (28, 28, 3)
+    assert inner_plan(2688, 168, 168, 168, 3) == (168, 168, 3)
 
 
 def test_short_monthly_inner_windows_keep_two_seasons_so_ets_is_validated():
