@@ -196,7 +196,7 @@ def to_markdown(scores: pd.DataFrame, command: str) -> str:
     """Render per-series scores and per-file means as markdown tables."""
     fmt = {"mase": "{:.3f}", "smape": "{:.2f}", "rmse": "{:.2f}", "bias": "{:+.2f}"}
     fmt |= {"cov80": "{:.3f}", "cov95": "{:.3f}", "seconds": "{:.1f}"}
-    fmt |= {"sql": "{:.3f}", "msis": "{:.2f}"}
+    fmt |= {"sql": "{:.4f}", "msis": "{:.2f}"}  # SQLs differ in the 4th place
 
     def table(frame: pd.DataFrame, keys: list[str]) -> list[str]:
         cols = [*keys, *METRICS, *(["seconds"] if "seconds" in frame else [])]
@@ -281,7 +281,7 @@ def _verdict(name: str, per_file: pd.DataFrame) -> str:
         f"MASE {row['mase']:.3f} ≤ best single {best['mase']:.3f} ({best['model']})": (
             row["mase"] <= best["mase"]
         ),
-        f"SQL {row['sql']:.3f} lowest (next {best_sql['sql']:.3f}, "
+        f"SQL {row['sql']:.4f} lowest (next {best_sql['sql']:.4f}, "
         f"{best_sql['model']})": row["sql"] <= best_sql["sql"],
         f"cov80 {row['cov80']:.3f} in {lo80:.2f}-{hi80:.2f}": lo80
         <= row["cov80"]
@@ -344,7 +344,7 @@ def to_results(scores: pd.DataFrame, command: str) -> str:
     cols = ["model", *METRICS, "seconds"]
     fmt = {"mase": "{:.3f}", "smape": "{:.2f}", "rmse": "{:.2f}", "bias": "{:+.2f}"}
     fmt |= {"cov80": "{:.3f}", "cov95": "{:.3f}", "seconds": "{:.1f}"}
-    fmt |= {"sql": "{:.3f}", "msis": "{:.2f}"}
+    fmt |= {"sql": "{:.4f}", "msis": "{:.2f}"}  # SQLs differ in the 4th place
     for name, group in per_file.groupby("file", sort=False):
         lines += ["", f"### {name}", "", "| " + " | ".join(cols) + " |"]
         lines.append("|" + "---|" * len(cols))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from click.testing import CliRunner
 import demand.forces
 import demand.pipeline
 from demand.cli import cli
+from demand.cli.pipeline_commands import _force_head
 from demand.lock import lock_path, run_lock
 from demand.store import Store
 from demand.synth import generate_force
@@ -84,6 +86,9 @@ def test_two_forces_run_into_their_own_stores_on_one_engine(
     assert opened == ["demand.forces"]  # one engine for both, not one per force
     assert _forecasts(north_db) == _forecasts(south_db) > 0
     assert "north" in result.output and "south" in result.output
+    # The log says which force of how many, and the whole run's time left.
+    assert "north (1 of 2)" in result.output
+    assert re.search(r"south \(2 of 2; about \d+ min left in all\)", result.output)
 
 
 def test_a_failed_force_is_reported_and_the_others_still_run(
@@ -113,3 +118,23 @@ def test_pipelines_of_different_engines_or_one_store_are_refused_before_running(
     result = CliRunner().invoke(cli, ["run", str(north), str(north)])
     assert result.exit_code == 1 and "share the name north" in result.output
     assert not north_db.exists()
+
+
+@pytest.mark.parametrize(
+    ("index", "forces", "elapsed", "head"),
+    [
+        (0, 1, 0.0, "north"),  # one force: nothing to count
+        (0, 43, 0.0, "north (1 of 43)"),  # no pace yet
+        (1, 2, 100.0, "north (2 of 2; about 2 min left in all)"),
+        (
+            3,
+            43,
+            600.0,
+            "north (4 of 43; about 2 h 14 min left in all)",
+        ),  # 200 s a force
+    ],
+)
+def test_each_force_says_where_the_run_is_and_its_time_left(
+    index: int, forces: int, elapsed: float, head: str
+) -> None:
+    assert _force_head("north", index, forces, elapsed) == head

@@ -1,4 +1,5 @@
-"""Calibrated intervals: monthly combinations with too few errors to be conformal."""
+"""Calibrated intervals: conformal bounds averaged with the members' own, and
+monthly combinations with too few errors to be conformal."""
 
 from __future__ import annotations
 
@@ -9,7 +10,14 @@ from sklearn.base import clone
 
 from demand.forecast import make_model
 from demand.forecast.backtest import cross_validate
-from demand.forecast.calibration import MIN_CALIBRATION_ERRORS, widen_on_few_errors
+from demand.forecast.calibration import (
+    CONFORMAL_WEIGHT,
+    MIN_CALIBRATION_ERRORS,
+    calibrate_stream,
+    conformal_bounds,
+    held_out_coverage,
+    widen_on_few_errors,
+)
 from demand.forecast.ensemble import combine_forecasts
 
 
@@ -23,6 +31,45 @@ def _frame() -> pd.DataFrame:
             "hi_95": [115.0, 230.0],
         }
     )
+
+
+def test_calibrated_bounds_are_the_weighted_mean_of_conformal_and_own():
+    z = np.linspace(-3.0, 3.0, 84)  # wider than the members' intervals say
+    frame = _frame()
+    calibrate_stream(frame, z, None, (80, 95), weight=0.5)
+    own = _frame()
+    for lv in (80, 95):
+        lo, hi = conformal_bounds(
+            own["mean"].to_numpy(),
+            own["lo_80"].to_numpy(),
+            own["hi_80"].to_numpy(),
+            z,
+            lv,
+        )
+        np.testing.assert_allclose(frame[f"lo_{lv}"], (lo + own[f"lo_{lv}"]) / 2)
+        np.testing.assert_allclose(frame[f"hi_{lv}"], (hi + own[f"hi_{lv}"]) / 2)
+    full = _frame()
+    calibrate_stream(full, z, None, (80, 95))  # weight 1: fully conformal
+    assert (full["hi_95"] > frame["hi_95"]).all()
+    assert (frame["hi_95"] > own["hi_95"]).all()
+
+
+def test_held_out_coverage_of_own_bounds_at_weight_zero():
+    rng = np.random.default_rng(1)
+    backtests = pd.DataFrame(
+        {
+            "cutoff": np.repeat([1, 2, 3], 40),
+            "mean": 100.0,
+            "lo_80": 90.0,
+            "hi_80": 110.0,
+            "y": 100.0 + rng.normal(0, 20, 120),  # twice the interval's spread
+        }
+    )
+    inside = float(((backtests["y"] - 100).abs() <= 10).mean())
+    assert held_out_coverage(backtests, 80, weight=0.0) == pytest.approx(inside)
+    assert held_out_coverage(backtests, 80) > 0.7  # conformal: about 0.8
+    half = held_out_coverage(backtests, 80, weight=0.5)
+    assert inside < half < held_out_coverage(backtests, 80)
 
 
 def test_few_errors_widen_each_side_by_a_shrunk_80_percent_factor():
@@ -106,3 +153,26 @@ def test_no_leakage_into_monthly_calibration(monthly_auto):
             dirty.loc[dirty["cutoff"] == cutoff, columns].reset_index(drop=True),
             clean.loc[clean["cutoff"] == cutoff, columns].reset_index(drop=True),
         )
+
+
+def test_auto_averages_conformal_and_its_members_intervals():
+    rng = np.random.default_rng(7)
+    ds = pd.date_range("2022-01-03", periods=400, freq="D")
+    rate = 50.0 * np.array([1.0, 0.9, 0.9, 1.0, 1.3, 1.6, 1.2])[ds.day_of_week]
+    series = pd.DataFrame({"unique_id": "a", "ds": ds, "y": rng.poisson(rate * 1.0)})
+    fitted = make_model(
+        "auto", candidates=("seasonal_naive", "auto_ets"), country=None
+    ).fit(series)
+    z, bands = fitted.calibration_["a"], fitted.band_calibration_["a"]
+    assert len(z) >= MIN_CALIBRATION_ERRORS
+    out = fitted.predict(28, level=(80, 95))
+    members, weights = fitted.members_["a"]
+    own = combine_forecasts(
+        [fitted.models_[a].predict(28, (80, 95)) for a in members], weights, "auto"
+    )
+    conformal = own.copy()
+    calibrate_stream(conformal, z, bands, (80, 95))
+    for col in ("lo_80", "hi_80", "lo_95", "hi_95"):
+        expected = CONFORMAL_WEIGHT * conformal[col] + (1 - CONFORMAL_WEIGHT) * own[col]
+        np.testing.assert_allclose(out[col], expected)
+    np.testing.assert_allclose(out["mean"], own["mean"])  # points untouched

@@ -3,15 +3,27 @@ time with its history cut short, so its forecasts can be judged."""
 
 from __future__ import annotations
 
+import dataclasses
+import shutil
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from demand.config import load_pipeline
+from demand.context import PipelineContext
 from demand.pipeline import run_pipeline
-from demand.report.outturn import BACKTEST_LABEL, outturn_table, read_outturn
+from demand.report.build import build_report
+from demand.report.outturn import (
+    BACKTEST_LABEL,
+    SHIFT_MONTHS,
+    Outturn,
+    outturn_table,
+    read_outturn,
+    shifted_streams,
+)
 from demand.store import Store
 from demand.synth import generate_force
 
@@ -117,3 +129,76 @@ def test_second_run_says_what_changed_since_the_first(two_runs):
     assert f"Compared with forecast run {two_runs.first}" in changes
     assert "previous run" in changes and "this run" in changes
     assert "gap in" in changes and "demand in" in changes
+
+
+def _months(y: list[float], stream: str = "calls") -> pd.DataFrame:
+    """Force-wide monthly outturn rows: forecast 100 (80 % range 90-110) each month."""
+    n = len(y)
+    return pd.DataFrame(
+        {
+            "unique_id": stream,
+            "stream": stream,
+            "area": "force",
+            "ds": pd.date_range("2025-01-01", periods=n, freq="MS"),
+            "model": "auto",
+            "mean": 100.0,
+            "lo_80": 90.0,
+            "hi_80": 110.0,
+            "y": y,
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("y", "side"),
+    [
+        ([100, 100, 100, 120, 125, 130], "above"),
+        ([100, 100, 100, 80, 70, 85], "below"),
+        ([130, 130, 130, 100, 120, 125], None),  # the latest month is in range
+        ([100, 100, 100, 120, 80, 130], None),  # outside on both sides
+        ([120, 125], None),  # too few months to tell
+    ],
+)
+def test_a_run_of_misses_on_one_side_flags_a_possible_shift(y, side):
+    outturn = Outturn("backtest", "r1", _months([float(v) for v in y]))
+    shifts = shifted_streams(outturn)
+    if side is None:
+        assert shifts.empty
+        return
+    assert len(shifts) == 1  # one stream, one row
+    row = shifts.iloc[0]
+    assert (row["stream"], row["side"]) == ("calls", side)
+    assert (row["first_month"], row["last_month"]) == ("Apr 2025", "Jun 2025")
+    assert row["forecast"] == 300.0
+    assert row["outturn"] == float(sum(y[-SHIFT_MONTHS:]))
+
+
+def test_area_rows_do_not_flag_the_force():
+    frame = pd.concat([_months([100.0] * 6), _months([150.0] * 6).assign(area="north")])
+    assert shifted_streams(Outturn("backtest", "r1", frame)).empty
+
+
+def test_report_flags_a_stream_whose_latest_months_missed_its_range(two_runs, tmp_path):
+    # The same two runs, but the last three recorded months of incidents lifted
+    # well above anything the first run forecast for them.
+    db = tmp_path / "shifted.duckdb"
+    shutil.copy(two_runs.db, db)
+    config = load_pipeline(two_runs.db.parent / "second.toml")
+    section = dataclasses.replace(config.report, out_dir=tmp_path / "reports")
+    with Store(db) as store:
+        store.con.execute(
+            "UPDATE demand SET y = y * 1.6 WHERE stream = 'incidents' AND freq = 'M' "
+            "AND measure = 'count' AND ds >= '2025-01-01'"
+        )
+        build_report(store, section, PipelineContext("twice", two_runs.second, db=db))
+    html = (tmp_path / "reports" / "twice" / two_runs.second / "report.html").read_text(
+        "utf-8"
+    )
+    outturn = html[html.index('id="outturn"') : html.index('id="changes"')]
+    assert 'data-shift="incidents"' in outturn
+    assert "(Jan 2025 to Mar 2025) all fell above the forecast" in outturn
+    assert outturn.count("Possible shift.") == 1  # only the stream that moved
+    summary = html[html.index('id="summary"') : html.index('id="outturn"')]
+    assert "Possible shift:</span> Incidents ran outside its forecast range" in summary
+    unshifted = (two_runs.reports / two_runs.second / "report.html").read_text("utf-8")
+    assert "Possible shift" not in unshifted

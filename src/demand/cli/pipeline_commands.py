@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import time
 from pathlib import Path
 from typing import Any
 
@@ -113,13 +115,19 @@ def _run_forces(
 
     configs = [with_scheduler(load_pipeline(p), scheduler) for p in pipelines]
     runs = [(c, pipeline_db(c, None)) for c in configs]
+    order = [c.name for c in configs]
+    started = time.monotonic()
     with progress() as bar:
         lines: dict[str, Any] = {}
+        heads: dict[str, str] = {}
 
         def show(name: str, stage: str, done: int, total: int, label: str) -> None:
             if name not in lines:
-                lines[name] = bar.add_task(name, total=None)
-            text = f"{name}: {stage}" + (f": {label[:40]}" if label else "")
+                heads[name] = _force_head(
+                    name, order.index(name), len(order), time.monotonic() - started
+                )
+                lines[name] = bar.add_task(heads[name], total=None)
+            text = f"{heads[name]}: {stage}" + (f": {label[:40]}" if label else "")
             bar.update(lines[name], completed=done, total=total or None)
             bar.update(lines[name], description=text)
 
@@ -144,6 +152,23 @@ def _run_forces(
             + "; ".join(f"{o.pipeline}: {o.error}" for o in failed)
             + "); see their logs under logs/, fix them and run those again."
         )
+
+
+def _force_head(name: str, index: int, forces: int, elapsed_seconds: float) -> str:
+    """A force's progress name: which of the forces it is and, from the second
+    on, the whole run's time left at the pace of the forces done so far."""
+    if forces < 2:
+        return name
+    head = f"{name} ({index + 1} of {forces}"
+    if index == 0:
+        return head + ")"
+    minutes = math.ceil(elapsed_seconds / index * (forces - index) / 60)
+    left = (
+        f"{minutes // 60} h {minutes % 60:02d} min"
+        if minutes >= 90
+        else f"{minutes} min"
+    )
+    return head + f"; about {left} left in all)"
 
 
 @cli.command()

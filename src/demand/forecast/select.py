@@ -13,6 +13,7 @@ import pandas as pd
 from demand.forecast.backtest import cross_validate, score_backtests
 from demand.forecast.base import BaseForecaster
 from demand.forecast.calibration import (
+    CONFORMAL_WEIGHT,
     MIN_CALIBRATION_ERRORS,
     as_median,
     band_errors,
@@ -42,14 +43,17 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_CANDIDATES: dict[str, tuple[str, ...]] = {
     "h": ("seasonal_naive", "auto_ets", "daily_profile", "prophet"),
-    "D": ("seasonal_naive", "auto_ets", "arima_fourier", "prophet"),
+    "D": ("seasonal_naive", "auto_ets", "arima_fourier", "prophet", "count_glm"),
     "W": ("seasonal_naive", "auto_ets", "arima_fourier", "prophet"),
     "M": ("seasonal_naive", "auto_ets", "arima_fourier"),
 }
 """Candidates per frequency when `candidates` is None. Left out by default, for
 cost: gradient boosting (about ten times the others per fit inside the nested
 validation, and the weakest non-baseline model in a pilot on Denver daily);
-`count_glm` (no gain for `auto` in the 2026-11-26 benchmark); and Prophet on
+`count_glm` except daily (it costs a fifth of a Prophet fit; as a daily member
+it lowered `auto`'s MASE and SQL on both daily files' `--dev` windows, 2026-12-04:
+Denver 0.6707 to 0.6705 and 0.1464 to 0.1463, Chicago 0.7758 to 0.7751 and 0.1689
+to 0.1687; weak hourly, untried weekly and monthly); and Prophet on
 monthly series, whose inner-validation windows hold under two years: Prophet
 warns its yearly seasonality is then under-identified, and below 100 points it
 switches to a Newton optimiser costing about 10 CPU-seconds a fit (bench/RESULTS.md,
@@ -85,7 +89,8 @@ class AutoSelect(BaseForecaster):
     6. Refit the choice on the whole training frame. With `calibrate`, its
        intervals are split-conformal: the 80% interval's half width is scaled
        by quantiles of the validation errors in those half widths; with
-       `strategy="combine"`, only with `MIN_CALIBRATION_ERRORS` (40) errors or
+       `strategy="combine"`, each bound is then averaged with the members' own
+       (`CONFORMAL_WEIGHT`), only with `MIN_CALIBRATION_ERRORS` (40) errors or
        more, and apart for each of `N_BANDS` bands of the horizon where each
        band has `MIN_BAND_ERRORS` errors (pooled otherwise); with fewer
        (monthly series), only widened (`widen_on_few_errors`).
@@ -241,7 +246,9 @@ class AutoSelect(BaseForecaster):
                 chosen, mase, record["point"] = median, median_mase, "median"
         record |= {"reason": reason, "inner_mase": mase}
         record["inner_cov80"] = (
-            held_out_coverage(chosen, 80) if self.calibrate else float("nan")
+            held_out_coverage(chosen, 80, self._conformal_weight())
+            if self.calibrate
+            else float("nan")
         )
         if len(members) > 1:  # the members' own scores: the combination's
             record["inner_mase"] = self._inner_mase(chosen, series)
@@ -373,6 +380,11 @@ class AutoSelect(BaseForecaster):
             frames.append(frame)
         return pd.concat(frames, ignore_index=True)
 
+    def _conformal_weight(self) -> float:
+        """Return the conformal bounds' weight: `CONFORMAL_WEIGHT` for the
+        combination, 1 (fully conformal) for `auto_select`."""
+        return CONFORMAL_WEIGHT if self.strategy == "combine" else 1.0
+
     def _calibrate(
         self,
         uid: Hashable,
@@ -386,7 +398,7 @@ class AutoSelect(BaseForecaster):
                 calibrate_stream(frame, z, None, level)
         elif len(z) >= MIN_CALIBRATION_ERRORS:
             bands = getattr(self, "band_calibration_", {}).get(uid)  # older fits
-            calibrate_stream(frame, z, bands, level)
+            calibrate_stream(frame, z, bands, level, self._conformal_weight())
         else:  # monthly: too few errors for a conformal 95 % bound
             widen_on_few_errors(frame, z, level)
 

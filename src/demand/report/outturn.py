@@ -15,12 +15,25 @@ from demand.store.earlier_runs import (
     read_last_backtest_window,
 )
 
-__all__ = ["BACKTEST_LABEL", "Outturn", "outturn_table", "read_outturn"]
+__all__ = [
+    "BACKTEST_LABEL",
+    "SHIFT_MONTHS",
+    "Outturn",
+    "outturn_table",
+    "read_outturn",
+    "shifted_streams",
+]
 
 log = logging.getLogger(__name__)
 
 BACKTEST_LABEL = "backtest, not a forecast made at the time"
 """How the report labels the stand-in when no earlier run can be judged."""
+SHIFT_MONTHS = 3
+"""Latest compared months that, all outside the 80 % range on the same side,
+flag a stream as possibly shifted. Under a calibrated range each side holds
+10 % of months, so three in a row on one side happen by chance in about
+2 x 0.1^3 = 0.2 % of streams (more where errors run in streaks, as after a
+real shift)."""
 
 
 @dataclass(frozen=True)
@@ -124,3 +137,43 @@ def outturn_table(outturn: Outturn) -> pd.DataFrame:
     for col in ("first_month", "last_month"):
         table[col] = pd.to_datetime(table[col]).dt.strftime("%b %Y")
     return table[columns]
+
+
+def shifted_streams(outturn: Outturn) -> pd.DataFrame:
+    """Streams (force-wide) whose last `SHIFT_MONTHS` compared months all fell
+    outside the forecast's 80 % range on the same side.
+
+    Such a run of misses says demand may have moved since the errors the
+    intervals were calibrated on, so the ranges ahead may be too narrow.
+
+    Returns:
+        ``stream, side`` ("above" or "below" the range), ``first_month`` and
+        ``last_month`` of the run (``%b %Y``) and ``outturn`` and ``forecast``
+        over it; empty when no stream qualifies or nothing is compared.
+    """
+    columns = ["stream", "side", "first_month", "last_month", "outturn", "forecast"]
+    if outturn.months.empty:
+        return pd.DataFrame(columns=columns)
+    force = outturn.months[outturn.months["area"] == "force"]
+    rows = []
+    for stream, months in force.sort_values("ds").groupby("stream", sort=True):
+        last = months.tail(SHIFT_MONTHS)
+        if len(last) < SHIFT_MONTHS:
+            continue
+        for side, outside in (
+            ("above", last["y"] > last["hi_80"]),
+            ("below", last["y"] < last["lo_80"]),
+        ):
+            if outside.all():
+                first, end = pd.to_datetime(last["ds"].iloc[[0, -1]])
+                rows.append(
+                    {
+                        "stream": stream,
+                        "side": side,
+                        "first_month": f"{first:%b %Y}",
+                        "last_month": f"{end:%b %Y}",
+                        "outturn": float(last["y"].sum()),
+                        "forecast": float(last["mean"].sum()),
+                    }
+                )
+    return pd.DataFrame(rows, columns=columns)

@@ -14,8 +14,13 @@ from demand.report.changes import changes_since, previous_runs
 from demand.report.data import ReportData, read_report_data
 from demand.report.fms import build_fms_areas, build_fms_risks
 from demand.report.html import html_table
+from demand.report.outturn import (
+    SHIFT_MONTHS,
+    Outturn,
+    read_outturn,
+    shifted_streams,
+)
 from demand.report.outturn import outturn_table as _outturn_table
-from demand.report.outturn import read_outturn
 from demand.store import Store
 
 __all__ = ["planning_context"]
@@ -32,6 +37,8 @@ def _outturn(store: Store, data: ReportData) -> dict[str, Any]:
         else outturn.months
     )
     return {
+        "outturn_shifts": _shift_sentences(outturn, data),
+        "shift_months": SHIFT_MONTHS,
         "outturn_kind": outturn.kind,
         "outturn_label": outturn.label,
         "outturn_table": html_table(
@@ -60,6 +67,28 @@ def _outturn(store: Store, data: ReportData) -> dict[str, Any]:
         if len(force)
         else "",
     }
+
+
+def _shift_sentences(outturn: Outturn, data: ReportData) -> list[dict[str, str]]:
+    """One warning per stream whose latest months all missed its 80 % range."""
+    out = []
+    for row in shifted_streams(outturn).itertuples(index=False):
+        name = data.names.stream_label(row.stream)
+        out.append(
+            {
+                "stream": row.stream,
+                "name": name,
+                "text": (
+                    f"{name}: the last {SHIFT_MONTHS} months compared "
+                    f"({row.first_month} to {row.last_month}) all fell {row.side} "
+                    f"the forecast's 80% range ({row.outturn:,.0f} recorded against "
+                    f"{row.forecast:,.0f} forecast). Demand may have shifted since "
+                    "the errors its ranges were calibrated on, so the ranges ahead "
+                    "may understate the uncertainty."
+                ),
+            }
+        )
+    return out
 
 
 def _areas(data: ReportData) -> list[dict[str, str]]:
