@@ -18,7 +18,7 @@ from demand.forecast import (
 from demand.forecast.backtest import cross_validate
 from demand.forecast.calendar import calendar_features, holiday_names
 from demand.forecast.calibration import MIN_CALIBRATION_ERRORS, conformal_bounds
-from demand.forecast.choice import GUARD_MAX_MASE_RATIO, combination_rule
+from demand.forecast.choice import GUARD_MAX_MASE_RATIO, combination_rule, inner_plan
 from demand.forecast.ml import lagged_level
 
 
@@ -167,6 +167,31 @@ def test_selection_reports_the_coverage_guard_and_short_history():
     assert "too short" in short.choices_["reason"][0]
 
 
+def test_inner_plan_keeps_two_seasons_and_shortens_monthly_horizons():
+    # (shortest, m, horizon, step, n_windows) -> (h, step, n_windows)
+    assert inner_plan(48, 12, 12, 1, 3) == (12, 1, 3)
+    assert inner_plan(37, 12, 12, 1, 3) == (11, 1, 3)
+    assert inner_plan(30, 12, 12, 1, 3) == (4, 1, 3)
+    assert inner_plan(25, 12, 12, 1, 3) == (1, 1, 1)
+    assert inner_plan(24, 12, 12, 1, 3) is None
+    assert inner_plan(1461, 7, 28, 28, 3) == (28, 28, 3)
+    assert inner_plan(2688, 168, 168, 168, 3) == (168, 168, 3)
+
+
+def test_short_monthly_inner_windows_keep_two_seasons_so_ets_is_validated():
+    # 30 months of seasonal counts on a steep trend: ETS (which needs two
+    # seasons) must be backtested as itself, not as its seasonal-naive fallback
+    rng = np.random.default_rng(3)
+    ds = pd.date_range("2022-01-01", periods=30, freq="MS")
+    t = np.arange(30)
+    rate = (200 + 8 * t) * (1 + 0.2 * np.sin(2 * np.pi * t / 12))
+    series = pd.DataFrame({"unique_id": "a", "ds": ds, "y": rng.poisson(rate) * 1.0})
+    auto = AutoSelect(candidates=("seasonal_naive", "auto_ets")).fit(series)
+    choice = auto.choices_.iloc[0]
+    assert choice["mase_auto_ets"] < choice["mase_seasonal_naive"]
+    assert choice["model"] == "auto_ets"
+
+
 class _NarrowSeasonalNaive(SeasonalNaive):
     """Seasonal naive with zero-width intervals: a good point, overconfident."""
 
@@ -259,9 +284,25 @@ def test_daily_profile_splits_each_day_by_the_weekday_shares():
     assert (out["lo_95"] <= out["lo_80"]).all() and (out["hi_80"] <= out["hi_95"]).all()
 
 
-def test_fallbacks_inside_auto_validation_are_info_not_warnings(caplog):
-    # 30 months: ETS cannot start its seasonals on the shorter validation
-    # windows, which is routine there; a direct fit still warns.
+class _NeedsThreeSeasons(SeasonalNaive):
+    """Seasonal naive that cannot fit under 27 periods: it falls back on the
+    shorter validation windows of a 30-month series (which keep two seasons)."""
+
+    def __init__(
+        self, season_length=None, freq=None, fallback="naive", alias="three_seasons"
+    ):
+        super().__init__(season_length, freq, fallback, alias)
+
+    def _fit_series(self, y):
+        if y.size < 27:
+            raise ValueError("needs 27 periods")
+        return super()._fit_series(y)
+
+
+def test_fallbacks_inside_auto_validation_are_info_not_warnings(caplog, monkeypatch):
+    # 30 months: the candidate cannot fit the validation windows, which is
+    # routine there; a direct fit still warns.
+    monkeypatch.setitem(MODELS, "three_seasons", _NeedsThreeSeasons)
     rng = np.random.default_rng(0)
     series = pd.DataFrame(
         {
@@ -271,7 +312,7 @@ def test_fallbacks_inside_auto_validation_are_info_not_warnings(caplog):
         }
     )
     caplog.set_level("INFO", logger="demand.forecast.fallback")
-    make_model("auto", freq="M", candidates=("seasonal_naive", "auto_ets")).fit(series)
+    make_model("auto", freq="M", candidates=("naive", "three_seasons")).fit(series)
     fallbacks = [r for r in caplog.records if "could not fit" in r.message]
     assert fallbacks and all(r.levelname == "INFO" for r in fallbacks)
     caplog.clear()

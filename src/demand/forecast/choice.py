@@ -1,4 +1,5 @@
-"""The rules by which `auto` chooses per series: combination and selection."""
+"""The rules by which `auto` chooses per series: its inner validation plan,
+combination and selection."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ __all__ = [
     "Choice",
     "combination_rule",
     "combine_inner",
+    "inner_plan",
     "selection_rule",
 ]
 
@@ -30,6 +32,40 @@ COMBINE_MAX_RATIO = 1.10
 """A combination member's inner MASE may be at most this times the best's."""
 EQUAL_WEIGHT_SPREAD = 0.05
 """Members whose inner MASEs lie within 5 % of each other get equal weights."""
+
+
+def inner_plan(
+    shortest: int, season_length: int, horizon: int, step: int, n_windows: int
+) -> tuple[int, int, int] | None:
+    """Return `auto`'s inner validation (horizon, step, n_windows), or None.
+
+    The horizon is at most a third of the shortest series. The first inner
+    cutoff keeps two seasons, what the seasonal members (ETS) need to fit:
+    with less they fall back to seasonal naive inside the validation, which
+    then compares seasonal naive with itself (on 2-3 years of monthly history
+    `auto` so became seasonal naive). Where cutoffs roll by less than the
+    horizon (monthly, one period apart), the horizon is shortened, down to
+    `step`, to keep `n_windows` cutoffs.
+
+    Args:
+        shortest: Periods in the shortest series.
+        season_length: Periods per season (m).
+        horizon: The inner horizon asked for, periods.
+        step: Periods between inner cutoffs asked for.
+        n_windows: Inner cutoffs asked for.
+
+    Returns:
+        None where the history is too short: no more than two seasons.
+    """
+    m = season_length
+    h = min(horizon, max(shortest // 3, 1))
+    step = min(step, h)
+    if step < h:
+        h = max(min(h, shortest - 2 * m - (n_windows - 1) * step), step)
+    room = shortest - h - 2 * m
+    if room < 0:
+        return None
+    return h, step, max(1, min(n_windows, room // step + 1))
 
 
 def combination_rule(rows: pd.DataFrame) -> Choice:

@@ -22,7 +22,12 @@ from demand.forecast.calibration import (
     scaled_errors,
     widen_on_few_errors,
 )
-from demand.forecast.choice import combination_rule, combine_inner, selection_rule
+from demand.forecast.choice import (
+    combination_rule,
+    combine_inner,
+    inner_plan,
+    selection_rule,
+)
 from demand.forecast.ensemble import combine_forecasts
 from demand.forecast.fallback import fit_fallback, routine_fallbacks
 from demand.forecast.registry import model_for
@@ -64,7 +69,9 @@ class AutoSelect(BaseForecaster):
     itself be backtested without leakage):
 
     1. Backtest every candidate on the training frame: `n_windows` cutoffs,
-       `horizon` periods each, `step` apart, ending at the last period.
+       `horizon` periods each, `step` apart, ending at the last period; the
+       first keeps two seasons, so seasonal members fit as themselves (see
+       `choice.inner_plan`; the monthly horizon shortens to keep them).
     2. Per series, score each candidate's MASE (scaled per inner cutoff, as
        the protocol does) and its 80% coverage: the raw coverage, or with
        `calibrate` the leave-one-window-out coverage of its calibrated intervals.
@@ -161,15 +168,14 @@ class AutoSelect(BaseForecaster):
         return model_for(alias, **self._shared())
 
     def _plan(self, series: pd.DataFrame) -> tuple[int, int, int] | None:
-        """Return the inner (horizon, step, n_windows), or None if none fits."""
-        m = self.season_length_
-        shortest = int(series.groupby("unique_id", observed=True).size().min())
-        h = min(int(self.horizon or _HORIZON[self.freq_]), max(shortest // 3, 1))
-        step = min(int(self.step or _STEP[self.freq_]), h)
-        room = shortest - h - (m + 2)  # the first cutoff keeps more than a season
-        if room < 0:
-            return None
-        return h, step, max(1, min(int(self.n_windows), room // step + 1))
+        """Return the inner (horizon, step, n_windows), or None (`inner_plan`)."""
+        return inner_plan(
+            int(series.groupby("unique_id", observed=True).size().min()),
+            self.season_length_,
+            int(self.horizon or _HORIZON[self.freq_]),
+            int(self.step or _STEP[self.freq_]),
+            int(self.n_windows),
+        )
 
     def _validate(
         self, series: pd.DataFrame, plan: tuple[int, int, int]
