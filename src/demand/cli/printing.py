@@ -52,5 +52,6 @@ def _cell(value: Any) -> str:
     if isinstance(value, numbers.Integral):
         return f"{value:,}"
     if isinstance(value, numbers.Real):
-        return f"{value:,.2f}" if abs(value) < 10 else f"{value:,.1f}"
+        number = float(value)
+        return f"{number:,.2f}" if abs(number) < 10 else f"{number:,.1f}"
     return str(value)
