@@ -16,7 +16,9 @@ __all__ = [
     "N_BANDS",
     "as_median",
     "band_errors",
+    "calibrate_choice",
     "calibrate_stream",
+    "conformal_weight",
     "conformal_bounds",
     "held_out_coverage",
     "median_point",
@@ -226,3 +228,33 @@ def widen_on_few_errors(
         lo, hi = f"lo_{lv:g}", f"hi_{lv:g}"
         frame[lo] = mean - k_lo * (mean - frame[lo].to_numpy())
         frame[hi] = mean + k_hi * (frame[hi].to_numpy() - mean)
+
+
+def conformal_weight(strategy: str) -> float:
+    """Return the conformal bounds' weight for an `auto` strategy:
+    `CONFORMAL_WEIGHT` for "combine", 1 (fully conformal) for "select"."""
+    return CONFORMAL_WEIGHT if strategy == "combine" else 1.0
+
+
+def calibrate_choice(
+    frame: pd.DataFrame,
+    z: np.ndarray,
+    bands: tuple[int, list[np.ndarray]] | None,
+    level: tuple[float, ...],
+    strategy: str,
+) -> None:
+    """Calibrate one series' `auto` forecast (`frame`, in place) on its inner
+    errors `z` (and horizon `bands`, see `band_errors`), by its strategy.
+
+    "select" (`auto_select`): fully conformal from 10 errors, pooled.
+    "combine" (`auto`): with `MIN_CALIBRATION_ERRORS` or more, conformal
+    bounds averaged with the members' own (`conformal_weight`); with fewer
+    (monthly series), only widened (`widen_on_few_errors`).
+    """
+    if strategy != "combine":
+        if len(z) >= 10:
+            calibrate_stream(frame, z, None, level)
+    elif len(z) >= MIN_CALIBRATION_ERRORS:
+        calibrate_stream(frame, z, bands, level, conformal_weight(strategy))
+    else:  # too few errors for a conformal 95 % bound
+        widen_on_few_errors(frame, z, level)

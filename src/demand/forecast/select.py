@@ -13,14 +13,12 @@ import pandas as pd
 from demand.forecast.backtest import cross_validate, score_backtests
 from demand.forecast.base import BaseForecaster
 from demand.forecast.calibration import (
-    CONFORMAL_WEIGHT,
-    MIN_CALIBRATION_ERRORS,
     as_median,
     band_errors,
-    calibrate_stream,
+    calibrate_choice,
+    conformal_weight,
     held_out_coverage,
     scaled_errors,
-    widen_on_few_errors,
 )
 from demand.forecast.choice import (
     combination_rule,
@@ -90,7 +88,7 @@ class AutoSelect(BaseForecaster):
        intervals are split-conformal: the 80% interval's half width is scaled
        by quantiles of the validation errors in those half widths; with
        `strategy="combine"`, each bound is then averaged with the members' own
-       (`CONFORMAL_WEIGHT`), only with `MIN_CALIBRATION_ERRORS` (40) errors or
+       (`calibration.calibrate_choice`), only with 40 errors or
        more, and apart for each of `N_BANDS` bands of the horizon where each
        band has `MIN_BAND_ERRORS` errors (pooled otherwise); with fewer
        (monthly series), only widened (`widen_on_few_errors`).
@@ -246,7 +244,7 @@ class AutoSelect(BaseForecaster):
                 chosen, mase, record["point"] = median, median_mase, "median"
         record |= {"reason": reason, "inner_mase": mase}
         record["inner_cov80"] = (
-            held_out_coverage(chosen, 80, self._conformal_weight())
+            held_out_coverage(chosen, 80, conformal_weight(self.strategy))
             if self.calibrate
             else float("nan")
         )
@@ -376,31 +374,10 @@ class AutoSelect(BaseForecaster):
                 frame = as_median(frame)
             z = self.calibration_.get(uid)
             if self.calibrate and z is not None:
-                self._calibrate(uid, frame, z, level)
+                bands = getattr(self, "band_calibration_", {}).get(uid)  # older fits
+                calibrate_choice(frame, z, bands, level, self.strategy)
             frames.append(frame)
         return pd.concat(frames, ignore_index=True)
-
-    def _conformal_weight(self) -> float:
-        """Return the conformal bounds' weight: `CONFORMAL_WEIGHT` for the
-        combination, 1 (fully conformal) for `auto_select`."""
-        return CONFORMAL_WEIGHT if self.strategy == "combine" else 1.0
-
-    def _calibrate(
-        self,
-        uid: Hashable,
-        frame: pd.DataFrame,
-        z: np.ndarray,
-        level: tuple[float, ...],
-    ) -> None:
-        """Calibrate one series' intervals on its inner errors `z`, in place."""
-        if self.strategy != "combine":  # auto_select: conformal from 10 errors
-            if len(z) >= 10:
-                calibrate_stream(frame, z, None, level)
-        elif len(z) >= MIN_CALIBRATION_ERRORS:
-            bands = getattr(self, "band_calibration_", {}).get(uid)  # older fits
-            calibrate_stream(frame, z, bands, level, self._conformal_weight())
-        else:  # monthly: too few errors for a conformal 95 % bound
-            widen_on_few_errors(frame, z, level)
 
 
 class AutoSelectOne(AutoSelect):
