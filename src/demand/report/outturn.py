@@ -53,6 +53,13 @@ class Outturn:
     months: pd.DataFrame
 
     @property
+    def force(self) -> pd.DataFrame:
+        """The force-wide rows of `months` (all of them when there are none)."""
+        if self.months.empty:
+            return self.months
+        return self.months[self.months["area"] == "force"]
+
+    @property
     def label(self) -> str:
         """What the comparison is, in words for the report."""
         if self.kind == "forecast":
@@ -116,7 +123,7 @@ def outturn_table(outturn: Outturn) -> pd.DataFrame:
     ]
     if outturn.months.empty:
         return pd.DataFrame(columns=columns)
-    force = outturn.months[outturn.months["area"] == "force"]
+    force = outturn.force
     inside = force["y"].between(force["lo_80"], force["hi_80"])
     table = (
         force.assign(inside=inside)
@@ -154,9 +161,8 @@ def shifted_streams(outturn: Outturn) -> pd.DataFrame:
     columns = ["stream", "side", "first_month", "last_month", "outturn", "forecast"]
     if outturn.months.empty:
         return pd.DataFrame(columns=columns)
-    force = outturn.months[outturn.months["area"] == "force"]
     rows = []
-    for stream, months in force.sort_values("ds").groupby("stream", sort=True):
+    for stream, months in outturn.force.sort_values("ds").groupby("stream", sort=True):
         last = months.tail(SHIFT_MONTHS)
         if len(last) < SHIFT_MONTHS:
             continue

@@ -31,11 +31,7 @@ log = logging.getLogger(__name__)
 def _outturn(store: Store, data: ReportData) -> dict[str, Any]:
     outturn = read_outturn(store, data.pipeline, data.forecast_run)
     table = _outturn_table(outturn)
-    force = (
-        outturn.months[outturn.months["area"] == "force"]
-        if len(outturn.months)
-        else outturn.months
-    )
+    force = outturn.force
     return {
         "outturn_shifts": _shift_sentences(outturn, data),
         "shift_months": SHIFT_MONTHS,
