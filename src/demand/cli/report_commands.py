@@ -76,7 +76,9 @@ def national(
     """Roll up many forces' FMS reports: demand now and in four years, gaps, grades.
 
     Each STORE is one force's store (after a run with the report stage); the
-    force is named by the store's folder.
+    force is named by the store's folder. The change shows with its 80 % range
+    (the CSV keeps both ends of it, and of the year's demand, as fractions and
+    counts).
 
     Example: demand national data/forces/*/demand.duckdb --out reports/national
     """
@@ -90,13 +92,17 @@ def roll_up(
     stores: dict[str, Path], pipeline_name: str, out: Path, as_csv: bool = False
 ) -> None:
     """Write and print the national roll-up of forces' stores, named by force."""
-    from demand.national import national_rollup, write_national
+    from demand.national import format_change_range, national_rollup, write_national
 
     table = national_rollup(stores, pipeline_name)
     paths = write_national(table, out)
     if not as_csv:  # on screen a change reads as a percentage, as in `demand fms`
         change = table.pop("change_fraction")
         table.insert(7, "change_pct", (100 * change).round(1))
+        lo, hi = table.pop("change_lo_80"), table.pop("change_hi_80")
+        ranges = map(format_change_range, lo, hi)
+        table.insert(8, "change_80_pct", list(ranges))  # e.g. "-2.0 to +10.3"
+        table = table.drop(columns=["demand_ahead_lo_80", "demand_ahead_hi_80"])
     forces = f"{len(stores)} force" + ("s" if len(stores) != 1 else "")
     print_frame(table, f"national roll-up of {forces}", as_csv)
     if not as_csv:
