@@ -174,3 +174,52 @@ def test_national_screen_shows_the_change_s_range(tmp_path: Path) -> None:
     assert csv.loc[0, "change_hi_80"] == pytest.approx(0.21)  # machines: fractions
     svg = (tmp_path / "national_change.svg").read_text(encoding="utf-8")
     assert "(-1 to +21)" in svg  # the chart's cell shows the range too
+
+
+def test_for_publication_the_roll_up_blanks_what_the_fms_copy_blanks(
+    tmp_path: Path,
+) -> None:
+    from demand.national import national_rollup
+    from demand.report.exports import write_fms_views
+
+    # Calls in the current year: 3 in area a, 0 in b, so the force's 3 is all
+    # of a's hidden count and the published FMS copy blanks it too; the
+    # forecast year's 100 is shown, its change and range (which would give
+    # 3 back as demand_ahead_lo_80 / (1 + change_lo_80)) are not.
+    rows = []
+    for area, now, ahead in (("force", 3.0, 100.0), ("a", 3.0, 60.0), ("b", 0, 40)):
+        rows.append(
+            {"area": area, "financial_year": "2025/26", "kind": "actual"}
+            | {"demand": now, "demand_lo_80": None, "demand_hi_80": None}
+        )
+        rows.append(
+            {"area": area, "financial_year": "2029/30", "kind": "forecast"}
+            | {"demand": ahead, "demand_lo_80": 0.8 * ahead}
+            | {"demand_hi_80": 1.2 * ahead}
+        )
+    frame = pd.DataFrame(rows).assign(
+        stream="calls", department="response", grade="", department_gap_fte=None
+    )
+    now = frame["area"].map(
+        frame[frame["kind"] == "actual"].set_index("area")["demand"]
+    )
+    for end in ("lo", "hi"):
+        frame[f"change_{end}_80"] = frame[f"demand_{end}_80"] / now - 1
+    (tmp_path / "tiny").mkdir()
+    db = tmp_path / "tiny" / "demand.duckdb"
+    with Store(db) as store:
+        write_fms_views(
+            store, {"fms_areas": frame.assign(pipeline="p", run_id="r")}, "p"
+        )
+    shown = national_rollup({"tiny": db}).iloc[0]
+    assert shown["demand_now"] == 3.0  # the store's own rows, for the force
+    assert shown["change_lo_80"] == pytest.approx(80 / 3 - 1)
+    published = national_rollup({"tiny": db}, disclosure_threshold=10).iloc[0]
+    assert published["demand_ahead"] == 100.0  # shown in the FMS copy too
+    assert published["demand_ahead_lo_80"] == pytest.approx(80.0)
+    blank = ["demand_now", "change_fraction", "change_lo_80", "change_hi_80"]
+    assert published[blank].isna().all()
+    args = ["national", str(db), "--disclosure-threshold", "10", "--csv"]
+    result = CliRunner().invoke(cli, [*args, "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert pd.read_csv(io.StringIO(result.output))["demand_now"].isna().all()

@@ -56,7 +56,9 @@ _RANGES = ("demand_lo_80", "demand_hi_80", "change_lo_80", "change_hi_80")
 """The FMS table's columns the roll-up's ranges come from, in `COLUMNS` order."""
 
 
-def read_force_years(db: Path, pipeline: str = "") -> pd.DataFrame:
+def read_force_years(
+    db: Path, pipeline: str = "", disclosure_threshold: int | None = None
+) -> pd.DataFrame:
     """Read one force's whole-force rows of its latest FMS report (`fms_areas`).
 
     One store per force: a force's store is its own (its data, its run history,
@@ -67,6 +69,10 @@ def read_force_years(db: Path, pipeline: str = "") -> pd.DataFrame:
         db: The force's store, after a run with the report stage.
         pipeline: The pipeline whose report to read; "" when the store holds
             one pipeline's report.
+        disclosure_threshold: Blank what the force's published FMS copy would
+            blank at this threshold (`suppress_fms_areas`, across all its
+            areas): counts, and every interval, change and Z that would give one
+            back. None (default): the stored, unsuppressed rows.
 
     Returns:
         `fms_areas` rows with area "force": stream, department, financial_year,
@@ -81,7 +87,7 @@ def read_force_years(db: Path, pipeline: str = "") -> pd.DataFrame:
         raise ValueError(f"{db}: no such store; give the path of a force's store.")
     with Store(db, read_only=True) as store:
         try:
-            frame = read_force_fms_areas(store)
+            frame = read_force_fms_areas(store, disclosure_threshold is not None)
         except Exception:  # noqa: BLE001 - duckdb's catalog error: no view yet
             raise ValueError(
                 f"{db}: no FMS report in this store; run a pipeline with the "
@@ -97,7 +103,20 @@ def read_force_years(db: Path, pipeline: str = "") -> pd.DataFrame:
         )
     if frame.empty:
         raise ValueError(f"{db}: no report of pipeline {pipeline!r} in this store.")
+    if disclosure_threshold is not None:
+        frame = _suppressed(frame, disclosure_threshold)
     return frame.reset_index(drop=True)
+
+
+def _suppressed(areas: pd.DataFrame, threshold: int) -> pd.DataFrame:
+    """The force rows of a report's `fms_areas` as its published copy shows them."""
+    from demand.report.disclosure import suppress_fms_areas
+    from demand.report.fms import FMS_COLUMNS
+
+    # A report without some derived column has nothing there to blank.
+    missing = [c for c in FMS_COLUMNS if c not in areas.columns]
+    out = suppress_fms_areas(areas.assign(**dict.fromkeys(missing)), threshold)
+    return out[out["area"].eq("force")].drop(columns=missing)
 
 
 def _start_year(financial_year: str) -> int:
@@ -149,7 +168,11 @@ def _force_rows(force: str, years: pd.DataFrame) -> list[dict]:
                 "change_hi_80": float(future["change_hi_80"]),
             }
         )
-    empty = [r["stream"] for r in rows if not np.isfinite(r["change_lo_80"])]
+    shown = [r for r in rows if np.isfinite(r["change_fraction"])]
+    blanked = [r["stream"] for r in rows if not np.isfinite(r["change_fraction"])]
+    if blanked:  # a count blanked (disclosure control) or a current year of 0
+        logger.info("%s: no change shown for %s.", force, ", ".join(blanked))
+    empty = [r["stream"] for r in shown if not np.isfinite(r["change_lo_80"])]
     if empty and not missing:
         logger.warning(
             "%s: no 80%% range of the change for %s; those range cells are empty.",
@@ -159,12 +182,19 @@ def _force_rows(force: str, years: pd.DataFrame) -> list[dict]:
     return rows
 
 
-def national_rollup(stores: Mapping[str, Path], pipeline: str = "") -> pd.DataFrame:
+def national_rollup(
+    stores: Mapping[str, Path],
+    pipeline: str = "",
+    disclosure_threshold: int | None = None,
+) -> pd.DataFrame:
     """Forces × streams: demand now and four years ahead, gaps and grades.
 
     Args:
         stores: Each force's store by the force's name.
         pipeline: The pipeline whose reports to read ("" when each store has one).
+        disclosure_threshold: For publication: blank every count, range and
+            change that each force's published FMS copy would blank at this
+            threshold (see `read_force_years`); None shows the stored rows.
 
     Returns:
         One row per force and stream with `COLUMNS`: demand in the current
@@ -178,7 +208,8 @@ def national_rollup(stores: Mapping[str, Path], pipeline: str = "") -> pd.DataFr
     """
     rows: list[dict] = []
     for force, db in stores.items():
-        rows += _force_rows(force, read_force_years(db, pipeline))
+        years = read_force_years(db, pipeline, disclosure_threshold)
+        rows += _force_rows(force, years)
     return pd.DataFrame(rows, columns=list(COLUMNS))
 
 

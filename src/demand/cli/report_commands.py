@@ -68,10 +68,21 @@ def fms(pipeline_path: Path, db: Path | None, as_csv: bool) -> None:
 @out_folder_option(
     Path("reports/national"), "Folder for national.csv and national_change.svg."
 )
+@click.option(
+    "--disclosure-threshold",
+    type=click.IntRange(min=1),
+    default=None,
+    help="For publication: blank each count below it, and every range or change "
+    "that would give one back, as each force's published FMS copy does.",
+)
 @csv_option
 @user_errors
 def national(
-    stores: tuple[Path, ...], pipeline_name: str, out: Path, as_csv: bool
+    stores: tuple[Path, ...],
+    pipeline_name: str,
+    out: Path,
+    disclosure_threshold: int | None,
+    as_csv: bool,
 ) -> None:
     """Roll up many forces' FMS reports: demand now and in four years, gaps, grades.
 
@@ -85,16 +96,20 @@ def national(
     named = {(p.parent.name or p.stem): p for p in stores}
     if len(named) != len(stores):
         raise click.ClickException("Two stores share a folder name; give one a folder.")
-    roll_up(named, pipeline_name, out, as_csv)
+    roll_up(named, pipeline_name, out, as_csv, disclosure_threshold)
 
 
 def roll_up(
-    stores: dict[str, Path], pipeline_name: str, out: Path, as_csv: bool = False
+    stores: dict[str, Path],
+    pipeline_name: str,
+    out: Path,
+    as_csv: bool = False,
+    disclosure_threshold: int | None = None,
 ) -> None:
     """Write and print the national roll-up of forces' stores, named by force."""
     from demand.national import format_change_range, national_rollup, write_national
 
-    table = national_rollup(stores, pipeline_name)
+    table = national_rollup(stores, pipeline_name, disclosure_threshold)
     paths = write_national(table, out)
     if not as_csv:  # on screen a change reads as a percentage, as in `demand fms`
         change = table.pop("change_fraction")
