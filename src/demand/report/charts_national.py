@@ -17,6 +17,9 @@ PALE = 0.3
 """Strength (0-1) of a cell's colour when its change's 80 % range includes zero:
 a pale cell reads at a glance as no clear change."""
 
+ROW_INCHES = 0.42
+"""Height of a force's row: room for the change and, below it, its range."""
+
 
 def _grid(table: pd.DataFrame, values: pd.Series) -> np.ndarray:
     """`values` of the roll-up's rows as a forces × streams array (NaN if none)."""
@@ -58,7 +61,11 @@ def national_change_chart(table: pd.DataFrame, path: Path) -> Path:
     colours[pale] = 1 - PALE * (1 - colours[pale])
     colours[~np.isfinite(change)] = 1.0
     width = 1.3 * max(3, len(streams)) + 2.2
-    with chart(width, 0.42 * len(forces) + 2.0, grid=False) as (fig, ax):
+    height = ROW_INCHES * len(forces) + 1.4
+    with chart(width, height, grid=False) as (fig, ax):
+        # Rows of ROW_INCHES whatever the number of forces: 1.1 inch above for
+        # the title and the streams, 0.3 below for the key.
+        fig.subplots_adjust(top=1 - 1.1 / height, bottom=0.3 / height)
         ax.imshow(colours, aspect="auto")
         for (row, col), value in np.ndenumerate(change):
             if not np.isfinite(value):
@@ -67,25 +74,22 @@ def national_change_chart(table: pd.DataFrame, path: Path) -> Path:
             ink = "white" if strong else INK  # dark on light, light on dark
             text = format_change_range(float(lo[row, col]), float(hi[row, col]), 0)
             weight = "bold" if clear[row, col] == 1 else "normal"
-            ax.text(
-                col,
-                row - 0.16,
-                f"{value:+.1f}%",
-                ha="center",
-                va="center",
-                color=ink,
-                fontsize=8,
-                fontweight=weight,
+            lines = (
+                (f"{value:+.1f}%", 4.5, 8, weight),
+                (f"({text})", -6, 6.5, "normal"),
             )
-            ax.text(
-                col,
-                row + 0.22,
-                f"({text})",
-                ha="center",
-                va="center",
-                color=ink,
-                fontsize=6.5,
-            )
+            for line, up_points, size, bold in lines:
+                ax.annotate(
+                    line,
+                    (col, row),
+                    xytext=(0, up_points),
+                    textcoords="offset points",
+                    ha="center",
+                    va="center",
+                    color=ink,
+                    fontsize=size,
+                    fontweight=bold,
+                )
         ax.xaxis.tick_top()
         ax.set_xticks(range(len(streams)), streams, rotation=30, ha="left")
         ax.set_yticks(range(len(forces)), forces)
