@@ -9,6 +9,7 @@ __all__ = [
     "FIXED_STEPS",
     "FREQS",
     "FREQ_ADJECTIVES",
+    "PERIODS_PER_YEAR",
     "SEASON_LENGTHS",
     "financial_year",
     "financial_year_name",
@@ -31,6 +32,8 @@ FREQ_ADJECTIVES = {"h": "hourly", "D": "daily", "W": "weekly", "M": "monthly"}
 SEASON_LENGTHS: dict[str, int] = {"h": 168, "D": 7, "W": 52, "M": 12}
 """Default season length (periods) by frequency: a week of hours or days, a year of
 weeks or months."""
+PERIODS_PER_YEAR: dict[str, int] = {"h": 8766, "D": 365, "W": 52, "M": 12}
+"""Periods in a year by frequency, whole (a year's total sums them)."""
 
 FIXED_STEPS = {
     "h": pd.Timedelta(hours=1),

@@ -4,6 +4,7 @@ combination and selection."""
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -15,6 +16,7 @@ __all__ = [
     "Choice",
     "combination_rule",
     "combine_inner",
+    "fallback_choice",
     "inner_plan",
     "selection_rule",
 ]
@@ -158,6 +160,16 @@ def selection_rule(
             )
             members, weights, mase = tuple(top.index), w, combo_mase
     return members, weights, mase, reason + note
+
+
+def fallback_choice(fallback: str, reason: str) -> dict[str, Any]:
+    """Return the choice of a series nothing validated on: the `fallback` alias."""
+    return {
+        "model": fallback,
+        "members": (fallback,),
+        "weights": (1.0,),
+        "reason": reason,
+    }
 
 
 def combine_inner(

@@ -23,11 +23,13 @@ from demand.forecast.calibration import (
 from demand.forecast.choice import (
     combination_rule,
     combine_inner,
+    fallback_choice,
     inner_plan,
     selection_rule,
 )
 from demand.forecast.ensemble import combine_forecasts
 from demand.forecast.fallback import fit_fallback, routine_fallbacks
+from demand.forecast.out_years import OutYears
 from demand.forecast.registry import model_for
 from demand.forecast.reuse import fit_once
 
@@ -88,10 +90,11 @@ class AutoSelect(BaseForecaster):
        intervals are split-conformal: the 80% interval's half width is scaled
        by quantiles of the validation errors in those half widths; with
        `strategy="combine"`, each bound is then averaged with the members' own
-       (`calibration.calibrate_choice`), only with 40 errors or
-       more, and apart for each of `N_BANDS` bands of the horizon where each
-       band has `MIN_BAND_ERRORS` errors (pooled otherwise); with fewer
-       (monthly series), only widened (`widen_on_few_errors`).
+       (`calibration.calibrate_choice`), only with 40 errors or more, and
+       apart for each of `N_BANDS` bands of the horizon where each band has
+       `MIN_BAND_ERRORS` errors (pooled otherwise); with fewer (monthly
+       series), only widened (`widen_on_few_errors`). Past the inner horizon,
+       `auto`'s bounds widen by the growth no backtest saw (`out_years`).
 
     With `strategy="combine"` (the default, `auto`) steps 3-4 are instead:
     members are the candidates whose inner MASE beats seasonal naive's (a
@@ -206,7 +209,8 @@ class AutoSelect(BaseForecaster):
         record: dict[str, Any] = {"unique_id": uid}
         record |= {f"mase_{a}": rows["mase"].get(a, np.nan) for a in inner}
         if rows.empty:
-            return record | self._unvalidated("every candidate failed inner validation")
+            why = "every candidate failed inner validation"
+            return record | fallback_choice(self.fallback, why)
         if self.strategy == "combine":
             members, weights, mase, reason = combination_rule(rows)
         else:
@@ -292,20 +296,15 @@ class AutoSelect(BaseForecaster):
                 records.append(self._choose(uid, series, inner, scores))
                 continue
             why = "history too short" if plan is None else "every candidate failed"
-            record = {"unique_id": uid} | self._unvalidated(
-                f"{why} for inner validation"
+            record = {"unique_id": uid} | fallback_choice(
+                self.fallback, f"{why} for inner validation"
             )
             records.append(record)
+        self.out_years_ = OutYears.of(series, plan[0] if plan else 0, self.freq_)
+        if self.calibrate and self.strategy == "combine":
+            for record in records:
+                record["reason"] += self.out_years_.note(record["unique_id"])
         self._refit(series, records)
-
-    def _unvalidated(self, reason: str) -> dict[str, Any]:
-        """Return the choice of a series nothing validated on: the fallback."""
-        return {
-            "model": self.fallback,
-            "members": (self.fallback,),
-            "weights": (1.0,),
-            "reason": reason,
-        }
 
     def _refit(self, series: pd.DataFrame, records: list[dict[str, Any]]) -> None:
         """Fit each chosen model on its series' whole history."""
@@ -374,8 +373,10 @@ class AutoSelect(BaseForecaster):
                 frame = as_median(frame)
             z = self.calibration_.get(uid)
             if self.calibrate and z is not None:
-                bands = getattr(self, "band_calibration_", {}).get(uid)  # older fits
+                bands = self.band_calibration_.get(uid)
                 calibrate_choice(frame, z, bands, level, self.strategy)
+            if self.calibrate and self.strategy == "combine":
+                self.out_years_.widen(frame, uid, level)
             frames.append(frame)
         return pd.concat(frames, ignore_index=True)
 
