@@ -68,35 +68,56 @@ def fms(pipeline_path: Path, db: Path | None, as_csv: bool) -> None:
 @out_folder_option(
     Path("reports/national"), "Folder for national.csv and national_change.svg."
 )
+@click.option(
+    "--disclosure-threshold",
+    type=click.IntRange(min=1),
+    default=None,
+    help="For publication: blank each count below it, and every range or change "
+    "that would give one back, as each force's published FMS copy does.",
+)
 @csv_option
 @user_errors
 def national(
-    stores: tuple[Path, ...], pipeline_name: str, out: Path, as_csv: bool
+    stores: tuple[Path, ...],
+    pipeline_name: str,
+    out: Path,
+    disclosure_threshold: int | None,
+    as_csv: bool,
 ) -> None:
     """Roll up many forces' FMS reports: demand now and in four years, gaps, grades.
 
     Each STORE is one force's store (after a run with the report stage); the
-    force is named by the store's folder.
+    force is named by the store's folder. The change shows with its 80 % range
+    (the CSV keeps both ends of it, and of the year's demand, as fractions and
+    counts).
 
     Example: demand national data/forces/*/demand.duckdb --out reports/national
     """
     named = {(p.parent.name or p.stem): p for p in stores}
     if len(named) != len(stores):
         raise click.ClickException("Two stores share a folder name; give one a folder.")
-    roll_up(named, pipeline_name, out, as_csv)
+    roll_up(named, pipeline_name, out, as_csv, disclosure_threshold)
 
 
 def roll_up(
-    stores: dict[str, Path], pipeline_name: str, out: Path, as_csv: bool = False
+    stores: dict[str, Path],
+    pipeline_name: str,
+    out: Path,
+    as_csv: bool = False,
+    disclosure_threshold: int | None = None,
 ) -> None:
     """Write and print the national roll-up of forces' stores, named by force."""
-    from demand.national import national_rollup, write_national
+    from demand.national import format_change_range, national_rollup, write_national
 
-    table = national_rollup(stores, pipeline_name)
+    table = national_rollup(stores, pipeline_name, disclosure_threshold)
     paths = write_national(table, out)
     if not as_csv:  # on screen a change reads as a percentage, as in `demand fms`
         change = table.pop("change_fraction")
         table.insert(7, "change_pct", (100 * change).round(1))
+        lo, hi = table.pop("change_lo_80"), table.pop("change_hi_80")
+        ranges = map(format_change_range, lo, hi)
+        table.insert(8, "change_80_pct", list(ranges))  # e.g. "-2.0 to +10.3"
+        table = table.drop(columns=["demand_ahead_lo_80", "demand_ahead_hi_80"])
     forces = f"{len(stores)} force" + ("s" if len(stores) != 1 else "")
     print_frame(table, f"national roll-up of {forces}", as_csv)
     if not as_csv:

@@ -98,10 +98,12 @@ def read_agency_rows(store: Store, timezone: str) -> pd.DataFrame:
     return store.con.execute(sql, [timezone]).df()
 
 
-def read_force_fms_areas(store: Store) -> pd.DataFrame:
-    """Return the force-wide rows of the `fms_areas` view.
+def read_force_fms_areas(store: Store, every_area: bool = False) -> pd.DataFrame:
+    """Return the force-wide rows of the `fms_areas` view (every area's with
+    `every_area`, for disclosure control across a force's areas).
 
     Raises:
         duckdb.CatalogException: the store has no report (no view yet).
     """
-    return store.con.execute("SELECT * FROM fms_areas WHERE area = 'force'").df()
+    where = "" if every_area else " WHERE area = 'force'"
+    return store.con.execute(f"SELECT * FROM fms_areas{where}").df()  # noqa: S608
