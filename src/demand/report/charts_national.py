@@ -75,7 +75,7 @@ def national_change_chart(table: pd.DataFrame, path: Path) -> Path:
             text = format_change_range(float(lo[row, col]), float(hi[row, col]), 0)
             weight = "bold" if clear[row, col] == 1 else "normal"
             lines = (
-                (f"{value:+.1f}%", 4.5, 8, weight),
+                (f"{round(value, 1) or 0.0:+.1f}%", 4.5, 8, weight),  # no "-0.0"
                 (f"({text})", -6, 6.5, "normal"),
             )
             for line, up_points, size, bold in lines:
