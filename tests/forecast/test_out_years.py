@@ -95,17 +95,27 @@ def test_auto_widens_only_the_out_years():
     assert width.iloc[-1] > 1.5 * (calibrated["hi_95"] - calibrated["lo_95"]).iloc[-1]
 
 
-def test_auto_select_keeps_its_old_intervals():
+def test_auto_select_and_unvalidated_series_keep_their_own_intervals():
     series = _trending()
-    fitted = make_model(
+    selected = make_model(
         "auto_select",
         freq="M",
         candidates=("seasonal_naive", "auto_ets"),
         country=None,
     ).fit(series)
-    out = fitted.predict(48, level=(95,))
-    fitted.out_years_ = OutYears(0, 12, {"m": 0.5})  # would widen everything
-    pd.testing.assert_frame_equal(fitted.predict(48, level=(95,)), out)
+    assert selected.out_years_.growth_sd == {}
+    assert "growth uncertainty" not in selected.choices_["reason"].iloc[0]
+    # 24 months: no more than two seasons, no inner validation. The fallback
+    # (seasonal naive) grows its own ranges with the years (sqrt(ceil(h / 12)) of
+    # the yearly changes), so nothing is added to it.
+    short = make_model("auto", freq="M", country=None).fit(series.iloc[:24])
+    assert short.calibration_["m"] is None
+    assert short.out_years_.growth_sd == {}
+    own = make_model("seasonal_naive", freq="M").fit(series.iloc[:24])
+    pd.testing.assert_frame_equal(
+        short.predict(48, level=(95,)).drop(columns="model"),
+        own.predict(48, level=(95,)).drop(columns="model"),
+    )
 
 
 def test_the_choice_says_what_the_out_years_add():

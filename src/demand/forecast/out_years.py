@@ -91,7 +91,8 @@ class OutYears:
     Attributes:
         validated: Forecast steps its calibration checked (the inner horizon).
         periods_per_year: Periods in a year at its frequency.
-        growth_sd: `annual_growth_sd` of each training series, by id.
+        growth_sd: `annual_growth_sd` of each series to widen, by id (`auto`'s
+            calibrated series; a series not in it keeps its ranges).
         period: The period's name ("month"), for `note`.
     """
 
@@ -107,7 +108,7 @@ class OutYears:
         ordered = series.sort_values(["unique_id", "ds"], kind="stable")
         growth = {
             uid: annual_growth_sd(rows["y"].to_numpy(), per_year)
-            for uid, rows in ordered.groupby("unique_id", sort=False)
+            for uid, rows in ordered.groupby("unique_id", sort=False, observed=True)
         }
         return cls(int(validated), per_year, growth, FREQS[freq])
 

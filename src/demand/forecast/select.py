@@ -300,11 +300,13 @@ class AutoSelect(BaseForecaster):
                 self.fallback, f"{why} for inner validation"
             )
             records.append(record)
-        self.out_years_ = OutYears.of(series, plan[0] if plan else 0, self.freq_)
-        if self.calibrate and self.strategy == "combine":
-            for record in records:
-                record["reason"] += self.out_years_.note(record["unique_id"])
         self._refit(series, records)
+        # `auto` widens its calibrated series' ranges past the inner horizon
+        widen = self.calibrate and self.strategy == "combine"
+        ids = [u for u, z in self.calibration_.items() if z is not None and widen]
+        checked = series[series["unique_id"].isin(ids)]
+        self.out_years_ = OutYears.of(checked, plan[0] if plan else 0, self.freq_)
+        self.choices_["reason"] += self.choices_["unique_id"].map(self.out_years_.note)
 
     def _refit(self, series: pd.DataFrame, records: list[dict[str, Any]]) -> None:
         """Fit each chosen model on its series' whole history."""
@@ -375,8 +377,7 @@ class AutoSelect(BaseForecaster):
             if self.calibrate and z is not None:
                 bands = self.band_calibration_.get(uid)
                 calibrate_choice(frame, z, bands, level, self.strategy)
-            if self.calibrate and self.strategy == "combine":
-                self.out_years_.widen(frame, uid, level)
+            self.out_years_.widen(frame, uid, level)  # calibrated `auto` series
             frames.append(frame)
         return pd.concat(frames, ignore_index=True)
 
