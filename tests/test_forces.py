@@ -138,3 +138,26 @@ def test_each_force_says_where_the_run_is_and_its_time_left(
     index: int, forces: int, elapsed: float, head: str
 ) -> None:
     assert _force_head("north", index, forces, elapsed) == head
+
+
+def test_the_national_roll_up_blanks_what_publishing_forces_blank(
+    tmp_path: Path, raw: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import demand.cli.pipeline_commands as commands
+
+    called: list[tuple] = []
+    monkeypatch.setattr(commands, "roll_up", lambda *args: called.append(args))
+    north, _ = _force(tmp_path, "north", raw)
+    south, _ = _force(tmp_path, "south", raw)
+    with north.open("a", encoding="utf-8") as file:  # north publishes, at 7
+        file.write("[report]\npublish = true\ndisclosure_threshold = 7\n")
+    out = tmp_path / "national"
+    args = ["run", str(north), str(south), "--national", str(out)]
+    result = CliRunner().invoke(cli, args, env={"DEMAND_DB": None})
+    assert result.exit_code == 0, result.output
+    assert called[0][2] == out and called[0][4] == 7  # the strictest publisher's
+    called.clear()
+    north.write_text(north.read_text().replace("publish = true", "publish = false"))
+    result = CliRunner().invoke(cli, args, env={"DEMAND_DB": None})
+    assert result.exit_code == 0, result.output
+    assert called[0][4] is None  # nobody publishes: the stored rows

@@ -43,7 +43,8 @@ __all__ = ["run_command", "runs"]
     "national_out",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Then roll the forces' stores up into this folder, as `demand national`.",
+    help="Then roll the forces' stores up into this folder, as `demand national` "
+    "(blanking small counts as the forces' published copies do, if any publish).",
 )
 @pipeline_db_option
 @scheduler_option
@@ -143,8 +144,11 @@ def _run_forces(
     console.print(table)
     if national_out is not None and not dry_run:
         ok = {o.pipeline: o.db for o in outcomes if not o.error}
+        # forces that publish their FMS copy blank small counts; so does the
+        # roll-up of them, at the strictest of their thresholds
+        published = [c.report.disclosure_threshold for c in configs if c.report.publish]
         if ok:
-            roll_up(ok, "", national_out)
+            roll_up(ok, "", national_out, False, max(published, default=None))
     failed = [o for o in outcomes if o.error]
     if failed:
         raise click.ClickException(
