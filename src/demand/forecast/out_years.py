@@ -7,7 +7,8 @@ wrong there is mostly growth (a trend that continues, stops or turns), which
 an interval built on short-horizon errors leaves out. On 8 years of the
 synthetic force the annual totals' 80 % ranges held 34 % of year-4 outcomes
 before this widening and 72 % after; on Chicago's monthly assaults (real,
-10 years) 83 % and 89 % (`docs/methods.md`, "Out-year ranges").
+10 years) 83 % and 89 % (`bench/out_years.py`; `bench/RESULTS.md`, "Out-year
+ranges"; the rule in `docs/methods.md`).
 """
 
 from __future__ import annotations
