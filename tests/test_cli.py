@@ -175,6 +175,8 @@ def test_backtest_writes_the_published_score_columns(tmp_path: Path) -> None:
     ]  # the first eight exactly as outside checks read them; new scores appended
     assert scores["model"].tolist() == ["seasonal_naive"]
     assert scores[["sql", "msis"]].notna().all().all()
+    # no terminal here, as in a scheduled run: progress comes as lines, per model
+    assert "backtesting s.csv: seasonal_naive (1 of 1)" in result.stderr
 
 
 def test_backtest_missing_input_is_one_sentence(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from demand.cli.options import (
     scheduler_option,
     user_errors,
 )
-from demand.cli.printing import console, err
+from demand.cli.printing import console, progress
 from demand.cli.stage_runs import run_and_show
 
 __all__ = ["backtest", "forecast"]
@@ -89,13 +89,19 @@ def backtest(
     from demand.forecast.benchmark import backtest_file
     from demand.report.safe_cells import write_safe_csv
 
-    with err.status(f"backtesting {input_path.name}"):
+    with progress() as bar:  # a bar on a terminal, timed lines in a log
+
+        def show(alias: str, done: int, total: int) -> None:
+            text = f"backtesting {input_path.name}: {alias} ({done + 1} of {total})"
+            bar.add_task(text, total=None)  # a line a model, and a beat while it runs
+
         scores = backtest_file(
             input_path,
             freq,
             models=list(models) or None,
             country=None if country.lower() == "none" else country,
             hierarchy=hierarchy,
+            progress=show,
         )
     out_path.parent.mkdir(parents=True, exist_ok=True)
     write_safe_csv(scores[SCORE_COLUMNS], out_path)

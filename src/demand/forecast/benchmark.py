@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -110,6 +110,7 @@ def backtest_file(
     *,
     country: str | None = "GB",
     hierarchy: str | None = "detect",
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> pd.DataFrame:
     """Run the benchmark protocol on a demand file for each model and score it.
 
@@ -124,6 +125,8 @@ def backtest_file(
             is the sum of all the others (`find_total`), saying which; a
             unique_id names that total (an error if it is not the sum); None or
             "none" scores the forecasts unreconciled.
+        progress: Called as `progress(alias, done, total)` before each model
+            is backtested (done = models finished), for a progress line.
 
     Returns:
         Scores, one row per (unique_id, model) (see `score_backtests`). Where a
@@ -148,7 +151,9 @@ def backtest_file(
     data, _ = validate_demand(series, plan.freq)
     total = _hierarchy_total(data, hierarchy)
     scores = []
-    for alias, forecaster in zip(aliases, forecasters, strict=True):
+    for done, (alias, forecaster) in enumerate(zip(aliases, forecasters, strict=True)):
+        if progress is not None:
+            progress(alias, done, len(aliases))
         started = time.perf_counter()
         backtests = run_protocol(forecaster, series, plan.freq)
         n_fallback = int((backtests["model"] != alias).sum())
