@@ -13,9 +13,11 @@ from demand.forecast.backtest import cross_validate
 from demand.forecast.calibration import (
     CONFORMAL_WEIGHT,
     MIN_CALIBRATION_ERRORS,
+    calibrate_choice,
     calibrate_stream,
     conformal_bounds,
     held_out_coverage,
+    members_residual_df,
     widen_on_few_errors,
 )
 from demand.forecast.ensemble import combine_forecasts
@@ -104,6 +106,25 @@ def test_fewer_errors_widen_less():
     assert (more["hi_80"].to_numpy() < full).all()
 
 
+def test_members_residual_df_is_history_less_ets_parameters():
+    # damped additive-seasonal ETS on months: 4 + 2 + 11 = 17 parameters
+    assert members_residual_df(35, 12) == 18
+    assert members_residual_df(83, 12) == 66
+    assert members_residual_df(10, 12) == 1  # never below one
+
+
+def test_short_history_monthly_auto_widens_more_on_the_same_errors():
+    z = np.array([-2.0] * 2 + [0.0] * 31 + [3.0] * 3)  # 36 errors, 80 %: 3.0 above
+    short, long = _frame(), _frame()
+    for frame, months in ((short, 35), (long, 83)):
+        df = members_residual_df(months, 12)
+        calibrate_choice(frame, z, None, (80, 95), "combine", df)
+    half = np.array([10.0, 20.0])
+    np.testing.assert_allclose(short["hi_80"] - _frame()["mean"], half * 3 ** (36 / 54))
+    np.testing.assert_allclose(long["hi_80"] - _frame()["mean"], half * 3 ** (36 / 102))
+    assert (short["hi_95"] > long["hi_95"]).all()
+
+
 def _monthly(n_months: int = 60, seed: int = 4) -> pd.DataFrame:
     """One monthly series with a trend, a yearly cycle and a step up."""
     rng = np.random.default_rng(seed)
@@ -138,6 +159,14 @@ def test_monthly_auto_widens_its_members_intervals(monthly_auto):
     width = (out["hi_95"] - out["lo_95"]).sum()
     assert width > 1.01 * (own["hi_95"] - own["lo_95"]).sum()  # it did widen
     np.testing.assert_allclose(out["mean"], own["mean"])  # points untouched
+    # the members' intervals count as 60 - 17 = 43 errors' worth
+    n = len(z)
+    k_hi = max(np.sort(z)[min(int(np.ceil((n + 1) * 0.9)), n) - 1], 1.0) ** (
+        n / (n + 43)
+    )
+    np.testing.assert_allclose(
+        out["hi_95"], own["mean"] + k_hi * (own["hi_95"] - own["mean"])
+    )
 
 
 def test_no_leakage_into_monthly_calibration(monthly_auto):

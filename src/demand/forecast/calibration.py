@@ -22,6 +22,7 @@ __all__ = [
     "conformal_bounds",
     "held_out_coverage",
     "median_point",
+    "members_residual_df",
     "scaled_errors",
     "widen_on_few_errors",
 ]
@@ -35,7 +36,9 @@ split-conformally (the same bound as `MIN_BAND_ERRORS`): below it the 95 %
 conformal rank falls outside the sample, so the bound would be the single
 largest error (calibrating London's `--dev` monthly series so made SQL 0.483
 against 0.330 with the members' own intervals). With fewer errors the
-intervals are widened by `widen_on_few_errors` instead."""
+intervals are widened by `widen_on_few_errors` instead; it also counts the
+members' own intervals as this many errors' worth when their history is not
+given."""
 MIN_BAND_ERRORS = 40
 """Validation errors each band needs to be calibrated apart: with fewer than 39,
 the 95 % conformal rank falls outside the sample (hourly series have 168 a
@@ -198,8 +201,24 @@ def calibrate_stream(
         frame[f"hi_{lv:g}"] = weight * hi + (1 - weight) * own_hi
 
 
+def members_residual_df(n_periods: int, season_length: int) -> float:
+    """Return the residual degrees of freedom of the members' fit: `n_periods`
+    less the m + 5 parameters of damped additive-seasonal ETS (4 smoothing
+    parameters, initial level and trend, m - 1 free seasonal states; m =
+    `season_length`), never below 1.
+
+    The members' interval widths are estimated from that many residuals, so
+    that is what they are worth as evidence about the spread: 18 at 35
+    months of history, 66 at 83.
+    """
+    return float(max(n_periods - (season_length + 5), 1))
+
+
 def widen_on_few_errors(
-    frame: pd.DataFrame, z: np.ndarray, level: tuple[float, ...]
+    frame: pd.DataFrame,
+    z: np.ndarray,
+    level: tuple[float, ...],
+    prior_errors: float = MIN_CALIBRATION_ERRORS,
 ) -> None:
     """Widen one series' intervals (`frame`) by what fewer than 40 errors show.
 
@@ -208,9 +227,12 @@ def widen_on_few_errors(
     side is estimated, where the ranks lie inside the sample: k = the
     split-conformal 80 % quantile of the scaled errors `z` (see
     `scaled_errors`) on that side, in units of the 80 % half width. The
-    factor is shrunk toward 1 on the log scale by n / (n + 40), the members'
-    own intervals counting as `MIN_CALIBRATION_ERRORS` errors' worth (36
-    errors: about half of k), and it only widens: the members' intervals leave
+    factor is shrunk toward 1 on the log scale by n / (n + `prior_errors`),
+    the members' own intervals counting as `prior_errors` errors' worth: their
+    residual degrees of freedom (`members_residual_df`), so the errors count
+    for more where the members had little history to estimate their spread
+    (36 errors at 83 months of history: about a third of k; 27 at 35
+    months: three fifths). It only widens: the members' intervals leave
     out parameter and model uncertainty, and a few correlated errors are
     evidence they are too narrow, not that they are too wide. Every bound in
     `level` is moved from the mean by its side's factor, keeping the members'
@@ -220,7 +242,7 @@ def widen_on_few_errors(
     if n == 0:
         return
     q_lo, q_hi = _conformal_quantiles(np.asarray(z, dtype=float), 80)
-    shrink = n / (n + MIN_CALIBRATION_ERRORS)
+    shrink = n / (n + prior_errors)
     k_lo = max(-q_lo, 1.0) ** shrink
     k_hi = max(q_hi, 1.0) ** shrink
     mean = frame["mean"].to_numpy()
@@ -242,6 +264,7 @@ def calibrate_choice(
     bands: tuple[int, list[np.ndarray]] | None,
     level: tuple[float, ...],
     strategy: str,
+    prior_errors: float = MIN_CALIBRATION_ERRORS,
 ) -> None:
     """Calibrate one series' `auto` forecast (`frame`, in place) on its inner
     errors `z` (and horizon `bands`, see `band_errors`), by its strategy.
@@ -249,7 +272,9 @@ def calibrate_choice(
     "select" (`auto_select`): fully conformal from 10 errors, pooled.
     "combine" (`auto`): with `MIN_CALIBRATION_ERRORS` or more, conformal
     bounds averaged with the members' own (`conformal_weight`); with fewer
-    (monthly series), only widened (`widen_on_few_errors`).
+    (monthly series), only widened (`widen_on_few_errors`), the members'
+    intervals counting as `prior_errors` errors' worth (see
+    `members_residual_df`).
     """
     if strategy != "combine":
         if len(z) >= 10:
@@ -257,4 +282,4 @@ def calibrate_choice(
     elif len(z) >= MIN_CALIBRATION_ERRORS:
         calibrate_stream(frame, z, bands, level, conformal_weight(strategy))
     else:  # too few errors for a conformal 95 % bound
-        widen_on_few_errors(frame, z, level)
+        widen_on_few_errors(frame, z, level, prior_errors)

@@ -18,6 +18,7 @@ from demand.forecast.calibration import (
     calibrate_choice,
     conformal_weight,
     held_out_coverage,
+    members_residual_df,
     scaled_errors,
 )
 from demand.forecast.choice import (
@@ -287,6 +288,7 @@ class AutoSelect(BaseForecaster):
     def _fit(self, series: pd.DataFrame) -> None:
         """Validate, choose per series, and refit the choices on all the data."""
         plan = self._plan(series)
+        self.n_periods_ = series.groupby("unique_id", observed=True).size().to_dict()
         with routine_fallbacks():  # short windows: the choice records the rest
             inner = self._validate(series, plan) if plan else {}
         scores = self._score(series, inner) if inner else None
@@ -376,7 +378,8 @@ class AutoSelect(BaseForecaster):
             z = self.calibration_.get(uid)
             if self.calibrate and z is not None:
                 bands = self.band_calibration_.get(uid)
-                calibrate_choice(frame, z, bands, level, self.strategy)
+                df = members_residual_df(self.n_periods_[uid], self.season_length_)
+                calibrate_choice(frame, z, bands, level, self.strategy, df)
             self.out_years_.widen(frame, uid, level)  # calibrated `auto` series
             frames.append(frame)
         return pd.concat(frames, ignore_index=True)
