@@ -19,11 +19,18 @@ ROWS = 1_000_000
 MARKER = "in one transaction"  # logged by ingest just before it opens the transaction
 
 SCRIPT = """
-import logging, sys
+import logging, sys, time
 from pathlib import Path
+import demand.ingest.load as load
 from demand.ingest import ingest
 from demand.store import Store
 logging.basicConfig(level=logging.INFO, stream=sys.stderr)
+write = load._write
+def write_then_wait(*args):  # the rows are written, the transaction still open:
+    out = write(*args)       # the test's signal lands here, however busy the
+    time.sleep(10)           # machine (a fast write once beat a late signal)
+    return out
+load._write = write_then_wait
 with Store(sys.argv[1]) as store:
     ingest(store, [Path(sys.argv[2])], sys.argv[3])
 print("DONE", flush=True)
