@@ -223,3 +223,29 @@ def test_for_publication_the_roll_up_blanks_what_the_fms_copy_blanks(
     result = CliRunner().invoke(cli, [*args, "--out", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
     assert pd.read_csv(io.StringIO(result.output))["demand_now"].isna().all()
+
+
+def test_the_colour_scale_is_left_out_for_a_few_forces(tmp_path: Path) -> None:
+    from demand.report.charts_national import (
+        MIN_FORCES_FOR_SCALE,
+        national_change_chart,
+    )
+
+    def table(n_forces: int) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "force": [f"force-{i}" for i in range(n_forces)],
+                "stream": "calls",
+                "change_fraction": [0.1 * (i % 2) for i in range(n_forces)],
+                "change_lo_80": -0.2,
+                "change_hi_80": 0.2,
+            }
+        )
+
+    few = national_change_chart(table(1), tmp_path / "few.svg").read_text("utf-8")
+    many = national_change_chart(
+        table(MIN_FORCES_FOR_SCALE), tmp_path / "many.svg"
+    ).read_text("utf-8")
+    assert "change in demand, %" in many  # the scale's label
+    assert "change in demand, %" not in few  # squashed to one row: left out
+    assert "(-20 to +20)" in few  # each cell still says its change and range

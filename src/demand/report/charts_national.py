@@ -20,6 +20,10 @@ a pale cell reads at a glance as no clear change."""
 ROW_INCHES = 0.42
 """Height of a force's row: room for the change and, below it, its range."""
 
+MIN_FORCES_FOR_SCALE = 4
+"""Forces below which the colour scale is left out: it would be squashed to a
+row or two, and every cell prints its change anyway."""
+
 
 def _grid(table: pd.DataFrame, values: pd.Series) -> np.ndarray:
     """`values` of the roll-up's rows as a forces × streams array (NaN if none)."""
@@ -109,8 +113,9 @@ def national_change_chart(table: pd.DataFrame, path: Path) -> Path:
             fontsize=7,
             color=GREY,
         )
-        mappable = matplotlib.cm.ScalarMappable(norm=norm, cmap=cmap)
-        fig.colorbar(mappable, ax=ax, label="change in demand, %", fraction=0.04)
+        if len(forces) >= MIN_FORCES_FOR_SCALE:
+            mappable = matplotlib.cm.ScalarMappable(norm=norm, cmap=cmap)
+            fig.colorbar(mappable, ax=ax, label="change in demand, %", fraction=0.04)
         fig.savefig(path, format="svg", bbox_inches="tight", metadata={"Date": None})
         matplotlib.pyplot.close(fig)
     return path
