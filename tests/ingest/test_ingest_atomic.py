@@ -19,16 +19,19 @@ ROWS = 1_000_000
 MARKER = "in one transaction"  # logged by ingest just before it opens the transaction
 
 SCRIPT = """
-import logging, sys, time
+import logging, signal, sys, time
 from pathlib import Path
 import demand.ingest.load as load
 from demand.ingest import ingest
 from demand.store import Store
+# Ctrl-C raises KeyboardInterrupt, as at a terminal, even when this test runs
+# under a shell that started it in the background (SIGINT then arrives ignored).
+signal.signal(signal.SIGINT, signal.default_int_handler)
 logging.basicConfig(level=logging.INFO, stream=sys.stderr)
 write = load._write
 def write_then_wait(*args):  # the rows are written, the transaction still open:
-    out = write(*args)       # the test's signal lands here, however busy the
-    time.sleep(10)           # machine (a fast write once beat a late signal)
+    out = write(*args)       # the test's signal lands here, however fast the write
+    time.sleep(10)
     return out
 load._write = write_then_wait
 with Store(sys.argv[1]) as store:
