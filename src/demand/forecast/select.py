@@ -169,10 +169,10 @@ class AutoSelect(BaseForecaster):
         """Return candidate `alias` with the shared settings it accepts."""
         return model_for(alias, **self._shared())
 
-    def _plan(self, series: pd.DataFrame) -> tuple[int, int, int] | None:
-        """Return the inner (horizon, step, n_windows), or None (`inner_plan`)."""
+    def _plan(self, shortest: int) -> tuple[int, int, int] | None:
+        """Return `inner_plan`'s (horizon, step, n_windows), or None."""
         return inner_plan(
-            int(series.groupby("unique_id", observed=True).size().min()),
+            shortest,
             self.season_length_,
             int(self.horizon or _HORIZON[self.freq_]),
             int(self.step or _STEP[self.freq_]),
@@ -287,8 +287,8 @@ class AutoSelect(BaseForecaster):
 
     def _fit(self, series: pd.DataFrame) -> None:
         """Validate, choose per series, and refit the choices on all the data."""
-        plan = self._plan(series)
         self.n_periods_ = series.groupby("unique_id", observed=True).size().to_dict()
+        plan = self._plan(int(min(self.n_periods_.values())))
         with routine_fallbacks():  # short windows: the choice records the rest
             inner = self._validate(series, plan) if plan else {}
         scores = self._score(series, inner) if inner else None
