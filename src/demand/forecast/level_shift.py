@@ -1,0 +1,134 @@
+"""A recent level shift in a training series, and taking it out of the history
+`auto` fits on.
+
+`auto`'s inner validation windows end at the cutoff, so every inner fit is
+trained before a shift of the last few months: all candidates' inner errors are
+then dominated by the shift and nearly equal, and the choice is blind to which
+candidate adapts to the new level (issue 16). Where `recent_level_shift` finds
+one, `auto` scales the history before the shift to the new level
+(`adjust_for_shift`), so its candidates are validated and fitted on one level."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Hashable
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "MIN_SHIFT",
+    "SHIFT_Z",
+    "adjust_for_shift",
+    "recent_level_shift",
+]
+
+logger = logging.getLogger(__name__)
+
+SHIFT_Z = 4.0
+"""A shift must stand this many standard errors from both years before it."""
+MIN_SHIFT = 0.10
+"""A shift must change the level by at least 10 % (a planner's threshold)."""
+_FREQS = ("M",)  # monthly only: daily and hourly series are untried
+
+
+def _yoy(y: np.ndarray, m: int) -> np.ndarray:
+    """Return log year-on-year ratios `log((y_t + 0.5) / (y_{t-m} + 0.5))`."""
+    y = np.asarray(y, dtype=float) + 0.5
+    return np.log(y[m:] / y[:-m])
+
+
+def _z(post: np.ndarray, before: np.ndarray, poisson_sd: float) -> tuple[float, float]:
+    """Return the shift of `post` from `before` (log) and its z-score."""
+    centre = float(np.median(before))
+    mad = 1.4826 * float(np.median(np.abs(before - centre)))
+    sd = max(mad, poisson_sd)
+    shift = float(np.mean(post)) - centre
+    return shift, shift / (sd / np.sqrt(post.size))
+
+
+def recent_level_shift(
+    y: np.ndarray, season_length: int, window: int
+) -> tuple[int, float] | None:
+    """Return (periods since, relative size) of a level shift in the last `window`.
+
+    The test is on year-on-year log ratios, which carry the season and a steady
+    trend: a shift `n` periods ago steps the last `n` ratios. It is found when
+    their mean stands `SHIFT_Z` standard errors from the median ratio of each of
+    the two seasons before the shift (the second rules out the anniversary of
+    an older shift), both the same way, and changes the level by `MIN_SHIFT` or
+    more. The standard error is the larger of the robust spread (MAD) of the
+    season before and the Poisson noise of the ratios. Of the `n` (2 to
+    `window`) that pass, the one with the largest z-score is returned.
+
+    Args:
+        y: One series' counts, oldest first, regular periods.
+        season_length: Periods per season (m).
+        window: Latest periods searched for the shift's start.
+
+    Returns:
+        None where no shift is found or the history is shorter than three
+        seasons plus `window`; else the periods since the shift (its first
+        period counted) and its size (0.3 = +30 %).
+    """
+    m = int(season_length)
+    y = np.asarray(y, dtype=float)
+    if m < 2 or y.size < 3 * m + window:
+        return None
+    d = _yoy(y, m)
+    found: tuple[float, int, float] | None = None
+    for n in range(2, int(window) + 1):
+        post = d[-n:]
+        year1, year2 = d[-n - m : -n], d[-n - 2 * m : -n - m]
+        recent = y[-n - m :]
+        poisson_sd = float(np.sqrt(np.median(1.0 / (recent[m:] + 0.5)) * 2.0))
+        shift1, z1 = _z(post, year1, poisson_sd)
+        shift2, z2 = _z(post, year2, poisson_sd)
+        z = min(abs(z1), abs(z2))
+        big = min(abs(shift1), abs(shift2)) >= np.log1p(MIN_SHIFT)
+        if np.sign(z1) == np.sign(z2) and z >= SHIFT_Z and big:
+            if found is None or z > found[0]:
+                found = (z, n, float(np.expm1(shift1)))
+    return None if found is None else (found[1], found[2])
+
+
+def adjust_for_shift(
+    series: pd.DataFrame, season_length: int, window: int, freq: str
+) -> tuple[pd.DataFrame, dict[Hashable, str]]:
+    """Return the training frame with recent level shifts taken out of its past.
+
+    Where `recent_level_shift` finds a shift within the last `window` periods
+    of a monthly series, the counts before it are scaled by the shift's size
+    (`y * (1 + size)`, rounded), so every candidate, its inner validation and
+    its final fit see one level: the new one. The counts since the shift are
+    untouched. Only the training frame is read.
+
+    Args:
+        series: The training frame (`demand` shape).
+        season_length: Periods per season (m).
+        window: Latest periods searched (`auto`'s inner horizon); 0: none.
+        freq: The frequency; other than monthly, nothing is adjusted.
+
+    Returns:
+        The frame (a copy where adjusted) and a note per adjusted series.
+    """
+    notes: dict[Hashable, str] = {}
+    if freq not in _FREQS or window < 2:
+        return series, notes
+    out = series
+    for uid, one in series.groupby("unique_id", observed=True, sort=True):
+        one = one.sort_values("ds")
+        shift = recent_level_shift(one["y"].to_numpy(), season_length, window)
+        if shift is None:
+            continue
+        n, size = shift
+        if out is series:
+            out = series.copy()
+        before = one.index[:-n]
+        out.loc[before, "y"] = np.round(one.loc[before, "y"] * (1.0 + size))
+        notes[uid] = (
+            f"; level shift of {size:+.0%} {n} periods ago: the history before it "
+            f"is scaled to the new level (level_shift)"
+        )
+        logger.info("auto: %s shifted %+.0f%% %d periods ago", uid, 100 * size, n)
+    return out, notes
