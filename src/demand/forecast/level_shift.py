@@ -58,8 +58,8 @@ def recent_level_shift(
     the two seasons before the shift (the second rules out the anniversary of
     an older shift), both the same way, and changes the level by `MIN_SHIFT` or
     more. The standard error is the larger of the robust spread (MAD) of the
-    season before and the Poisson noise of the ratios. Of the `n` (2 to
-    `window`) that pass, the one with the largest z-score is returned.
+    season before and the Poisson noise of the ratios. `n` (2 to `window`) is
+    the least-squares start of one step in the last `window` + m ratios.
 
     Args:
         y: One series' counts, oldest first, regular periods.
@@ -76,20 +76,33 @@ def recent_level_shift(
     if m < 2 or y.size < 3 * m + window:
         return None
     d = _yoy(y, m)
-    found: tuple[float, int, float] | None = None
-    for n in range(2, int(window) + 1):
-        post = d[-n:]
-        year1, year2 = d[-n - m : -n], d[-n - 2 * m : -n - m]
-        recent = y[-n - m :]
-        poisson_sd = float(np.sqrt(np.median(1.0 / (recent[m:] + 0.5)) * 2.0))
-        shift1, z1 = _z(post, year1, poisson_sd)
-        shift2, z2 = _z(post, year2, poisson_sd)
-        z = min(abs(z1), abs(z2))
-        big = min(abs(shift1), abs(shift2)) >= np.log1p(MIN_SHIFT)
-        if np.sign(z1) == np.sign(z2) and z >= SHIFT_Z and big:
-            if found is None or z > found[0]:
-                found = (z, n, float(np.expm1(shift1)))
-    return None if found is None else (found[1], found[2])
+    n = _start(d[-(window + m) :], window)
+    post = d[-n:]
+    year1, year2 = d[-n - m : -n], d[-n - 2 * m : -n - m]
+    poisson_sd = float(np.sqrt(2.0 * np.median(1.0 / (y[-n:] + 0.5))))
+    shift1, z1 = _z(post, year1, poisson_sd)
+    shift2, z2 = _z(post, year2, poisson_sd)
+    found = (
+        np.sign(z1) == np.sign(z2)
+        and min(abs(z1), abs(z2)) >= SHIFT_Z
+        and min(abs(shift1), abs(shift2)) >= np.log1p(MIN_SHIFT)
+    )
+    raw = float(np.mean(post))  # the same months a year before, trend and all
+    size = np.sign(shift1) * max(min(abs(shift1), np.sign(shift1) * raw), 0.0)
+    return (n, float(np.expm1(size))) if found else None
+
+
+def _start(d: np.ndarray, window: int) -> int:
+    """Return the least-squares start of a step in the last `window` of `d`,
+    as the periods from it to the end (2 to `window`)."""
+    sse = [
+        float(
+            np.sum((d[:-n] - d[:-n].mean()) ** 2)
+            + np.sum((d[-n:] - d[-n:].mean()) ** 2)
+        )
+        for n in range(2, window + 1)
+    ]
+    return int(np.argmin(sse)) + 2
 
 
 def adjust_for_shift(
