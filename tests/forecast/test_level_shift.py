@@ -31,7 +31,8 @@ def test_a_recent_shift_is_found_where_and_as_large_as_it_is(since, factor):
     y = _series(96, since, factor, seed=1)["y"].to_numpy()
     found = recent_level_shift(y, 12, 12)
     assert found is not None
-    n, size = found
+    n, size, se = found
+    assert 0 < se < 0.05
     assert n == since
     assert size == pytest.approx(factor - 1, abs=0.08)  # its standard error: about 0.03
 
@@ -58,8 +59,8 @@ def test_the_history_before_a_shift_is_scaled_to_the_new_level():
         ],
         ignore_index=True,
     )
-    adjusted, notes = adjust_for_shift(series, 12, 12, "M")
-    assert list(notes) == ["s"]
+    adjusted, shifts = adjust_for_shift(series, 12, 12, "M")
+    assert list(shifts.notes) == list(shifts.se) == ["s"]
     s, t = series["unique_id"] == "s", series["unique_id"] == "t"
     pd.testing.assert_frame_equal(adjusted[t], series[t])
     before = series[s].index[:-4]

@@ -12,13 +12,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Hashable
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from demand.forecast.out_years import widen_in_quadrature
+
 __all__ = [
     "MIN_PERIODS",
     "MIN_SHIFT",
+    "LevelShifts",
     "SHIFT_Z",
     "adjust_for_shift",
     "recent_level_shift",
@@ -42,19 +46,23 @@ def _yoy(y: np.ndarray, m: int) -> np.ndarray:
     return np.log(y[m:] / y[:-m])
 
 
-def _z(post: np.ndarray, before: np.ndarray, poisson_sd: float) -> tuple[float, float]:
-    """Return the shift of `post` from `before` (log) and its z-score."""
+def _z(
+    post: np.ndarray, before: np.ndarray, poisson_sd: float
+) -> tuple[float, float, float]:
+    """Return the shift of `post` from `before` (log), its z-score and its
+    standard error (of the mean since and the median before)."""
     centre = float(np.median(before))
     mad = 1.4826 * float(np.median(np.abs(before - centre)))
     sd = max(mad, poisson_sd)
     shift = float(np.mean(post)) - centre
-    return shift, shift / (sd / np.sqrt(post.size))
+    se = sd * np.sqrt(1.0 / post.size + np.pi / (2.0 * before.size))
+    return shift, shift / (sd / np.sqrt(post.size)), float(se)
 
 
 def recent_level_shift(
     y: np.ndarray, season_length: int, window: int
-) -> tuple[int, float] | None:
-    """Return (periods since, relative size) of a level shift in the last `window`.
+) -> tuple[int, float, float] | None:
+    """Return (periods since, size, standard error) of a shift in the last `window`.
 
     The test is on year-on-year log ratios, which carry the season and a steady
     trend: a shift `n` periods ago steps the last `n` ratios. It is found when
@@ -76,7 +84,8 @@ def recent_level_shift(
     Returns:
         None where no shift is found or the history is shorter than three
         seasons plus `window`; else the periods since the shift (its first
-        period counted) and its size (0.3 = +30 %).
+        period counted), its size (0.3 = +30 %) and the standard error of its
+        log (the spread of the ratios over the root of their counts).
     """
     m = int(season_length)
     y = np.asarray(y, dtype=float)
@@ -87,8 +96,8 @@ def recent_level_shift(
     post = d[-n:]
     year1, year2 = d[-n - m : -n], d[-n - 2 * m : -n - m]
     poisson_sd = float(np.sqrt(2.0 * np.median(1.0 / (y[-n:] + 0.5))))
-    shift1, z1 = _z(post, year1, poisson_sd)
-    shift2, z2 = _z(post, year2, poisson_sd)
+    shift1, z1, se = _z(post, year1, poisson_sd)
+    shift2, z2, _ = _z(post, year2, poisson_sd)
     found = (
         np.sign(z1) == np.sign(z2)
         and min(abs(z1), abs(z2)) >= SHIFT_Z
@@ -96,7 +105,7 @@ def recent_level_shift(
     )
     raw = float(np.mean(post))  # the same months a year before, trend and all
     size = np.sign(shift1) * max(min(abs(shift1), np.sign(shift1) * raw), 0.0)
-    return (n, float(np.expm1(size))) if found else None
+    return (n, float(np.expm1(size)), se) if found else None
 
 
 def _start(d: np.ndarray, window: int) -> int:
@@ -112,9 +121,34 @@ def _start(d: np.ndarray, window: int) -> int:
     return int(np.argmin(sse)) + MIN_PERIODS
 
 
+@dataclass(frozen=True)
+class LevelShifts:
+    """The level shifts `adjust_for_shift` took out, by series id.
+
+    Attributes:
+        notes: What the choice reason adds per adjusted series.
+        se: The standard error of each shift's log size.
+    """
+
+    notes: dict[Hashable, str] = field(default_factory=dict)
+    se: dict[Hashable, float] = field(default_factory=dict)
+
+    def note(self, uid: Hashable) -> str:
+        """Return what the adjustment adds to series `uid`'s reason ("" if none)."""
+        return self.notes.get(uid, "")
+
+    def widen(
+        self, frame: pd.DataFrame, uid: Hashable, level: tuple[float, ...]
+    ) -> None:
+        """Add the uncertainty of series `uid`'s shift to its forecast `frame`'s
+        bounds, in place: the new level is known only to `se` (log scale)."""
+        if uid in self.se:
+            widen_in_quadrature(frame, self.se[uid], level)
+
+
 def adjust_for_shift(
     series: pd.DataFrame, season_length: int, window: int, freq: str
-) -> tuple[pd.DataFrame, dict[Hashable, str]]:
+) -> tuple[pd.DataFrame, LevelShifts]:
     """Return the training frame with recent level shifts taken out of its past.
 
     Where `recent_level_shift` finds a shift within the last `window` periods
@@ -130,25 +164,25 @@ def adjust_for_shift(
         freq: The frequency; other than monthly, nothing is adjusted.
 
     Returns:
-        The frame (a copy where adjusted) and a note per adjusted series.
+        The frame (a copy where adjusted) and the shifts taken out.
     """
-    notes: dict[Hashable, str] = {}
+    shifts = LevelShifts()
     if freq not in _FREQS or window < MIN_PERIODS:
-        return series, notes
+        return series, shifts
     out = series
     for uid, one in series.groupby("unique_id", observed=True, sort=True):
         one = one.sort_values("ds")
         shift = recent_level_shift(one["y"].to_numpy(), season_length, window)
         if shift is None:
             continue
-        n, size = shift
+        n, size, shifts.se[uid] = shift
         if out is series:
             out = series.copy()
         before = one.index[:-n]
         out.loc[before, "y"] = np.round(one.loc[before, "y"] * (1.0 + size))
-        notes[uid] = (
+        shifts.notes[uid] = (
             f"; level shift of {size:+.0%} {n} periods ago: the history before it "
             f"is scaled to the new level (level_shift)"
         )
         logger.info("auto: %s shifted %+.0f%% %d periods ago", uid, 100 * size, n)
-    return out, notes
+    return out, shifts

@@ -100,9 +100,8 @@ class AutoSelect(BaseForecaster):
     backtest cannot tell them apart), else proportional to 1 / MASE. The
     point and every interval bound are the weighted means of the members'
     (quantile averaging), then calibrated as in step 6. Where no candidate
-    beats seasonal naive, seasonal naive alone is used. First, a monthly level
-    shift that every inner fit would predate is taken out of the history
-    (`level_shift.adjust_for_shift`).
+    beats seasonal naive, seasonal naive alone is used. First, a recent monthly
+    level shift is taken out of the history (`level_shift.adjust_for_shift`).
 
     Series whose candidates all fail, or too short for a validation window,
     get `fallback`. The choice and the reason per series are in `choices_`.
@@ -287,7 +286,7 @@ class AutoSelect(BaseForecaster):
         self.n_periods_ = series.groupby("unique_id", observed=True).size().to_dict()
         plan = self._plan(int(min(self.n_periods_.values())))
         window = plan[0] if plan and self.strategy == "combine" else 0
-        series, shifted = adjust_for_shift(
+        series, self.shifts_ = adjust_for_shift(
             series, self.season_length_, window, self.freq_
         )
         with routine_fallbacks():  # short windows: the choice records the rest
@@ -308,7 +307,7 @@ class AutoSelect(BaseForecaster):
         checked = series[series["unique_id"].isin(ids)]
         self.out_years_ = OutYears.of(checked, plan[0] if plan else 0, self.freq_)
         self.choices_["reason"] += self.choices_["unique_id"].map(self.out_years_.note)
-        self.choices_["reason"] += self.choices_["unique_id"].map(shifted).fillna("")
+        self.choices_["reason"] += self.choices_["unique_id"].map(self.shifts_.note)
 
     def _refit(self, series: pd.DataFrame, records: list[dict[str, Any]]) -> None:
         """Fit each chosen model on its series' whole history."""
@@ -381,6 +380,7 @@ class AutoSelect(BaseForecaster):
                 df = members_residual_df(self.n_periods_[uid], self.season_length_)
                 calibrate_choice(frame, z, bands, level, self.strategy, df)
             self.out_years_.widen(frame, uid, level)  # calibrated `auto` series
+            self.shifts_.widen(frame, uid, level)
             frames.append(frame)
         return pd.concat(frames, ignore_index=True)
 
