@@ -7,7 +7,11 @@ from sklearn.base import clone
 
 from demand.forecast import make_model
 from demand.forecast.backtest import cross_validate
-from demand.forecast.level_shift import adjust_for_shift, recent_level_shift
+from demand.forecast.level_shift import (
+    LevelShifts,
+    adjust_for_shift,
+    recent_level_shift,
+)
 
 
 def _rate(n_months: int) -> np.ndarray:
@@ -110,3 +114,13 @@ def test_no_leakage_through_the_shift_adjustment():
     poisoned.loc[poisoned["ds"] > clean["cutoff"].iloc[0], "y"] = 1e6
     dirty = cross_validate(clone(model), poisoned, 12, 1, 1)
     pd.testing.assert_frame_equal(dirty[columns], clean[columns])
+
+
+def test_a_shifted_series_bounds_add_the_shifts_uncertainty():
+    frame = pd.DataFrame({"mean": [100.0], "lo_80": [90.0], "hi_80": [110.0]})
+    LevelShifts(se={"s": 0.05}).widen(frame, "s", (80,))
+    extra = 1.2816 * 100 * 0.05  # z of 80 % x mean x se
+    assert frame["hi_80"].iloc[0] == pytest.approx(100 + np.hypot(10, extra), abs=0.01)
+    assert frame["lo_80"].iloc[0] == pytest.approx(100 - np.hypot(10, extra), abs=0.01)
+    LevelShifts(se={"s": 0.05}).widen(frame, "t", (80,))  # no shift: unchanged
+    assert frame["hi_80"].iloc[0] == pytest.approx(100 + np.hypot(10, extra), abs=0.01)
