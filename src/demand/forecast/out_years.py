@@ -22,7 +22,7 @@ from scipy.stats import norm
 
 from demand.periods import FREQS, PERIODS_PER_YEAR
 
-__all__ = ["OutYears", "annual_growth_sd", "widen_out_years"]
+__all__ = ["OutYears", "annual_growth_sd", "widen_in_quadrature", "widen_out_years"]
 
 
 def annual_growth_sd(y: np.ndarray, periods_per_year: int) -> float:
@@ -75,9 +75,19 @@ def widen_out_years(
     years = np.maximum(step - int(validated), 0) / float(periods_per_year)
     if not years.any():
         return
+    widen_in_quadrature(frame, growth_sd * years, level)
+
+
+def widen_in_quadrature(
+    frame: pd.DataFrame, sd: np.ndarray | float, level: tuple[float, ...]
+) -> None:
+    """Add an independent error of `sd` (log scale, a fraction of the mean; per
+    step or one for all) to `frame`'s bounds, in place: each bound's distance d
+    from the mean becomes `sqrt(d² + (z · mean · sd)²)`, z the normal quantile
+    of its level. Lower bounds stop at 0."""
     mean = frame["mean"].to_numpy(dtype=float)
     for lv in level:
-        extra = norm.ppf(0.5 + lv / 200.0) * np.abs(mean) * growth_sd * years
+        extra = norm.ppf(0.5 + lv / 200.0) * np.abs(mean) * sd
         lo, hi = f"lo_{lv:g}", f"hi_{lv:g}"
         below = mean - frame[lo].to_numpy(dtype=float)
         above = frame[hi].to_numpy(dtype=float) - mean

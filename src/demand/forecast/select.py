@@ -30,6 +30,7 @@ from demand.forecast.choice import (
 )
 from demand.forecast.ensemble import combine_forecasts
 from demand.forecast.fallback import fit_fallback, routine_fallbacks
+from demand.forecast.level_shift import adjust_for_shift
 from demand.forecast.out_years import OutYears
 from demand.forecast.registry import model_for
 from demand.forecast.reuse import fit_once
@@ -70,32 +71,26 @@ class AutoSelect(BaseForecaster):
     itself be backtested without leakage):
 
     1. Backtest every candidate on the training frame: `n_windows` cutoffs,
-       `horizon` periods each, `step` apart, ending at the last period; the
-       first keeps two seasons, so seasonal members fit as themselves (see
-       `choice.inner_plan`; the monthly horizon shortens to keep them).
+       `horizon` periods each, `step` apart, ending at the last period (the
+       first keeps two seasons for the seasonal members: `choice.inner_plan`).
     2. Per series, score each candidate's MASE (scaled per inner cutoff, as
        the protocol does) and its 80% coverage: the raw coverage, or with
        `calibrate` the leave-one-window-out coverage of its calibrated intervals.
     3. Guard: drop candidates whose coverage is below `min_cov80`, unless all
        are below it, or the best candidate it keeps scores an inner MASE more
        than `GUARD_MAX_MASE_RATIO` (1.10) times the best of all.
-    4. Choose the lowest MASE. Then try the inverse-MASE weighted mean of the
-       `top_k` best eligible candidates; keep it only if its MASE on the same
-       windows is lower still.
+    4. Choose the lowest MASE, or the inverse-MASE weighted mean of the
+       `top_k` best eligible candidates where it scores lower still.
     5. With `try_median`, score the choice with its point replaced by the
        median of a count distribution with its mean and 80% interval
-       (`median_point`); keep the median if its inner MASE is lower (MASE is
-       an absolute error, minimised by the median; at low counts the two
-       differ).
+       (`median_point`); keep it if its inner MASE is lower (MASE, an
+       absolute error, is minimised by the median).
     6. Refit the choice on the whole training frame. With `calibrate`, its
-       intervals are split-conformal: the 80% interval's half width is scaled
-       by quantiles of the validation errors in those half widths; with
-       `strategy="combine"`, each bound is then averaged with the members' own
-       (`calibration.calibrate_choice`), only with 40 errors or more, and
-       apart for each of `N_BANDS` bands of the horizon where each band has
-       `MIN_BAND_ERRORS` errors (pooled otherwise); with fewer (monthly
-       series), only widened (`widen_on_few_errors`). Past the inner horizon,
-       `auto`'s bounds widen by the growth no backtest saw (`out_years`).
+       intervals are calibrated on the validation errors, split-conformally
+       (`calibration.calibrate_choice` says how: per band of the horizon,
+       averaged with the members' own, only widened with few errors). Past
+       the inner horizon, `auto`'s bounds widen by the growth no backtest saw
+       (`out_years`).
 
     With `strategy="combine"` (the default, `auto`) steps 3-4 are instead:
     members are the candidates whose inner MASE beats seasonal naive's (a
@@ -105,7 +100,8 @@ class AutoSelect(BaseForecaster):
     backtest cannot tell them apart), else proportional to 1 / MASE. The
     point and every interval bound are the weighted means of the members'
     (quantile averaging), then calibrated as in step 6. Where no candidate
-    beats seasonal naive, seasonal naive alone is used.
+    beats seasonal naive, seasonal naive alone is used. First, a recent monthly
+    level shift is taken out of the history (`level_shift.adjust_for_shift`).
 
     Series whose candidates all fail, or too short for a validation window,
     get `fallback`. The choice and the reason per series are in `choices_`.
@@ -289,6 +285,10 @@ class AutoSelect(BaseForecaster):
         """Validate, choose per series, and refit the choices on all the data."""
         self.n_periods_ = series.groupby("unique_id", observed=True).size().to_dict()
         plan = self._plan(int(min(self.n_periods_.values())))
+        window = plan[0] if plan and self.strategy == "combine" else 0
+        series, self.shifts_ = adjust_for_shift(
+            series, self.season_length_, window, self.freq_
+        )
         with routine_fallbacks():  # short windows: the choice records the rest
             inner = self._validate(series, plan) if plan else {}
         scores = self._score(series, inner) if inner else None
@@ -298,10 +298,8 @@ class AutoSelect(BaseForecaster):
                 records.append(self._choose(uid, series, inner, scores))
                 continue
             why = "history too short" if plan is None else "every candidate failed"
-            record = {"unique_id": uid} | fallback_choice(
-                self.fallback, f"{why} for inner validation"
-            )
-            records.append(record)
+            why += " for inner validation"
+            records.append({"unique_id": uid} | fallback_choice(self.fallback, why))
         self._refit(series, records)
         # `auto` widens its calibrated series' ranges past the inner horizon
         widen = self.calibrate and self.strategy == "combine"
@@ -309,6 +307,7 @@ class AutoSelect(BaseForecaster):
         checked = series[series["unique_id"].isin(ids)]
         self.out_years_ = OutYears.of(checked, plan[0] if plan else 0, self.freq_)
         self.choices_["reason"] += self.choices_["unique_id"].map(self.out_years_.note)
+        self.choices_["reason"] += self.choices_["unique_id"].map(self.shifts_.note)
 
     def _refit(self, series: pd.DataFrame, records: list[dict[str, Any]]) -> None:
         """Fit each chosen model on its series' whole history."""
@@ -381,6 +380,7 @@ class AutoSelect(BaseForecaster):
                 df = members_residual_df(self.n_periods_[uid], self.season_length_)
                 calibrate_choice(frame, z, bands, level, self.strategy, df)
             self.out_years_.widen(frame, uid, level)  # calibrated `auto` series
+            self.shifts_.widen(frame, uid, level)
             frames.append(frame)
         return pd.concat(frames, ignore_index=True)
 
