@@ -35,6 +35,25 @@ def test_level_shift_with_short_post_history_rescales_the_past() -> None:
     assert series["y"][0] != adjusted.frame["y"][0] or series["y"][0] == 0  # copy
 
 
+@pytest.mark.parametrize("months_after", [3, 5, 9])
+def test_a_recent_go_live_is_measured_against_the_year_before(months_after) -> None:
+    # Monthly demand with a ±20 % yearly cycle and a 5 %-a-year trend steps to
+    # 0.6 of its level a few months before the end. The months either side of
+    # the go-live differ by season too; the same months a year before take it
+    # out (adjacent means read 0.44-0.48 for these).
+    t = np.arange(60)
+    rate = 1000 * (1 + 0.2 * np.sin(2 * np.pi * t / 12)) * 1.05 ** (t / 12)
+    rate[-months_after:] *= 0.6
+    ds = pd.date_range("2020-01-01", periods=60, freq="MS")
+    y = np.random.default_rng(3).poisson(rate).astype(float)
+    series = pd.DataFrame({"unique_id": "mental_health", "ds": ds, "y": y})
+    event = EventConfig("rcrp", str(ds[-months_after].date()))
+    adjusted = adjust_history(series, [event], "M")
+    ratio = adjusted.frame["y"].iloc[0] / series["y"].iloc[0]
+    assert ratio == pytest.approx(0.6, abs=0.04)
+    assert "against a year before" in adjusted.notes[0]
+
+
 def test_level_shift_with_a_year_after_trains_on_post_event_data_only() -> None:
     series = _daily(800, step_at=400, ratio=0.65)
     event = EventConfig("rcrp", str(series["ds"][400].date()))

@@ -15,6 +15,7 @@ from demand.forecast.base import normalise_freq
 __all__ = [
     "MIN_POST_EVENT_PERIODS",
     "RATIO_WINDOW_PERIODS",
+    "YEAR_PERIODS",
     "Adjustment",
     "adjust_history",
     "events_for",
@@ -31,6 +32,10 @@ RATIO_WINDOW_PERIODS: dict[str, int] = {"h": 12 * 168, "D": 84, "W": 12, "M": 12
 """Periods each side of a level shift over which the step is measured: whole
 seasons (12 weeks of hours or days, 12 weeks, 12 months), so the weekly (or
 annual) cycle cancels out of the ratio."""
+
+YEAR_PERIODS: dict[str, int] = {"h": 52 * 168, "D": 364, "W": 52, "M": 12}
+"""Periods back to the same time a year before (whole weeks for hours and days,
+so weekdays line up)."""
 
 _RATIO_BOUNDS = (0.05, 20.0)  # a step outside ×0.05..×20 is a data fault, not an event
 
@@ -84,12 +89,11 @@ def _level_shift(
 ) -> tuple[pd.DataFrame, str]:
     """Train after the event when enough history follows it, else rescale before.
 
-    The step is the ratio of mean demand in the `RATIO_WINDOW_PERIODS` periods from
-    the event to the mean in as many periods before it (fewer, but at least one
-    season, when the history is shorter), and every period before the event is
-    multiplied by it. A period that starts before the date and ends after it
-    (a month with a mid-month go-live) mixes both regimes: it is left out of the
-    windows and rescaled like the past.
+    The step is measured on the `RATIO_WINDOW_PERIODS` periods from the event and
+    as many before it (fewer when the history is shorter), and every period
+    before the event is multiplied by it. A period that starts before the date
+    and ends after it (a month with a mid-month go-live) mixes both regimes: it
+    is left out of the windows and rescaled like the past. See `_step`.
     """
     start = pd.Timestamp(event.date)
     ds = frame["ds"]
@@ -102,23 +106,45 @@ def _level_shift(
     if n_after >= MIN_POST_EVENT_PERIODS[family]:
         note = f"{event.name}: trained on the {n_after} periods after {event.date}"
         return frame.loc[after].reset_index(drop=True), note
-    season = {"h": 168, "D": 7, "W": 1, "M": 1}[family]
-    y = frame["y"].to_numpy(dtype=float)
-    post = y[after.to_numpy()]
-    pre = y[(~after & ~straddles).to_numpy()]
-    width = min(RATIO_WINDOW_PERIODS[family], post.size, pre.size)
-    width = max(season, width - width % season)  # whole seasons cancel the cycle
-    pre_mean, post_mean = pre[-width:].mean(), post[:width].mean()
-    if pre_mean <= 0:
+    step = _step(frame["y"].to_numpy(dtype=float), after, straddles, family)
+    if step is None:
         return frame, f"{event.name}: no demand before {event.date}; no adjustment"
-    ratio = float(np.clip(post_mean / pre_mean, *_RATIO_BOUNDS))
+    ratio, how = step
+    ratio = float(np.clip(ratio, *_RATIO_BOUNDS))
     out = frame.copy()
     out.loc[~after, "y"] = out.loc[~after, "y"] * ratio
-    note = (
-        f"{event.name}: history before {event.date} rescaled by ×{ratio:.3f} "
-        f"(means of {width} periods each side)"
-    )
+    note = f"{event.name}: history before {event.date} rescaled by ×{ratio:.3f} ({how})"
     return out, note
+
+
+def _step(
+    y: np.ndarray, after: pd.Series, straddles: pd.Series, family: str
+) -> tuple[float, str] | None:
+    """Return a level shift's step (after / before) and how it was measured.
+
+    With a year of history before the windows, the step is the windows' change
+    against the same periods a year before: (after ÷ its year before) ÷ (before
+    ÷ its year before). The season and a steady trend cancel out of it whatever
+    the windows' length: a go-live five months ago, compared with the five
+    months before it, would otherwise read the season as part of the step (a
+    0.6 step on a monthly cycle of ±20 % read as 0.44). Without that year, the
+    means of the windows each side, in whole weekly cycles (the annual cycle
+    then stays in the step). None where nothing was counted before.
+    """
+    season = {"h": 168, "D": 7, "W": 1, "M": 1}[family]
+    post_at = np.flatnonzero(after.to_numpy())
+    pre_at = np.flatnonzero((~after & ~straddles).to_numpy())
+    width = min(RATIO_WINDOW_PERIODS[family], post_at.size, pre_at.size)
+    width = max(season, width - width % season)  # whole weeks cancel the weekday
+    post_at, pre_at = post_at[:width], pre_at[-width:]
+    if pre_at.size == 0 or y[pre_at].sum() <= 0:
+        return None
+    year = YEAR_PERIODS[family]
+    if pre_at[0] >= year and min(y[post_at - year].sum(), y[pre_at - year].sum()) > 0:
+        post = y[post_at].sum() / y[post_at - year].sum()
+        pre = y[pre_at].sum() / y[pre_at - year].sum()
+        return post / pre, f"{width} periods each side against a year before"
+    return y[post_at].mean() / y[pre_at].mean(), f"means of {width} periods each side"
 
 
 def _exclude(
