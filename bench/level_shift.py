@@ -34,6 +34,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from demand.forecast import make_model  # noqa: E402
+from demand.forecast.metrics import coverage, mase, seasonal_naive_mae  # noqa: E402
 from out_years import synthetic_force  # noqa: E402
 
 HORIZON = 12
@@ -71,13 +72,6 @@ def shift_level(
     return out, start
 
 
-def seasonal_naive_mae(train: pd.DataFrame) -> pd.Series:
-    """Return each series' in-sample mean absolute 12-month difference."""
-    return train.groupby("unique_id")["y"].apply(
-        lambda s: float(np.mean(np.abs(s.to_numpy()[12:] - s.to_numpy()[:-12])))
-    )
-
-
 def score_after(
     alias: str, data: pd.DataFrame, country: str, cutoff: pd.Timestamp
 ) -> dict[str, float]:
@@ -90,12 +84,12 @@ def score_after(
     model.fit(train)
     fc = model.predict(HORIZON, level=(80, 95)).merge(data, on=["unique_id", "ds"])
     cpu = time.process_time() - started
-    scale = fc["unique_id"].map(seasonal_naive_mae(train))
+    scales = train.groupby("unique_id")["y"].apply(seasonal_naive_mae, 12)
     y = fc["y"]
     return {
-        "mase": float(((y - fc["mean"]).abs() / scale).mean()),
-        "cov80": float(((y >= fc["lo_80"]) & (y <= fc["hi_80"])).mean()),
-        "cov95": float(((y >= fc["lo_95"]) & (y <= fc["hi_95"])).mean()),
+        "mase": mase(y, fc["mean"], fc["unique_id"].map(scales)),
+        "cov80": coverage(y, fc["lo_80"], fc["hi_80"]),
+        "cov95": coverage(y, fc["lo_95"], fc["hi_95"]),
         "cpu": cpu,
     }
 

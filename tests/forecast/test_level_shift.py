@@ -12,6 +12,7 @@ from demand.forecast.level_shift import (
     adjust_for_shift,
     recent_level_shift,
 )
+from demand.forecast.metrics import mase, seasonal_naive_mae
 
 
 def _rate(n_months: int) -> np.ndarray:
@@ -78,10 +79,8 @@ def test_the_history_before_a_shift_is_scaled_to_the_new_level():
 def _scaled_mae(
     forecast: pd.DataFrame, test: pd.DataFrame, train: pd.DataFrame
 ) -> float:
-    y = train["y"].to_numpy()
-    scale = np.mean(np.abs(y[12:] - y[:-12]))
     merged = forecast.merge(test, on=["unique_id", "ds"])
-    return float(np.mean(np.abs(merged["y"] - merged["mean"])) / scale)
+    return mase(merged["y"], merged["mean"], seasonal_naive_mae(train["y"], 12))
 
 
 def test_auto_after_a_shift_is_about_as_good_as_its_best_member():
